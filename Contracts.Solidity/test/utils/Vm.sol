@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+/// @notice The few forge cheatcodes our tests use. forge-std is not installable here (its npm copy is 1.1.2 and
+///         needs ds-test), so tests declare the cheatcodes themselves.
+interface Vm {
+    function prank(address sender) external;
+    function startPrank(address sender) external;
+    function stopPrank() external;
+    function warp(uint256 timestamp) external;
+    function deal(address who, uint256 amount) external;
+    function expectRevert(bytes calldata revertData) external;
+    function expectRevert(bytes4 revertSelector) external;
+    function expectRevert() external;
+    function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData) external;
+    function addr(uint256 privateKey) external pure returns (address);
+    function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
+    function assume(bool condition) external pure;
+    function label(address account, string calldata newLabel) external;
+    function chainId(uint256 newChainId) external;
+}
+
+/// @notice Base for tests: the cheatcode handle and assertions that revert with a readable message.
+abstract contract TestBase {
+    Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
+
+    function assertEq(uint256 a, uint256 b, string memory what) internal pure {
+        if (a != b) revert(string.concat(what, ": ", _u(a), " != ", _u(b)));
+    }
+
+    function assertEq(address a, address b, string memory what) internal pure {
+        if (a != b) revert(string.concat(what, ": addresses differ"));
+    }
+
+    function assertEq(bytes32 a, bytes32 b, string memory what) internal pure {
+        if (a != b) revert(string.concat(what, ": bytes32 differ"));
+    }
+
+    function assertTrue(bool c, string memory what) internal pure {
+        if (!c) revert(what);
+    }
+
+    function _u(uint256 v) private pure returns (string memory) {
+        if (v == 0) return "0";
+        bytes memory b;
+        while (v != 0) {
+            b = abi.encodePacked(bytes1(uint8(48 + (v % 10))), b);
+            v /= 10;
+        }
+        return string(b);
+    }
+}

@@ -1,0 +1,8 @@
+using Aml.Orleans.Silo.Extensions;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddAmlSilo();
+
+var app = builder.Build();
+app.MapAmlEndpoints();
+app.Run();

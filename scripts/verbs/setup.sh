@@ -1,0 +1,40 @@
+# help: install the pinned toolchain (npm), restore NuGet, check PostgreSQL; safe to run again
+source "$AML_ROOT/scripts/lib.sh"
+
+require() { command -v "$1" >/dev/null || die "$1 is missing: $2"; }
+require dotnet "install the .NET 10 SDK (https://dot.net)"
+require node "install Node.js 20 or newer with npm"
+require npm "install npm (comes with Node.js)"
+
+# npm toolchain, pinned by tools/package-lock.json; reinstalled only when the lock file changes.
+stamp="$AML_NODE_MODULES/.aml-lock.sha256"
+want="$(sha256sum "$AML_ROOT/tools/package-lock.json" | cut -d' ' -f1)"
+if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" || ! -x "$AML_FORGE" ]]; then
+  log "installing the Solidity toolchain (forge, anvil, cast, solc-js, OpenZeppelin, solhint) from tools/package-lock.json"
+  # --ignore-scripts: the foundry postinstall scripts are not needed; the binaries ship in the platform packages.
+  (cd "$AML_ROOT/tools" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null) \
+    || die "npm ci failed in tools/"
+  echo "$want" >"$stamp"
+fi
+[[ -x "$AML_FORGE" && -x "$AML_ANVIL" && -x "$AML_CAST" ]] || die "forge/anvil/cast binaries missing after npm ci (linux-amd64 only)"
+chmod +x "$AML_ROOT/tools/solc"
+# Foundry resolves libraries inside its project root only; the link keeps one copy of the npm packages.
+ln -sfn ../tools/node_modules "$AML_ROOT/Contracts.Solidity/node_modules"
+
+log "restoring NuGet packages"
+dotnet restore "$AML_ROOT/Aml.Orleans.sln" --nologo -v q >/dev/null || die "dotnet restore failed"
+
+if pg_available; then
+  log "PostgreSQL: $(postgres --version 2>/dev/null || echo found)"
+elif [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+  log "PostgreSQL is not on PATH: installing Debian's postgresql"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
+    || die "apt-get install postgresql failed"
+  pgbin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
+  export PATH="$pgbin:$PATH"
+  ln -sf "$pgbin/initdb" "$pgbin/pg_ctl" "$pgbin/postgres" /usr/local/bin/ 2>/dev/null || true
+else
+  log "PostgreSQL (initdb, pg_ctl) is not on PATH and cannot be installed here: grain state falls back to memory" \
+    "for ./aml run, and the PostgreSQL tests fail. Install PostgreSQL 15+ to fix."
+fi
+log "setup done"

@@ -1,0 +1,80 @@
+# help: build with warnings as errors and run every suite (forge, dotnet); ends with "tests: N passed, N failed"
+source "$AML_ROOT/scripts/lib.sh"
+
+bash "$AML_ROOT/scripts/verbs/setup.sh"
+
+passed=0 failed=0 skipped=0
+results=()
+record() { # record SUITE PASSED FAILED SKIPPED
+  passed=$((passed + $2)) failed=$((failed + $3)) skipped=$((skipped + $4))
+  results+=("$(printf '%-48s %5s passed %5s failed %5s skipped' "$1" "$2" "$3" "$4")")
+}
+logs="$AML_DATA/test-logs"
+rm -rf "$logs" && mkdir -p "$logs"
+
+log "building (warnings are errors)"
+if ! dotnet build "$AML_ROOT/Aml.Orleans.sln" -c Release --no-restore --nologo -v q >"$logs/build.log" 2>&1; then
+  grep -E 'error|warning' "$logs/build.log" | sort -u | head -40 >&2
+  record "dotnet build" 0 1 0
+  printf '%s\n' "${results[@]}"
+  echo "tests: $passed passed, $failed failed, $skipped skipped"
+  exit 1
+fi
+
+# Services for the suites that need them: one PostgreSQL for the test run. Tests start their own anvil
+# instances (AML_ANVIL) on free ports so that suites stay independent.
+if pg_available; then pg_start pg-test "${AML_TEST_PG_PORT:-55433}"; fi
+
+# --- Solidity ------------------------------------------------------------------------------------------------
+log "forge test"
+forge_out="$logs/forge.log"
+(cd "$AML_ROOT/Contracts.Solidity" && "$AML_FORGE" test) >"$forge_out" 2>&1 || true
+summary="$(grep -E 'tests passed, [0-9]+ failed, [0-9]+ skipped' "$forge_out" | tail -1 || true)"
+if [[ -n "$summary" ]]; then
+  read -r p f s < <(sed -E 's/.*: ([0-9]+) tests passed, ([0-9]+) failed, ([0-9]+) skipped.*/\1 \2 \3/' <<<"$summary")
+  record "forge test" "$p" "$f" "$s"
+  [[ "$f" == 0 ]] || grep -E '^\[FAIL' "$forge_out" >&2 || true
+else
+  tail -30 "$forge_out" >&2
+  record "forge test (did not run)" 0 1 0
+fi
+for check in fmt lint; do
+  case "$check" in
+    fmt) cmd=("$AML_FORGE" fmt --check) ;;
+    lint) cmd=(node "$AML_NODE_MODULES/solhint/solhint.js" --max-warnings 0 'src/**/*.sol') ;;
+  esac
+  if (cd "$AML_ROOT/Contracts.Solidity" && "${cmd[@]}") >"$logs/forge-$check.log" 2>&1; then
+    record "solidity $check" 1 0 0
+  else
+    tail -30 "$logs/forge-$check.log" >&2
+    record "solidity $check" 0 1 0
+  fi
+done
+
+# --- .NET: every project under Tests/, one after another (2 cores; suites that start services stay apart) -----
+for project in "$AML_ROOT"/Tests/*/*.csproj; do
+  name="$(basename "$project" .csproj)"
+  log "dotnet test $name"
+  out="$logs/$name.log"
+  trx="$logs/$name.trx"
+  dotnet test "$project" -c Release --no-build --nologo --blame-hang-timeout 10m \
+    --logger "trx;LogFileName=$trx" --logger "console;verbosity=normal" >"$out" 2>&1 || true
+  # The TRX counters are the stable summary; "executed" below "total" means the host died mid-run.
+  counters="$(grep -o '<Counters [^>]*>' "$trx" 2>/dev/null || true)"
+  if [[ -n "$counters" ]]; then
+    attr() { sed -E "s/.* $1=\"([0-9]+)\".*/\1/" <<<"$counters"; }
+    total=$(attr total) executed=$(attr executed) p=$(attr passed) f=$(attr failed)
+    f=$((f + $(attr error) + $(attr timeout) + $(attr aborted)))
+    record "$name" "$p" "$f" "$((total - executed))"
+    [[ "$f" == 0 ]] || grep -E '^\s+Failed ' "$out" | head -20 >&2 || true
+  else
+    tail -40 "$out" >&2
+    record "$name (crashed or ran nothing)" 0 1 0
+  fi
+done
+
+echo
+printf '%s\n' "${results[@]}"
+echo "logs: $logs"
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+[[ "$failed" == 0 ]]
