@@ -1,0 +1,110 @@
+using Orleans.Concurrency;
+
+namespace Aml.Orleans.Grains.Interfaces;
+
+/// <summary>One asset's market (key: <see cref="AssetSymbol"/>): validates ticks, keeps features and price-band ladders.</summary>
+[Alias("aml.IMarketGrain")]
+public interface IMarketGrain : IGrainWithStringKey
+{
+    /// <summary>Validates a tick; when accepted, wakes only the positions whose band it crossed.</summary>
+    Task<TickOutcome> SubmitTickAsync(MarketTick tick);
+
+    /// <summary>Adds a closed candle to the rolling features (rejected when malformed or out of order).</summary>
+    Task<TickOutcome> CloseCandleAsync(MarketCandle candle);
+
+    /// <summary>Replaces a position's price bands (an empty list stops watching it).</summary>
+    Task WatchAsync(string positionId, IReadOnlyList<PriceBand> bands);
+
+    /// <summary>The market's counters and last price.</summary>
+    [ReadOnly]
+    Task<MarketSnapshot> GetSnapshotAsync();
+
+    /// <summary>The model inputs at the latest closed candle.</summary>
+    [ReadOnly]
+    Task<MarketFeatures> GetFeaturesAsync();
+}
+
+/// <summary>One asset's risk models (key: <see cref="AssetSymbol"/>): deterministic assessments clamped to on-chain bounds.</summary>
+[Alias("aml.IRiskGrain")]
+public interface IRiskGrain : IGrainWithStringKey
+{
+    /// <summary>Scores a position with the current market features and the trader's profile.</summary>
+    Task<RiskAssessment> AssessAsync(RiskRequest request);
+
+    /// <summary>Swaps in another model set (already registered on-chain) without a restart.</summary>
+    Task<ModelStatus> UseModelAsync(string modelDirectory);
+
+    /// <summary>The model set in use.</summary>
+    [ReadOnly]
+    Task<ModelStatus> GetModelAsync();
+}
+
+/// <summary>One position (key: its 0x-hex bytes32 id): state machine, self-monitoring, decisions.</summary>
+[Alias("aml.IPositionGrain")]
+public interface IPositionGrain : IGrainWithStringKey
+{
+    /// <summary>Asks the risk engine for terms and returns the OPEN decision for the trader to sign.</summary>
+    Task<QuoteResult> QuoteAsync(QuoteRequest request);
+
+    /// <summary>Opens the quoted position with the trader's signature, through the oracle.</summary>
+    Task<PositionResult> OpenAsync(OpenPositionCommand command);
+
+    /// <summary>Signs the trader's CLOSE at the current price; the trader submits it (the contract requires the trader as sender).</summary>
+    Task<SignedDecision?> RequestCloseAsync();
+
+    /// <summary>Wakes the position: a band it registered was crossed at <paramref name="priceE8"/>.</summary>
+    [OneWay]
+    Task OnBandCrossedAsync(long priceE8, DateTimeOffset at);
+
+    /// <summary>Applies a contract event about this position, so that grain state follows the chain.</summary>
+    Task ApplyChainEventAsync(ChainPositionEvent chainEvent);
+
+    /// <summary>The position as the trader sees it.</summary>
+    [ReadOnly]
+    Task<PositionSnapshot?> GetSnapshotAsync();
+}
+
+/// <summary>One trader (key: checksummed address): behaviour profile and positions.</summary>
+[Alias("aml.ITraderGrain")]
+public interface ITraderGrain : IGrainWithStringKey
+{
+    /// <summary>Records a newly opened position.</summary>
+    Task RecordOpenAsync(string positionId, double leverage, DateTimeOffset openedAt);
+
+    /// <summary>Records how a position ended.</summary>
+    Task RecordOutcomeAsync(PositionOutcome outcome);
+
+    /// <summary>The behaviour profile the risk score reads.</summary>
+    [ReadOnly]
+    Task<TraderProfile> GetProfileAsync();
+
+    /// <summary>The trader's position ids, newest first.</summary>
+    [ReadOnly]
+    Task<IReadOnlyList<string>> ListPositionsAsync();
+}
+
+/// <summary>The oracle for one chain and contract (key: <c>chainId:contractAddress</c>): M-of-N signing and submission.</summary>
+[Alias("aml.IOracleGrain")]
+public interface IOracleGrain : IGrainWithStringKey
+{
+    /// <summary>Has each signer check the decision against the bounds and sign; returns the quorum.</summary>
+    Task<SignedDecision> SignAsync(Decision decision);
+
+    /// <summary>Signs and submits an engine decision (ADJUST, LIQUIDATE, relayed OPEN); idempotent by digest.</summary>
+    Task<DecisionAudit> SubmitAsync(Decision decision, string? traderSignature);
+
+    /// <summary>The audit row of a decision, if the oracle has seen it.</summary>
+    [ReadOnly]
+    Task<DecisionAudit?> GetAuditAsync(string digest);
+}
+
+/// <summary>One asset's trainer (key: <see cref="AssetSymbol"/>): retrains from outcomes and promotes a better challenger.</summary>
+[Alias("aml.IModelTrainerGrain")]
+public interface IModelTrainerGrain : IGrainWithStringKey
+{
+    /// <summary>Trains a challenger now and promotes it if it beats the champion on the recent window.</summary>
+    Task<ModelStatus> RetrainAsync();
+
+    /// <summary>Starts the periodic retrain reminder.</summary>
+    Task EnsureScheduledAsync();
+}

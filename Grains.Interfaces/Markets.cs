@@ -1,0 +1,47 @@
+namespace Aml.Orleans.Grains.Interfaces;
+
+/// <summary>One price observation. Prices are E8 fixed point (1 USD = 100_000_000).</summary>
+[GenerateSerializer, Immutable, Alias("aml.MarketTick")]
+public sealed record MarketTick(long PriceE8, DateTimeOffset Timestamp);
+
+/// <summary>A closed candle, the unit the risk features are computed on. Prices E8; volumes are model inputs (floats).</summary>
+[GenerateSerializer, Immutable, Alias("aml.MarketCandle")]
+public sealed record MarketCandle(
+    DateTimeOffset OpenTime,
+    long OpenE8,
+    long HighE8,
+    long LowE8,
+    long CloseE8,
+    double Volume,
+    double? QuoteVolume,
+    double? Trades,
+    double? TakerBuyVolume);
+
+/// <summary>What a market did with a tick: accepted (and how many positions it woke) or refused with a reason.</summary>
+[GenerateSerializer, Immutable, Alias("aml.TickOutcome")]
+public sealed record TickOutcome(TickRejection Rejection, int PositionsWoken)
+{
+    /// <summary>True when the tick was accepted.</summary>
+    public bool Accepted => Rejection == TickRejection.Accepted;
+}
+
+/// <summary>A price band a position asks its market to watch.</summary>
+[GenerateSerializer, Immutable, Alias("aml.PriceBand")]
+public sealed record PriceBand(BandDirection Direction, long PriceE8);
+
+/// <summary>A market's state for dashboards and the gateway.</summary>
+[GenerateSerializer, Immutable, Alias("aml.MarketSnapshot")]
+public sealed record MarketSnapshot(
+    string Asset,
+    long LastPriceE8,
+    DateTimeOffset LastTickAt,
+    long TicksAccepted,
+    long TicksRejected,
+    TickRejection LastRejection,
+    int CandlesSeen,
+    int WatchedPositions,
+    int Bands);
+
+/// <summary>The model-input view of a market at the latest closed candle.</summary>
+[GenerateSerializer, Immutable, Alias("aml.MarketFeatures")]
+public sealed record MarketFeatures(DateTimeOffset AsOf, long LastPriceE8, IReadOnlyList<string> Names, IReadOnlyList<float> Values);

@@ -1,0 +1,82 @@
+namespace Aml.Orleans.Grains.Interfaces;
+
+/// <summary>
+/// A trader's request for terms. Collateral is in collateral units (1e-6 USDC); leverage is X100 (1000 = 10.00x).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("aml.QuoteRequest")]
+public sealed record QuoteRequest(string Trader, string Asset, bool IsLong, long Collateral, long RequestedLeverageX100);
+
+/// <summary>
+/// A risk decision as the engine carries it, field for field the contract's <c>RiskDecision</c> but with prices in
+/// E8 (the chain gets <c>markPriceE18 = MarkPriceE8 · 1e10</c>), 32-byte values and addresses as 0x hex.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("aml.Decision")]
+public sealed record Decision(
+    DecisionKind Kind,
+    string PositionId,
+    string Asset,
+    string Trader,
+    bool IsLong,
+    long Collateral,
+    long Size,
+    uint MaxLeverageX100,
+    uint MaintenanceMarginBps,
+    uint CloseFactorBps,
+    ushort RiskScoreBps,
+    long MarkPriceE8,
+    ulong PriceTimestamp,
+    ulong PositionVersion,
+    ulong ValidUntil,
+    string ModelHash,
+    string FeaturesHash);
+
+/// <summary>A quote: the OPEN decision the trader is asked to sign (its EIP-712 digest), or a reason it was refused.</summary>
+[GenerateSerializer, Immutable, Alias("aml.QuoteResult")]
+public sealed record QuoteResult(bool Accepted, string? Reason, Decision? Decision, string? Digest, RiskExplanation? Explanation);
+
+/// <summary>The trader's signature over the quoted decision's digest (65-byte r‖s‖v hex).</summary>
+[GenerateSerializer, Immutable, Alias("aml.OpenPositionCommand")]
+public sealed record OpenPositionCommand(string Digest, string TraderSignature);
+
+/// <summary>Outcome of a position command: the snapshot after it, or a reason it was refused.</summary>
+[GenerateSerializer, Immutable, Alias("aml.PositionResult")]
+public sealed record PositionResult(bool Accepted, string? Reason, PositionSnapshot? Position);
+
+/// <summary>A position as the trader and the operator see it.</summary>
+[GenerateSerializer, Immutable, Alias("aml.PositionSnapshot")]
+public sealed record PositionSnapshot(
+    string PositionId,
+    string Trader,
+    string Asset,
+    bool IsLong,
+    PositionStatus Status,
+    long Collateral,
+    long Size,
+    long EntryPriceE8,
+    uint MaxLeverageX100,
+    uint MaintenanceMarginBps,
+    ushort RiskScoreBps,
+    ulong OnChainVersion,
+    long LiquidationPriceE8,
+    long WarningPriceE8,
+    long LastMarkPriceE8,
+    long MarginRatioBps,
+    Suggestion Suggestion,
+    string? SuggestionReason,
+    string? LastDecisionDigest,
+    string? ModelHash,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>A position change read back from the chain (contract events), so grain state follows the chain.</summary>
+[GenerateSerializer, Immutable, Alias("aml.ChainPositionEvent")]
+public sealed record ChainPositionEvent(
+    string EventName,
+    string PositionId,
+    string? DecisionDigest,
+    ulong BlockNumber,
+    string TransactionHash,
+    long Collateral,
+    long Size,
+    ulong Version,
+    long Pnl,
+    long BadDebt);

@@ -1,0 +1,88 @@
+namespace Aml.Orleans.Grains.Domain;
+
+/// <summary>
+/// Integer margin arithmetic, the same formulas the contract enforces (design/CONTRACT.md "Money and units"):
+/// a long's PnL at price p is <c>size * (p - entry) / entry</c> (a short's the negative), truncated toward zero;
+/// <c>equity = collateral + pnl</c>; requirement <c>= size * maintenanceMarginBps / 10000</c>; liquidatable iff
+/// <c>equity &lt; requirement</c>.
+/// </summary>
+/// <remarks>
+/// Amounts are collateral units (1e-6 USDC); prices are E8 fixed point. The contract works in E18, but E18 = E8·1e10
+/// scales numerator and denominator alike, so the truncated quotient is the same integer. Int128 holds
+/// size (≤ 1e18) × price difference (≤ 1e18) without overflow.
+/// </remarks>
+public static class MarginMath
+{
+    /// <summary>Basis points in one whole.</summary>
+    public const long BpsDenominator = 10_000;
+
+    /// <summary>Leverage is carried as X100 (1000 = 10.00x).</summary>
+    public const long LeverageScale = 100;
+
+    /// <summary>Notional for <paramref name="collateral"/> at <paramref name="leverageX100"/>, rounded down.</summary>
+    public static long Size(long collateral, long leverageX100) =>
+        checked((long)((Int128)collateral * leverageX100 / LeverageScale));
+
+    /// <summary>Profit or loss in collateral units at <paramref name="priceE8"/>, truncated toward zero like Solidity.</summary>
+    public static long Pnl(bool isLong, long size, long entryPriceE8, long priceE8)
+    {
+        RequirePositive(entryPriceE8, nameof(entryPriceE8));
+        var pnl = (Int128)size * (priceE8 - entryPriceE8) / entryPriceE8;
+        return checked((long)(isLong ? pnl : -pnl));
+    }
+
+    /// <summary>Collateral plus PnL; negative once losses exceed collateral (bad debt).</summary>
+    public static long Equity(PositionTerms terms, long priceE8) =>
+        terms.Collateral + Pnl(terms.IsLong, terms.Size, terms.EntryPriceE8, priceE8);
+
+    /// <summary>The maintenance requirement, <c>size * mmBps / 10000</c> rounded down.</summary>
+    public static long Requirement(long size, long maintenanceMarginBps) =>
+        checked((long)((Int128)size * maintenanceMarginBps / BpsDenominator));
+
+    /// <summary>True when equity is below the maintenance requirement at <paramref name="priceE8"/>.</summary>
+    public static bool IsLiquidatable(PositionTerms terms, long priceE8) =>
+        Equity(terms, priceE8) < Requirement(terms.Size, terms.MaintenanceMarginBps);
+
+    /// <summary>
+    /// The price at which equity equals <paramref name="targetEquity"/>: for a long the highest price at or below
+    /// which equity ≤ target, for a short the lowest price at or above which equity ≤ target. Rounded toward the
+    /// entry so that a band registered at this price fires no later than the exact integer check.
+    /// </summary>
+    public static long PriceAtEquity(PositionTerms terms, long targetEquity)
+    {
+        RequirePositive(terms.Size, nameof(terms.Size));
+        // long:  collateral + size (p - e)/e = target  ⇒  p = e (size - collateral + target) / size
+        // short: collateral - size (p - e)/e = target  ⇒  p = e (size + collateral - target) / size
+        var numerator = (Int128)terms.EntryPriceE8 *
+                        (terms.IsLong ? terms.Size - terms.Collateral + targetEquity : terms.Size + terms.Collateral - targetEquity);
+        if (numerator <= 0)
+        {
+            return 0; // unreachable for a long: even a zero price leaves equity above target
+        }
+
+        var quotient = numerator / terms.Size;
+        var rounded = terms.IsLong
+            ? (numerator % terms.Size == 0 ? quotient : quotient + 1)
+            : quotient;
+        return (long)Int128.Min(rounded, long.MaxValue);
+    }
+
+    /// <summary>Liquidation price: where equity meets the maintenance requirement.</summary>
+    public static long LiquidationPrice(PositionTerms terms) =>
+        PriceAtEquity(terms, Requirement(terms.Size, terms.MaintenanceMarginBps));
+
+    /// <summary>Margin ratio in bps of size (equity / size); the trader-facing health number.</summary>
+    public static long MarginRatioBps(PositionTerms terms, long priceE8) =>
+        terms.Size == 0 ? long.MaxValue : checked((long)((Int128)Equity(terms, priceE8) * BpsDenominator / terms.Size));
+
+    private static void RequirePositive(long value, string name)
+    {
+        if (value <= 0)
+        {
+            throw new ArgumentOutOfRangeException(name, value, "must be positive");
+        }
+    }
+}
+
+/// <summary>The numbers that decide a position's health: side, collateral, notional, entry and maintenance margin.</summary>
+public readonly record struct PositionTerms(bool IsLong, long Collateral, long Size, long EntryPriceE8, long MaintenanceMarginBps);

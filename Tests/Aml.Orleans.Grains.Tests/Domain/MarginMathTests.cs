@@ -1,0 +1,85 @@
+using Aml.Orleans.Grains.Domain;
+
+namespace Aml.Orleans.Grains.Tests.Domain;
+
+public sealed class MarginMathTests
+{
+    private const long Usdc = 1_000_000;
+    private const long Price = 100_000_000; // 1 USD in E8
+
+    [Fact]
+    public void Size_TenXOnThousand_TenThousand() =>
+        Assert.Equal(10_000 * Usdc, MarginMath.Size(1_000 * Usdc, 1_000));
+
+    [Fact]
+    public void Pnl_LongUpTenPercent_TenPercentOfSize() =>
+        Assert.Equal(1_000 * Usdc, MarginMath.Pnl(isLong: true, 10_000 * Usdc, 2_000 * Price, 2_200 * Price));
+
+    [Fact]
+    public void Pnl_ShortUpTenPercent_LosesTenPercentOfSize() =>
+        Assert.Equal(-1_000 * Usdc, MarginMath.Pnl(isLong: false, 10_000 * Usdc, 2_000 * Price, 2_200 * Price));
+
+    [Fact]
+    public void Pnl_NegativeFraction_TruncatesTowardZeroLikeSolidity() =>
+        // 7 * (2 - 3) / 3 = -2.33… → -2 in Solidity's int256 division (toward zero), not -3.
+        Assert.Equal(-2, MarginMath.Pnl(isLong: true, 7, 3, 2));
+
+    [Fact]
+    public void IsLiquidatable_EquityExactlyAtRequirement_False()
+    {
+        // 10x long, 5% maintenance: equity 500 at a 5% fall equals the requirement 500, which is not below it.
+        var terms = new PositionTerms(true, 1_000 * Usdc, 10_000 * Usdc, 100 * Price, 500);
+        Assert.False(MarginMath.IsLiquidatable(terms, 95 * Price));
+        Assert.True(MarginMath.IsLiquidatable(terms, (95 * Price) - 1_000));
+    }
+
+    [Fact]
+    public void Equity_BeyondCollateral_Negative()
+    {
+        var terms = new PositionTerms(true, 1_000 * Usdc, 10_000 * Usdc, 100 * Price, 500);
+        Assert.Equal(-1_000 * Usdc, MarginMath.Equity(terms, 80 * Price));
+    }
+
+    [Fact]
+    public void LiquidationPrice_RandomPositions_NoLiquidatablePriceBeyondTheBand()
+    {
+        var random = new Random(42);
+        for (var i = 0; i < 20_000; i++)
+        {
+            var collateral = random.NextInt64(1, 1_000_000 * Usdc);
+            var leverageX100 = random.NextInt64(100, 10_000);
+            var terms = new PositionTerms(
+                IsLong: random.Next(2) == 0,
+                Collateral: collateral,
+                Size: Math.Max(1, MarginMath.Size(collateral, leverageX100)),
+                EntryPriceE8: random.NextInt64(1_000, 200_000 * Price),
+                MaintenanceMarginBps: random.NextInt64(10, 2_500));
+            var band = MarginMath.LiquidationPrice(terms);
+
+            // A long is safe at every price above its band, a short at every price below it: the band never
+            // fires later than the contract's exact integer check would liquidate.
+            if (terms.IsLong)
+            {
+                Assert.False(MarginMath.IsLiquidatable(terms, band + 1), $"long {terms} band {band}");
+            }
+            else if (band > 1)
+            {
+                Assert.False(MarginMath.IsLiquidatable(terms, band - 1), $"short {terms} band {band}");
+            }
+        }
+    }
+
+    [Fact]
+    public void LiquidationPrice_TenXLongFivePercent_NearFivePercentBelowEntry()
+    {
+        var terms = new PositionTerms(true, 1_000 * Usdc, 10_000 * Usdc, 100 * Price, 500);
+        Assert.Equal(95 * Price, MarginMath.LiquidationPrice(terms));
+    }
+
+    [Fact]
+    public void LiquidationPrice_TenXShortFivePercent_NearFivePercentAboveEntry()
+    {
+        var terms = new PositionTerms(false, 1_000 * Usdc, 10_000 * Usdc, 100 * Price, 500);
+        Assert.Equal(105 * Price, MarginMath.LiquidationPrice(terms));
+    }
+}
