@@ -18,10 +18,6 @@ public interface IMarketGrain : IGrainWithStringKey
     /// <summary>The market's counters and last price.</summary>
     [ReadOnly]
     Task<MarketSnapshot> GetSnapshotAsync();
-
-    /// <summary>The model inputs at the latest closed candle.</summary>
-    [ReadOnly]
-    Task<MarketFeatures> GetFeaturesAsync();
 }
 
 /// <summary>One asset's risk models (key: <see cref="AssetSymbol"/>): deterministic assessments clamped to on-chain bounds.</summary>
@@ -43,15 +39,6 @@ public interface IRiskGrain : IGrainWithStringKey
 [Alias("aml.IPositionGrain")]
 public interface IPositionGrain : IGrainWithStringKey
 {
-    /// <summary>Asks the risk engine for terms and returns the OPEN decision for the trader to sign.</summary>
-    Task<QuoteResult> QuoteAsync(QuoteRequest request);
-
-    /// <summary>Opens the quoted position with the trader's signature, through the oracle.</summary>
-    Task<PositionResult> OpenAsync(OpenPositionCommand command);
-
-    /// <summary>Signs the trader's CLOSE at the current price; the trader submits it (the contract requires the trader as sender).</summary>
-    Task<SignedDecision?> RequestCloseAsync();
-
     /// <summary>Wakes the position: a band it registered was crossed at <paramref name="priceE8"/>.</summary>
     [OneWay]
     Task OnBandCrossedAsync(long priceE8, DateTimeOffset at);

@@ -67,7 +67,43 @@ public sealed record PositionSnapshot(
     string? ModelHash,
     DateTimeOffset UpdatedAt);
 
-/// <summary>A position change read back from the chain (contract events), so grain state follows the chain.</summary>
+/// <summary>A position as the contract holds it (<c>getPosition</c>), prices converted to E8.</summary>
+[GenerateSerializer, Immutable, Alias("aml.ChainPosition")]
+public sealed record ChainPosition(
+    string Trader,
+    string Asset,
+    bool IsLong,
+    long Collateral,
+    long Size,
+    long EntryPriceE8,
+    uint MaxLeverageX100,
+    uint MaintenanceMarginBps,
+    ushort RiskScoreBps,
+    ulong Version,
+    ChainPositionStatus Status,
+    bool Frozen);
+
+/// <summary>The contract's position status codes.</summary>
+[GenerateSerializer, Alias("aml.ChainPositionStatus")]
+public enum ChainPositionStatus : byte
+{
+    /// <summary>No such position.</summary>
+    None = 0,
+
+    /// <summary>Open.</summary>
+    Open = 1,
+
+    /// <summary>Closed by the trader.</summary>
+    Closed = 2,
+
+    /// <summary>Liquidated in full.</summary>
+    Liquidated = 3,
+}
+
+/// <summary>
+/// A contract event about a position with the position as the chain holds it after the event, so that grain state
+/// follows the chain (the chain is the truth; the grain is a cache that can act).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("aml.ChainPositionEvent")]
 public sealed record ChainPositionEvent(
     string EventName,
@@ -75,8 +111,6 @@ public sealed record ChainPositionEvent(
     string? DecisionDigest,
     ulong BlockNumber,
     string TransactionHash,
-    long Collateral,
-    long Size,
-    ulong Version,
-    long Pnl,
+    ChainPosition Position,
+    long RealizedPnl,
     long BadDebt);

@@ -1,0 +1,22 @@
+using Aml.Orleans.Grains.Markets;
+using Aml.Orleans.Grains.Positions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Aml.Orleans.Grains.Hosting;
+
+/// <summary>What a silo needs for the AML grains, in one call shared by the host and the test cluster.</summary>
+public static class GrainsHostingExtensions
+{
+    /// <summary>Registers the grains' options and the system clock (tests replace it with a fake one first).</summary>
+    public static ISiloBuilder AddAmlGrains(
+        this ISiloBuilder silo,
+        Action<MarketOptions>? markets = null,
+        Action<PositionOptions>? positions = null)
+    {
+        silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.AddOptions<MarketOptions>().Configure(o => markets?.Invoke(o));
+        silo.Services.AddOptions<PositionOptions>().Configure(o => positions?.Invoke(o));
+        return silo;
+    }
+}

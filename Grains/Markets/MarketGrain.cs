@@ -1,0 +1,169 @@
+using Aml.Orleans.Grains.Domain;
+using Aml.Orleans.Grains.Interfaces;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Aml.Orleans.Grains.Markets;
+
+/// <summary>
+/// One asset's market. Validates ticks, keeps closed candles for the risk features and the positions' price bands in
+/// sorted ladders; a tick wakes only the positions whose band it crossed.
+/// </summary>
+internal sealed partial class MarketGrain(
+    [PersistentState("market", "aml")] IPersistentState<MarketState> state,
+    IOptions<MarketOptions> options,
+    TimeProvider clock,
+    ILogger<MarketGrain> logger) : Grain, IMarketGrain
+{
+    private readonly MarketOptions _options = options.Value;
+    private readonly PriceBandLadder _ladder = new();
+    private TickValidator _validator = null!;
+    private bool _dirty;
+
+    /// <inheritdoc />
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _validator = new TickValidator(_options.Ticks);
+        if (state.State.LastPriceE8 > 0)
+        {
+            _validator.Restore(state.State.LastPriceE8, state.State.LastTickAt);
+        }
+
+        foreach (var (positionId, bands) in state.State.Bands)
+        {
+            _ladder.Set(positionId, bands.Select(b => (b.Direction, b.PriceE8)));
+        }
+
+        this.RegisterGrainTimer(FlushIfDirtyAsync, new GrainTimerCreationOptions
+        {
+            DueTime = _options.FlushInterval,
+            Period = _options.FlushInterval,
+            Interleave = false,
+            KeepAlive = false,
+        });
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+        FlushIfDirtyAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public Task<TickOutcome> SubmitTickAsync(MarketTick tick)
+    {
+        ArgumentNullException.ThrowIfNull(tick);
+        var verdict = _validator.Check(tick.PriceE8, tick.Timestamp, clock.GetUtcNow());
+        _dirty = true;
+        if (verdict != TickRejection.Accepted)
+        {
+            state.State.TicksRejected++;
+            state.State.LastRejection = verdict;
+            LogTickRejected(this.GetPrimaryKeyString(), tick.PriceE8, tick.Timestamp, verdict);
+            return Task.FromResult(new TickOutcome(verdict, 0));
+        }
+
+        state.State.TicksAccepted++;
+        state.State.LastPriceE8 = tick.PriceE8;
+        state.State.LastTickAt = tick.Timestamp;
+
+        var crossed = _ladder.TakeCrossed(tick.PriceE8);
+        foreach (var positionId in crossed)
+        {
+            state.State.Bands.Remove(positionId);
+            // One-way: the market never waits on a position (which may itself be calling this market).
+            _ = GrainFactory.GetGrain<IPositionGrain>(positionId).OnBandCrossedAsync(tick.PriceE8, tick.Timestamp);
+        }
+
+        return Task.FromResult(new TickOutcome(TickRejection.Accepted, crossed.Count));
+    }
+
+    /// <inheritdoc />
+    public Task<TickOutcome> CloseCandleAsync(MarketCandle candle)
+    {
+        ArgumentNullException.ThrowIfNull(candle);
+        var candles = state.State.Candles;
+        var rejection = CandleRejection(candle, candles.Count == 0 ? null : candles[^1]);
+        if (rejection != TickRejection.Accepted)
+        {
+            LogCandleRejected(this.GetPrimaryKeyString(), candle.OpenTime, rejection);
+            return Task.FromResult(new TickOutcome(rejection, 0));
+        }
+
+        candles.Add(candle);
+        if (candles.Count > _options.CandleLookback)
+        {
+            candles.RemoveRange(0, candles.Count - _options.CandleLookback);
+        }
+
+        _dirty = true;
+        return Task.FromResult(new TickOutcome(TickRejection.Accepted, 0));
+    }
+
+    /// <inheritdoc />
+    public Task WatchAsync(string positionId, IReadOnlyList<PriceBand> bands)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(positionId);
+        ArgumentNullException.ThrowIfNull(bands);
+        if (bands.Count == 0)
+        {
+            _ladder.Remove(positionId);
+            state.State.Bands.Remove(positionId);
+        }
+        else
+        {
+            _ladder.Set(positionId, bands.Select(b => (b.Direction, b.PriceE8)));
+            state.State.Bands[positionId] = [.. bands];
+        }
+
+        _dirty = true;
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<MarketSnapshot> GetSnapshotAsync() => Task.FromResult(new MarketSnapshot(
+        this.GetPrimaryKeyString(),
+        state.State.LastPriceE8,
+        state.State.LastTickAt,
+        state.State.TicksAccepted,
+        state.State.TicksRejected,
+        state.State.LastRejection,
+        state.State.Candles.Count,
+        _ladder.OwnerCount,
+        _ladder.BandCount));
+
+    private static TickRejection CandleRejection(MarketCandle candle, MarketCandle? previous)
+    {
+        if (candle.LowE8 <= 0)
+        {
+            return TickRejection.NonPositivePrice;
+        }
+
+        var consistent = candle.HighE8 >= candle.LowE8 &&
+                         candle.OpenE8 >= candle.LowE8 && candle.OpenE8 <= candle.HighE8 &&
+                         candle.CloseE8 >= candle.LowE8 && candle.CloseE8 <= candle.HighE8 &&
+                         candle.Volume >= 0 && double.IsFinite(candle.Volume);
+        if (!consistent)
+        {
+            return TickRejection.MalformedCandle;
+        }
+
+        return previous is not null && candle.OpenTime <= previous.OpenTime ? TickRejection.OutOfOrder : TickRejection.Accepted;
+    }
+
+    private async Task FlushIfDirtyAsync(CancellationToken cancellationToken)
+    {
+        if (!_dirty)
+        {
+            return;
+        }
+
+        _dirty = false;
+        await state.WriteStateAsync(cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Market {Asset} rejected tick {PriceE8} at {Timestamp}: {Reason}")]
+    private partial void LogTickRejected(string asset, long priceE8, DateTimeOffset timestamp, TickRejection reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Market {Asset} rejected candle opening {OpenTime}: {Reason}")]
+    private partial void LogCandleRejected(string asset, DateTimeOffset openTime, TickRejection reason);
+}

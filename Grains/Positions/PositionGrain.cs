@@ -1,0 +1,218 @@
+using Aml.Orleans.Grains.Domain;
+using Aml.Orleans.Grains.Interfaces;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Aml.Orleans.Grains.Positions;
+
+/// <summary>
+/// One position. It follows the chain (contract events), watches itself through price bands registered with its
+/// market, suggests what the trader should do, and routes a signed liquidation when equity falls below maintenance.
+/// </summary>
+internal sealed partial class PositionGrain(
+    [PersistentState("position", "aml")] IPersistentState<PositionState> state,
+    IOptions<PositionOptions> options,
+    TimeProvider clock,
+    ILogger<PositionGrain> logger) : Grain, IPositionGrain
+{
+    private readonly PositionOptions _options = options.Value;
+
+    private string PositionId => this.GetPrimaryKeyString();
+
+    private PositionTerms Terms => new(state.State.IsLong, state.State.Collateral, state.State.Size,
+        state.State.EntryPriceE8, state.State.MaintenanceMarginBps);
+
+    /// <inheritdoc />
+    public async Task OnBandCrossedAsync(long priceE8, DateTimeOffset at)
+    {
+        if (!PositionLifecycle.IsLive(state.State.Status) || state.State.Size <= 0)
+        {
+            return; // a late wake-up for a position that has ended
+        }
+
+        state.State.LastMarkPriceE8 = priceE8;
+        if (MarginMath.IsLiquidatable(Terms, priceE8) && state.State.Status != PositionStatus.Liquidating)
+        {
+            await LiquidateAsync(priceE8, at);
+            return;
+        }
+
+        UpdateSuggestion(priceE8);
+        state.State.UpdatedAt = clock.GetUtcNow();
+        await state.WriteStateAsync();
+        await WatchBandsAsync(priceE8);
+    }
+
+    /// <inheritdoc />
+    public async Task ApplyChainEventAsync(ChainPositionEvent chainEvent)
+    {
+        ArgumentNullException.ThrowIfNull(chainEvent);
+        var chain = chainEvent.Position;
+        if (state.State.Exists && chain.Version < state.State.OnChainVersion)
+        {
+            return; // an older event replayed after a newer one: the chain's later state is already here
+        }
+
+        var s = state.State;
+        var wasLive = PositionLifecycle.IsLive(s.Status);
+        s.Exists = true;
+        s.Trader = chain.Trader;
+        s.Asset = chain.Asset;
+        s.IsLong = chain.IsLong;
+        s.Collateral = chain.Collateral;
+        s.Size = chain.Size;
+        s.EntryPriceE8 = chain.EntryPriceE8;
+        s.MaxLeverageX100 = chain.MaxLeverageX100;
+        s.MaintenanceMarginBps = chain.MaintenanceMarginBps;
+        s.RiskScoreBps = chain.RiskScoreBps;
+        s.OnChainVersion = chain.Version;
+        s.Frozen = chain.Frozen;
+        s.Status = chain.Status switch
+        {
+            ChainPositionStatus.Open => PositionStatus.Open,
+            ChainPositionStatus.Closed => PositionStatus.Closed,
+            ChainPositionStatus.Liquidated => PositionStatus.Liquidated,
+            _ => s.Status,
+        };
+        s.OpenedAt ??= clock.GetUtcNow();
+        if (chainEvent.DecisionDigest is { } digest && digest == s.PendingDigest)
+        {
+            s.LastDecisionDigest = digest;
+            s.PendingDecision = null;
+            s.PendingDigest = null;
+        }
+
+        // The version moved past a pending decision (a top-up, another decision): it can never apply now.
+        if (s.PendingDecision is { } pending && pending.PositionVersion != chain.Version && chain.Status == ChainPositionStatus.Open)
+        {
+            s.PendingDecision = null;
+            s.PendingDigest = null;
+        }
+
+        s.UpdatedAt = clock.GetUtcNow();
+        LogChainEvent(PositionId, chainEvent.EventName, chain.Version, s.Status);
+        await state.WriteStateAsync();
+
+        var market = GrainFactory.GetGrain<IMarketGrain>(s.Asset);
+        if (PositionLifecycle.IsLive(s.Status))
+        {
+            var mark = s.LastMarkPriceE8 > 0 ? s.LastMarkPriceE8 : s.EntryPriceE8;
+            await WatchBandsAsync(mark);
+        }
+        else if (wasLive || PositionLifecycle.IsFinal(s.Status))
+        {
+            await market.WatchAsync(PositionId, []);
+            await RecordOutcomeAsync(chainEvent);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<PositionSnapshot?> GetSnapshotAsync()
+    {
+        var s = state.State;
+        if (!s.Exists)
+        {
+            return Task.FromResult<PositionSnapshot?>(null);
+        }
+
+        var live = s.Size > 0 && s.EntryPriceE8 > 0;
+        var mark = s.LastMarkPriceE8 > 0 ? s.LastMarkPriceE8 : s.EntryPriceE8;
+        return Task.FromResult<PositionSnapshot?>(new PositionSnapshot(
+            PositionId, s.Trader, s.Asset, s.IsLong, s.Status, s.Collateral, s.Size, s.EntryPriceE8,
+            s.MaxLeverageX100, s.MaintenanceMarginBps, s.RiskScoreBps, s.OnChainVersion,
+            live ? MarginMath.LiquidationPrice(Terms) : 0,
+            live ? WarningPrice() : 0,
+            mark,
+            live ? MarginMath.MarginRatioBps(Terms, mark) : 0,
+            s.Suggestion, s.SuggestionReason, s.LastDecisionDigest, s.ModelHash, s.UpdatedAt));
+    }
+
+    private long WarningPrice() =>
+        MarginMath.PriceAtEquity(Terms, MarginMath.Requirement(state.State.Size, state.State.MaintenanceMarginBps) *
+                                        _options.WarningMultipleBps / MarginMath.BpsDenominator);
+
+    /// <summary>
+    /// Registers the bands the position must be woken at next: the liquidation band always, the warning band while
+    /// the price is on the safe side of it, and a recovery band once it is past the warning (to clear the suggestion).
+    /// </summary>
+    private Task WatchBandsAsync(long markPriceE8)
+    {
+        var s = state.State;
+        var toward = s.IsLong ? BandDirection.Falling : BandDirection.Rising;
+        var away = s.IsLong ? BandDirection.Rising : BandDirection.Falling;
+        var warning = WarningPrice();
+        var pastWarning = s.IsLong ? markPriceE8 <= warning : markPriceE8 >= warning;
+        var bands = new List<PriceBand> { new(toward, MarginMath.LiquidationPrice(Terms)) };
+        bands.Add(pastWarning ? new PriceBand(away, warning) : new PriceBand(toward, warning));
+        return GrainFactory.GetGrain<IMarketGrain>(s.Asset).WatchAsync(PositionId, bands);
+    }
+
+    private void UpdateSuggestion(long priceE8)
+    {
+        var s = state.State;
+        var equity = MarginMath.Equity(Terms, priceE8);
+        var requirement = MarginMath.Requirement(s.Size, s.MaintenanceMarginBps);
+        var warningEquity = requirement * _options.WarningMultipleBps / MarginMath.BpsDenominator;
+        (s.Suggestion, s.SuggestionReason) = equity < warningEquity
+            ? (Suggestion.AddCollateral,
+                $"equity {equity} is below {_options.WarningMultipleBps / 100}% of the maintenance requirement {requirement}; " +
+                $"add collateral or reduce to stay clear of liquidation at {MarginMath.LiquidationPrice(Terms)}")
+            : (Suggestion.None, null);
+    }
+
+    private async Task LiquidateAsync(long priceE8, DateTimeOffset at)
+    {
+        var s = state.State;
+        if (s.Frozen)
+        {
+            LogFrozen(PositionId, priceE8);
+            return; // the guardian froze it: the contract refuses oracle-path changes, so do not spend a decision
+        }
+
+        var decision = new Decision(
+            DecisionKind.Liquidate, PositionId, s.Asset, s.Trader, s.IsLong, s.Collateral, s.Size,
+            s.MaxLeverageX100, s.MaintenanceMarginBps, CloseFactorBps: (uint)MarginMath.BpsDenominator, s.RiskScoreBps,
+            priceE8, (ulong)at.ToUnixTimeSeconds(), s.OnChainVersion,
+            (ulong)clock.GetUtcNow().Add(_options.DecisionTtl).ToUnixTimeSeconds(),
+            s.ModelHash ?? "", s.FeaturesHash ?? "");
+        s.Status = PositionLifecycle.Move(s.Status, PositionStatus.Liquidating);
+        s.PendingDecision = decision;
+        (s.Suggestion, s.SuggestionReason) = (Suggestion.Close, $"liquidating: equity below maintenance at {priceE8}");
+        s.UpdatedAt = clock.GetUtcNow();
+        await state.WriteStateAsync(); // the intent is durable before anything is signed
+
+        var audit = await GrainFactory.GetGrain<IOracleGrain>(_options.OracleKey).SubmitAsync(decision, null);
+        s.PendingDigest = audit.Digest;
+        if (audit.Status == SubmissionStatus.Failed)
+        {
+            s.Status = PositionStatus.Open;
+            s.PendingDecision = null;
+            s.PendingDigest = null;
+            LogDecisionFailed(PositionId, audit.Digest, audit.Outcome);
+        }
+
+        await state.WriteStateAsync();
+        LogLiquidationRouted(PositionId, priceE8, audit.Digest, audit.Status);
+    }
+
+    private Task RecordOutcomeAsync(ChainPositionEvent chainEvent)
+    {
+        var s = state.State;
+        var held = clock.GetUtcNow() - (s.OpenedAt ?? clock.GetUtcNow());
+        var leverage = s.Collateral > 0 ? (double)s.Size / s.Collateral : 0;
+        return GrainFactory.GetGrain<ITraderGrain>(s.Trader).RecordOutcomeAsync(new PositionOutcome(
+            PositionId, s.Status == PositionStatus.Liquidated, chainEvent.RealizedPnl, leverage, held, clock.GetUtcNow()));
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Position {PositionId} follows chain event {EventName}: version {Version}, {Status}")]
+    private partial void LogChainEvent(string positionId, string eventName, ulong version, PositionStatus status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Position {PositionId} is liquidatable at {PriceE8} but frozen by the guardian")]
+    private partial void LogFrozen(string positionId, long priceE8);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Position {PositionId} liquidation at {PriceE8}: decision {Digest} {Status}")]
+    private partial void LogLiquidationRouted(string positionId, long priceE8, string digest, SubmissionStatus status);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Position {PositionId} decision {Digest} failed: {Outcome}")]
+    private partial void LogDecisionFailed(string positionId, string digest, string? outcome);
+}

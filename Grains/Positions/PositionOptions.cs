@@ -1,0 +1,14 @@
+namespace Aml.Orleans.Grains.Positions;
+
+/// <summary>How positions watch themselves.</summary>
+public sealed class PositionOptions
+{
+    /// <summary>The oracle grain's key, <c>chainId:contractAddress</c>.</summary>
+    public string OracleKey { get; set; } = "";
+
+    /// <summary>Warn the trader when equity falls below this multiple of the requirement (bps; 15000 = 1.5x).</summary>
+    public long WarningMultipleBps { get; set; } = 15_000;
+
+    /// <summary>How long a signed decision stays valid on-chain.</summary>
+    public TimeSpan DecisionTtl { get; set; } = TimeSpan.FromSeconds(60);
+}

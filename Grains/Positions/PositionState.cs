@@ -1,0 +1,41 @@
+using Aml.Orleans.Grains.Interfaces;
+
+namespace Aml.Orleans.Grains.Positions;
+
+/// <summary>A position's durable state. Terms mirror the chain; the rest is what the engine needs to act.</summary>
+[GenerateSerializer, Alias("aml.PositionState")]
+public sealed class PositionState
+{
+    [Id(0)] public string Trader { get; set; } = "";
+    [Id(1)] public string Asset { get; set; } = "";
+    [Id(2)] public bool IsLong { get; set; }
+    [Id(3)] public PositionStatus Status { get; set; } = PositionStatus.Requested;
+    [Id(4)] public long Collateral { get; set; }
+    [Id(5)] public long Size { get; set; }
+    [Id(6)] public long EntryPriceE8 { get; set; }
+    [Id(7)] public uint MaxLeverageX100 { get; set; }
+    [Id(8)] public uint MaintenanceMarginBps { get; set; }
+    [Id(9)] public ushort RiskScoreBps { get; set; }
+
+    /// <summary>The contract's version of the position; every decision must carry it.</summary>
+    [Id(10)] public ulong OnChainVersion { get; set; }
+
+    /// <summary>The decision on its way to the chain, if any (one at a time per position).</summary>
+    [Id(11)] public Decision? PendingDecision { get; set; }
+
+    [Id(12)] public string? PendingDigest { get; set; }
+    [Id(13)] public string? LastDecisionDigest { get; set; }
+    [Id(14)] public string? ModelHash { get; set; }
+    [Id(15)] public string? FeaturesHash { get; set; }
+    [Id(16)] public long LastMarkPriceE8 { get; set; }
+    [Id(17)] public Suggestion Suggestion { get; set; }
+    [Id(18)] public string? SuggestionReason { get; set; }
+    [Id(19)] public DateTimeOffset UpdatedAt { get; set; }
+    [Id(20)] public DateTimeOffset? OpenedAt { get; set; }
+
+    /// <summary>True once the position exists (quoted or seen on-chain).</summary>
+    [Id(21)] public bool Exists { get; set; }
+
+    /// <summary>Whether the guardian froze the position on-chain (no oracle-path changes).</summary>
+    [Id(22)] public bool Frozen { get; set; }
+}

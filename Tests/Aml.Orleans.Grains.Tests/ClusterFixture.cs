@@ -1,0 +1,69 @@
+using Aml.Orleans.Grains.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.TestingHost;
+
+namespace Aml.Orleans.Grains.Tests;
+
+/// <summary>
+/// One in-process silo for the grain tests, with memory storage and a fake clock. Tests use fresh grain keys so
+/// they stay independent while sharing the cluster.
+/// </summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    /// <summary>The clock grains see; tests advance it instead of sleeping.</summary>
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 5, 12, 0, 0, TimeSpan.Zero));
+
+    /// <summary>The running cluster.</summary>
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    /// <summary>A client for grain calls.</summary>
+    public IClusterClient Client => Cluster.Client;
+
+    /// <inheritdoc />
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(initialSilosCount: 1);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddMemoryGrainStorage("aml");
+            silo.Services.AddSingleton<TimeProvider>(Time);
+            silo.AddAmlGrains(positions: p => p.OracleKey = "6343:0x0000000000000000000000000000000000000000");
+        });
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    /// <inheritdoc />
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    /// <summary>Polls <paramref name="probe"/> until it holds; grain-to-grain one-way calls land asynchronously.</summary>
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var value = await probe();
+            if (done(value))
+            {
+                return value;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new Xunit.Sdk.XunitException($"timed out waiting for {what}; last value: {value}");
+            }
+
+            await Task.Yield();
+            await Task.Delay(10);
+        }
+    }
+}
+
+/// <summary>The collection that shares <see cref="ClusterFixture"/>.</summary>
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    /// <summary>The collection name.</summary>
+    public const string Name = "cluster";
+}
