@@ -75,6 +75,51 @@ public static class MarginMath
     public static long MarginRatioBps(PositionTerms terms, long priceE8) =>
         terms.Size == 0 ? long.MaxValue : checked((long)((Int128)Equity(terms, priceE8) * BpsDenominator / terms.Size));
 
+    /// <summary>
+    /// The smallest close factor (bps of size) after which the rest of the position stands at least
+    /// <paramref name="bufferBps"/> above maintenance, simulating the contract's partial liquidation exactly: the
+    /// closed part realises its PnL and pays <paramref name="penaltyBps"/> of its notional from the collateral; entry
+    /// and margin stay. Returns 10000 (close all) when no partial close restores health.
+    /// </summary>
+    public static uint HealingCloseFactorBps(PositionTerms terms, long priceE8, long penaltyBps, long bufferBps)
+    {
+        // Closing more helps only while the penalty per unit closed is below the margin it frees.
+        if (penaltyBps >= terms.MaintenanceMarginBps + bufferBps || !IsHealthyAfterClosing(terms, priceE8, penaltyBps, bufferBps, 9_999))
+        {
+            return (uint)BpsDenominator;
+        }
+
+        long low = 1, high = 9_999; // health is monotone in the close factor here: find the smallest healthy one
+        while (low < high)
+        {
+            var mid = (low + high) / 2;
+            if (IsHealthyAfterClosing(terms, priceE8, penaltyBps, bufferBps, mid))
+            {
+                high = mid;
+            }
+            else
+            {
+                low = mid + 1;
+            }
+        }
+
+        return (uint)low;
+    }
+
+    private static bool IsHealthyAfterClosing(PositionTerms terms, long priceE8, long penaltyBps, long bufferBps, long closeFactorBps)
+    {
+        var sizeClosed = (long)((Int128)terms.Size * closeFactorBps / BpsDenominator);
+        var collateralLeft = terms.Collateral + Pnl(terms.IsLong, sizeClosed, terms.EntryPriceE8, priceE8) -
+                             (long)((Int128)sizeClosed * penaltyBps / BpsDenominator);
+        if (sizeClosed == 0 || collateralLeft <= 0)
+        {
+            return false; // the contract closes everything when nothing would be left
+        }
+
+        var rest = terms with { Collateral = collateralLeft, Size = terms.Size - sizeClosed };
+        return Equity(rest, priceE8) >= Requirement(rest.Size, terms.MaintenanceMarginBps + bufferBps);
+    }
+
     private static void RequirePositive(long value, string name)
     {
         if (value <= 0)

@@ -12,11 +12,13 @@ public static class GrainsHostingExtensions
     public static ISiloBuilder AddAmlGrains(
         this ISiloBuilder silo,
         Action<MarketOptions>? markets = null,
-        Action<PositionOptions>? positions = null)
+        Action<PositionOptions>? positions = null,
+        Action<MarketCatalogOptions>? catalog = null)
     {
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.AddOptions<MarketOptions>().Configure(o => markets?.Invoke(o));
         silo.Services.AddOptions<PositionOptions>().Configure(o => positions?.Invoke(o));
+        silo.Services.AddOptions<MarketCatalogOptions>().Configure(o => catalog?.Invoke(o));
         return silo;
     }
 }

@@ -1,5 +1,6 @@
 using Aml.Orleans.Grains.Domain;
 using Aml.Orleans.Grains.Interfaces;
+using Aml.Orleans.Grains.Markets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -12,6 +13,7 @@ namespace Aml.Orleans.Grains.Positions;
 internal sealed partial class PositionGrain(
     [PersistentState("position", "aml")] IPersistentState<PositionState> state,
     IOptions<PositionOptions> options,
+    IOptions<MarketCatalogOptions> catalog,
     TimeProvider clock,
     ILogger<PositionGrain> logger) : Grain, IPositionGrain
 {
@@ -169,9 +171,12 @@ internal sealed partial class PositionGrain(
             return; // the guardian froze it: the contract refuses oracle-path changes, so do not spend a decision
         }
 
+        // Partial where closing part of the size restores health; everything when nothing partial would.
+        var penaltyBps = catalog.Value.For(s.Asset).LiquidationPenaltyBps;
+        var closeFactor = MarginMath.HealingCloseFactorBps(Terms, priceE8, penaltyBps, _options.LiquidationBufferBps);
         var decision = new Decision(
             DecisionKind.Liquidate, PositionId, s.Asset, s.Trader, s.IsLong, s.Collateral, s.Size,
-            s.MaxLeverageX100, s.MaintenanceMarginBps, CloseFactorBps: (uint)MarginMath.BpsDenominator, s.RiskScoreBps,
+            s.MaxLeverageX100, s.MaintenanceMarginBps, closeFactor, s.RiskScoreBps,
             priceE8, (ulong)at.ToUnixTimeSeconds(), s.OnChainVersion,
             (ulong)clock.GetUtcNow().Add(_options.DecisionTtl).ToUnixTimeSeconds(),
             s.ModelHash ?? "", s.FeaturesHash ?? "");

@@ -9,6 +9,9 @@ public sealed class PositionOptions
     /// <summary>Warn the trader when equity falls below this multiple of the requirement (bps; 15000 = 1.5x).</summary>
     public long WarningMultipleBps { get; set; } = 15_000;
 
+    /// <summary>A partial liquidation leaves the rest this far above maintenance (bps of size), so it is not liquidated again at once.</summary>
+    public long LiquidationBufferBps { get; set; } = 100;
+
     /// <summary>How long a signed decision stays valid on-chain.</summary>
     public TimeSpan DecisionTtl { get; set; } = TimeSpan.FromSeconds(60);
 }

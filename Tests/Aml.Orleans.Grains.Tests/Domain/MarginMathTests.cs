@@ -83,3 +83,45 @@ public sealed class MarginMathTests
         Assert.Equal(105 * Price, MarginMath.LiquidationPrice(terms));
     }
 }
+
+public sealed class HealingCloseFactorTests
+{
+    private const long Usdc = 1_000_000;
+    private const long Price = 100_000_000;
+
+    [Fact]
+    public void HealingCloseFactorBps_JustBelowMaintenance_PartialCloseThatRestoresHealth()
+    {
+        // 10x long, 5 % maintenance, price down 5.2 %: equity 480 < requirement 500.
+        var terms = new PositionTerms(true, 1_000 * Usdc, 10_000 * Usdc, 100 * Price, 500);
+        var price = 9_480_000_000;
+        Assert.True(MarginMath.IsLiquidatable(terms, price));
+
+        var factor = MarginMath.HealingCloseFactorBps(terms, price, penaltyBps: 100, bufferBps: 100);
+        Assert.InRange(factor, 1u, 9_999u);
+        AssertHealthyAfter(terms, price, 100, 100, factor, expected: true);
+        AssertHealthyAfter(terms, price, 100, 100, factor - 1, expected: false); // and it is the smallest
+    }
+
+    [Fact]
+    public void HealingCloseFactorBps_EquityGone_CloseAll()
+    {
+        var terms = new PositionTerms(true, 1_000 * Usdc, 10_000 * Usdc, 100 * Price, 500);
+        Assert.Equal(10_000u, MarginMath.HealingCloseFactorBps(terms, 89 * Price, 100, 100));
+    }
+
+    [Fact]
+    public void HealingCloseFactorBps_PenaltyAboveMargin_CloseAll()
+    {
+        var terms = new PositionTerms(false, 1_000 * Usdc, 10_000 * Usdc, 100 * Price, 200);
+        Assert.Equal(10_000u, MarginMath.HealingCloseFactorBps(terms, 10_850_000_000, penaltyBps: 400, bufferBps: 0));
+    }
+
+    private static void AssertHealthyAfter(PositionTerms terms, long price, long penaltyBps, long bufferBps, uint factor, bool expected)
+    {
+        var closed = terms.Size * factor / 10_000;
+        var collateral = terms.Collateral + MarginMath.Pnl(terms.IsLong, closed, terms.EntryPriceE8, price) - (closed * penaltyBps / 10_000);
+        var rest = terms with { Collateral = collateral, Size = terms.Size - closed };
+        Assert.Equal(expected, MarginMath.Equity(rest, price) >= MarginMath.Requirement(rest.Size, terms.MaintenanceMarginBps + bufferBps));
+    }
+}
