@@ -1,22 +1,83 @@
-using Orleans.Hosting;
+using System.Net;
+using Aml.Orleans.Grains.Chain;
+using Aml.Orleans.Grains.Hosting;
+using Aml.Orleans.Silo.Services;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Orleans.Configuration;
 
 namespace Aml.Orleans.Silo.Extensions;
 
 /// <summary>Host wiring kept out of Program.cs so the entry point reads as a table of contents.</summary>
-public static class SiloExtensions
+public static partial class SiloExtensions
 {
-    /// <summary>Co-hosts the Orleans silo in the web host; localhost clustering until the storage issue wires PostgreSQL.</summary>
+    /// <summary>Kestrel endpoints, the co-hosted Orleans silo and what the grains need from configuration.</summary>
     public static WebApplicationBuilder AddAmlSilo(this WebApplicationBuilder builder)
     {
-        builder.UseOrleans(silo => silo.UseLocalhostClustering());
+        var host = builder.Configuration.GetSection(AmlHostOptions.Section).Get<AmlHostOptions>() ?? new AmlHostOptions();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            var address = host.LoopbackOnly ? IPAddress.Loopback : IPAddress.Any;
+            kestrel.Listen(address, host.GrpcPort, o => o.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(address, host.HttpPort, o => o.Protocols = HttpProtocols.Http1AndHttp2);
+        });
+        // Longer than Orleans needs to hand grains over, shorter than the pod's termination grace period.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
+
+        var deployment = LoadDeployment(builder.Configuration);
+        builder.UseOrleans(silo =>
+        {
+            ConfigureClustering(silo, builder.Configuration, host);
+            silo.AddAmlGrains(
+                positions: p => p.OracleKey = deployment?.OracleKey ?? "",
+                catalog: c => c.Markets = deployment?.Catalog() ?? new(StringComparer.Ordinal));
+            silo.AddActivityPropagation();
+        });
+        if (deployment is not null)
+        {
+            builder.Services.AddSingleton(deployment);
+        }
+
+        builder.Services.AddGrpc(o => o.EnableDetailedErrors = builder.Environment.IsDevelopment()).AddJsonTranscoding();
+        builder.Services.AddGrpcHealthChecks();
         builder.Services.AddHealthChecks();
         return builder;
     }
 
-    /// <summary>Liveness endpoint; readiness with its dependency checks arrives with the gateway.</summary>
+    /// <summary>gRPC services (native, gRPC-Web and REST), health and metrics endpoints.</summary>
     public static WebApplication MapAmlEndpoints(this WebApplication app)
     {
-        app.MapHealthChecks("/health/live");
+        app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
+        app.MapGrpcService<MarketsService>();
+        app.MapGrpcHealthChecksService();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready");
+        app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
+    }
+
+    private static Deployment? LoadDeployment(IConfiguration configuration)
+    {
+        var path = configuration["Aml:Chain:DeploymentFile"];
+        return string.IsNullOrEmpty(path) ? null : Deployment.Load(path);
+    }
+
+    private static void ConfigureClustering(ISiloBuilder silo, IConfiguration configuration, AmlHostOptions host)
+    {
+        var postgres = configuration.GetConnectionString("Postgres");
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = configuration["ORLEANS_CLUSTER_ID"] ?? "aml-dev";
+            o.ServiceId = configuration["ORLEANS_SERVICE_ID"] ?? "aml";
+        });
+        if (string.IsNullOrEmpty(postgres))
+        {
+            silo.UseLocalhostClustering(host.SiloPort, host.GatewayPort);
+            silo.AddMemoryGrainStorage("aml");
+            silo.UseInMemoryReminderService();
+            return;
+        }
+
+        throw new InvalidOperationException("PostgreSQL clustering arrives with the storage schema (Grains/Storage)");
     }
 }

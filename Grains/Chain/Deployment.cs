@@ -1,0 +1,74 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Aml.Orleans.Grains.Markets;
+
+namespace Aml.Orleans.Grains.Chain;
+
+/// <summary>
+/// Where the contracts live and how they are configured: the file <c>./aml deploy</c> writes
+/// (<c>.data/deployments/&lt;chainId&gt;.json</c>). The engine reads market bounds from here so that it never signs what
+/// the contract would refuse.
+/// </summary>
+public sealed record Deployment(
+    ulong ChainId,
+    string RpcUrl,
+    string MarginManager,
+    string CollateralToken,
+    string Admin,
+    string Guardian,
+    IReadOnlyList<string> Signers,
+    int Threshold,
+    ulong DeployBlock,
+    IReadOnlyDictionary<string, DeployedMarket> Markets)
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNameCaseInsensitive = true,
+        NumberHandling = JsonNumberHandling.AllowReadingFromString,
+    };
+
+    /// <summary>The oracle grain's key for this deployment.</summary>
+    public string OracleKey => $"{ChainId}:{MarginManager.ToLowerInvariant()}";
+
+    /// <summary>Reads and checks a deployment file; errors name the file and what is missing.</summary>
+    public static Deployment Load(string path)
+    {
+        Deployment? deployment;
+        try
+        {
+            deployment = JsonSerializer.Deserialize<Deployment>(File.ReadAllText(path), Json);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"deployment file {path} is not valid JSON: {e.Message}", e);
+        }
+
+        if (deployment is null || string.IsNullOrEmpty(deployment.MarginManager) || deployment.Signers is null ||
+            deployment.Markets is null || deployment.Markets.Count == 0)
+        {
+            throw new InvalidDataException($"deployment file {path} lacks marginManager, signers or markets");
+        }
+
+        return deployment;
+    }
+
+    /// <summary>The listed markets as the engine's catalogue.</summary>
+    public Dictionary<string, MarketTerms> Catalog() =>
+        Markets.Where(m => m.Value.Listed).ToDictionary(
+            m => m.Key,
+            m => new MarketTerms(m.Value.MaxLeverageX100, m.Value.MinMaintenanceMarginBps, m.Value.MaxMaintenanceMarginBps,
+                m.Value.MaxMarginStepBps, m.Value.LiquidationPenaltyBps, m.Value.MaxPriceAge, m.Value.TighteningGrace),
+            StringComparer.Ordinal);
+}
+
+/// <summary>One market as deployed: its id (<c>keccak256(symbol)</c>) and the contract's <c>MarketConfig</c>.</summary>
+public sealed record DeployedMarket(
+    string MarketId,
+    bool Listed,
+    uint MaxLeverageX100,
+    uint MinMaintenanceMarginBps,
+    uint MaxMaintenanceMarginBps,
+    uint MaxMarginStepBps,
+    uint LiquidationPenaltyBps,
+    ulong MaxPriceAge,
+    ulong TighteningGrace);

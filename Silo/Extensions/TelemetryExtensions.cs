@@ -1,0 +1,38 @@
+using Aml.Orleans.Silo.Telemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Aml.Orleans.Silo.Extensions;
+
+/// <summary>Traces and metrics: Orleans' and ASP.NET Core's own plus the engine's, Prometheus on /metrics, OTLP when configured.</summary>
+public static class TelemetryExtensions
+{
+    /// <summary>Adds OpenTelemetry; the OTLP exporter is on only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.</summary>
+    public static WebApplicationBuilder AddAmlTelemetry(this WebApplicationBuilder builder)
+    {
+        var otlp = !string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("aml-silo"))
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(AmlTelemetry.Name, "Microsoft.Orleans.Application", "Microsoft.Orleans.Runtime")
+                    .AddAspNetCoreInstrumentation();
+                if (otlp)
+                {
+                    tracing.AddOtlpExporter();
+                }
+            })
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(AmlTelemetry.Name, "Microsoft.Orleans")
+                    .AddAspNetCoreInstrumentation()
+                    .AddPrometheusExporter();
+                if (otlp)
+                {
+                    metrics.AddOtlpExporter();
+                }
+            });
+        return builder;
+    }
+}
