@@ -684,8 +684,8 @@ contract MarginManager is IMarginManager, EIP712 {
         }
         uint256 size = p.size;
         int256 pnl = PositionMath.pnl(p.isLong, size, p.entryPriceE18, d.markPriceE18);
+        int256 equity = int256(uint256(p.collateral)) + pnl;
         {
-            int256 equity = int256(uint256(p.collateral)) + pnl;
             uint256 required = PositionMath.requirement(size, _effectiveMargin(p));
             if (equity >= SafeCast.toInt256(required)) {
                 if (strict) revert NotLiquidatable(d.positionId, equity, required);
@@ -694,18 +694,33 @@ contract MarginManager is IMarginManager, EIP712 {
         }
         uint256 penaltyBps = m.liquidationPenaltyBps;
         uint256 sizeClosed = size * closeFactor / BPS;
-        if (closeFactor < BPS && sizeClosed != 0) {
+        // A partial close only when what stays open keeps positive equity after the penalty; a bankrupt remainder
+        // would only grow the bad debt, so such a position is liquidated whole.
+        if (closeFactor < BPS && sizeClosed != 0 && equity > SafeCast.toInt256(sizeClosed * penaltyBps / BPS)) {
             (bool done, uint8 reason) = _liquidatePartial(d, p, sizeClosed, penaltyBps, digest, strict);
             if (done) return reason;
         }
-        (bool ok,, uint128 penalty, uint128 badDebt) =
-            _settleFull(d.positionId, p, pnl, size * penaltyBps / BPS, uint8(Status.Liquidated));
+        return _liquidateFull(d, p, pnl, size * penaltyBps / BPS, digest, strict);
+    }
+
+    function _liquidateFull(
+        RiskDecision calldata d,
+        StoredPosition storage p,
+        int256 pnl,
+        uint256 penaltyNominal,
+        bytes32 digest,
+        bool strict
+    ) private returns (uint8) {
+        uint128 size = p.size;
+        (bool ok, uint128 payout, uint128 penalty, uint128 badDebt) =
+            _settleFull(d.positionId, p, pnl, penaltyNominal, uint8(Status.Liquidated));
         if (!ok) {
             if (strict) revert InsufficientLiquidity(SafeCast.toUint256(pnl), _acct.vault);
             return uint8(SkipReason.InsufficientLiquidity);
         }
-        // forge-lint: disable-next-line(unsafe-typecast)
-        emit PositionLiquidated(d.positionId, digest, uint128(size), pnl, penalty, badDebt);
+        emit PositionLiquidated(d.positionId, digest, size, pnl, penalty, badDebt);
+        // What is left of the equity after the penalty is the trader's: isolated margin takes no more than it must.
+        if (payout != 0) COLLATERAL_TOKEN.safeTransfer(p.trader, payout);
         return 0;
     }
 
