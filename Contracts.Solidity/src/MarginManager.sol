@@ -12,6 +12,7 @@ import {IMarginManager} from "./interfaces/IMarginManager.sol";
 import {DecisionHash} from "./libraries/DecisionHash.sol";
 import {PositionMath} from "./libraries/PositionMath.sol";
 import {QuorumLib} from "./libraries/QuorumLib.sol";
+import {SignerSet} from "./libraries/SignerSet.sol";
 
 /// @title MarginManager
 /// @notice Isolated-margin positions governed by M-of-N signed AI risk decisions. The liquidity vault is the
@@ -78,17 +79,16 @@ contract MarginManager is IMarginManager, EIP712 {
 
     IERC20 private immutable COLLATERAL_TOKEN;
 
-    // One slot read by every guarded call: who administers, how many signers, whether halted.
-    address private _admin;
+    // One slot read by every guarded call: where the signer list lives (see SignerSet), its size and threshold,
+    // and whether the system is halted.
+    address private _signerData;
     uint8 private _threshold;
     uint8 private _signerCount;
     bool private _halted;
 
+    address private _admin;
     address private _guardian;
     address private _pendingAdmin;
-
-    // A fixed array: signer i lives in slot base + i, so the quorum check reads no length and hashes no index.
-    address[32] private _signerList;
 
     // Where every token the contract holds belongs: balanceOf(this) == totalCollateral + vault + insurance.
     Accounts private _acct;
@@ -429,8 +429,9 @@ contract MarginManager is IMarginManager, EIP712 {
     function signers() external view returns (address[] memory list) {
         uint256 n = _signerCount;
         list = new address[](n);
+        address pointer = _signerData;
         for (uint256 i; i < n; ++i) {
-            list[i] = _signerList[i];
+            list[i] = SignerSet.at(pointer, i);
         }
     }
 
@@ -829,7 +830,7 @@ contract MarginManager is IMarginManager, EIP712 {
     }
 
     function _verifyQuorum(bytes32 digest, Quorum calldata q) private view {
-        QuorumLib.verify(digest, q, _signerList, _signerCount, _threshold);
+        QuorumLib.verify(digest, q, _signerData, _signerCount, _threshold);
     }
 
     function _useNonce(uint64 batchNonce) private {
@@ -851,12 +852,8 @@ contract MarginManager is IMarginManager, EIP712 {
             for (uint256 j; j < i; ++j) {
                 if (list[j] == s) revert DuplicateSigner(s);
             }
-            _signerList[i] = s;
         }
-        // Clear the tail so a shrunk set leaves no stale address behind (bits beyond n are rejected anyway).
-        for (uint256 i = n; i < _signerCount; ++i) {
-            _signerList[i] = address(0);
-        }
+        _signerData = SignerSet.write(list);
         _threshold = threshold_;
         // forge-lint: disable-next-line(unsafe-typecast)
         _signerCount = uint8(n);

@@ -2,27 +2,26 @@
 pragma solidity 0.8.30;
 
 import {IMarginManager} from "../interfaces/IMarginManager.sol";
+import {SignerSet} from "./SignerSet.sol";
 
 /// @title QuorumLib
 /// @notice Verifies an M-of-N quorum: bit i of the bitmap stands for signer i; exactly `threshold` 64-byte EIP-2098
 ///         signatures (r ‖ vs), one per set bit, in ascending index order; low-s only.
 /// @dev Why this is cheaper than a Safe-style loop: the bitmap names the signer, so each signature costs one
-///      ecrecover and one SLOAD from a fixed array (no owner mapping, no sorting check), and 64-byte signatures save
-///      calldata.
+///      ecrecover and one warm 20-byte code read (SignerSet) instead of a cold owner-mapping SLOAD and an ordering
+///      check; 64-byte signatures carry no v byte.
 library QuorumLib {
     /// @dev secp256k1n / 2: a larger s is the malleable twin of a valid signature.
     uint256 internal constant HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
 
     uint256 private constant S_MASK = 0x7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff;
 
-    /// @notice Reverts unless `q` carries `threshold` valid signatures over `digest` by members of `list[0..n)`.
-    function verify(
-        bytes32 digest,
-        IMarginManager.Quorum calldata q,
-        address[32] storage list,
-        uint256 n,
-        uint256 threshold
-    ) internal view {
+    /// @notice Reverts unless `q` carries `threshold` valid signatures over `digest` by the first `n` signers stored at
+    ///         `signerData`.
+    function verify(bytes32 digest, IMarginManager.Quorum calldata q, address signerData, uint256 n, uint256 threshold)
+        internal
+        view
+    {
         uint256 bitmap = q.signerBitmap;
         if (bitmap >> n != 0) revert IMarginManager.BitmapOutOfRange(bitmap, n);
         bytes calldata sigs = q.signatures;
@@ -48,7 +47,9 @@ library QuorumLib {
                 if (s > HALF_N) revert IMarginManager.HighS(k);
                 // forge-lint: disable-next-line(unsafe-typecast)
                 address recovered = ecrecover(digest, uint8(27 + (vs >> 255)), r, bytes32(s));
-                if (recovered != list[i] || recovered == address(0)) revert IMarginManager.InvalidSigner(i, recovered);
+                if (recovered == address(0) || recovered != SignerSet.at(signerData, i)) {
+                    revert IMarginManager.InvalidSigner(i, recovered);
+                }
                 ++k;
             }
             bitmap >>= 1;
