@@ -699,15 +699,133 @@ contract MarginManagerTest is MarginManagerBase {
         (uint64 validUntil, IMarginManager.Quorum memory q) = batch(2, ds);
         vm.recordLogs();
         assertEq(mm.applyDecisions(2, validUntil, ds, q), 0, "nothing applied");
-        uint8[6] memory want = [
-            uint8(IMarginManager.SkipReason.NotLiquidatable),
-            uint8(IMarginManager.SkipReason.PositionNotOpen),
-            uint8(IMarginManager.SkipReason.WrongKind),
-            uint8(IMarginManager.SkipReason.RiskBounds),
-            uint8(IMarginManager.SkipReason.BadPrice),
-            uint8(IMarginManager.SkipReason.ModelNotAllowed)
-        ];
+        uint8[] memory want = new uint8[](6);
+        want[0] = uint8(IMarginManager.SkipReason.NotLiquidatable);
+        want[1] = uint8(IMarginManager.SkipReason.PositionNotOpen);
+        want[2] = uint8(IMarginManager.SkipReason.WrongKind);
+        want[3] = uint8(IMarginManager.SkipReason.RiskBounds);
+        want[4] = uint8(IMarginManager.SkipReason.BadPrice);
+        want[5] = uint8(IMarginManager.SkipReason.ModelNotAllowed);
         _assertSkipReasons(want);
+    }
+
+    function test_applyDecisions_skipsRemainingReasons() public {
+        bytes32 a = openAs(alice, pid(1), true, 1000e6);
+        bytes32 b = openAs(bob, pid(2), true, 1000e6);
+        IMarginManager.RiskDecision memory onBtc = openDecision(pid(3), alice, true, 1000e6, 10_000e6);
+        onBtc.marketId = BTC;
+        IMarginManager.Quorum memory q0 = signed(onBtc);
+        vm.prank(alice);
+        mm.openPosition(onBtc, q0);
+        vm.startPrank(guardian);
+        mm.freezePosition(b, true);
+        mm.setMarketMode(BTC, uint8(IMarginManager.MarketMode.Frozen));
+        vm.stopPrank();
+        vm.warp(block.timestamp + 100);
+
+        IMarginManager.RiskDecision[] memory ds = new IMarginManager.RiskDecision[](7);
+        ds[0] = liquidateDecision(a, 1, 1840e18, 10_000);
+        ds[0].marketId = BTC; // not the position's market
+        ds[1] = liquidateDecision(pid(3), 1, 1840e18, 10_000);
+        ds[1].marketId = BTC; // market frozen
+        ds[2] = liquidateDecision(b, 2, 1840e18, 10_000); // position frozen
+        ds[3] = liquidateDecision(a, 1, 1840e18, 10_000);
+        ds[3].validUntil = uint64(block.timestamp - 1); // expired item in a live batch
+        ds[4] = liquidateDecision(a, 1, 1840e18, 10_000);
+        ds[4].priceTimestamp = uint64(block.timestamp - 61); // older than maxPriceAge
+        ds[5] = liquidateDecision(a, 1, 1840e18, 0); // close factor zero
+        ds[6] = adjustDecision(a, 1, 6000, 250, 0); // cap above the market's
+        (uint64 validUntil, IMarginManager.Quorum memory q) = batch(9, ds);
+        vm.recordLogs();
+        assertEq(mm.applyDecisions(9, validUntil, ds, q), 0, "nothing applied");
+        uint8[] memory want = new uint8[](7);
+        want[0] = uint8(IMarginManager.SkipReason.MarketMismatch);
+        want[1] = uint8(IMarginManager.SkipReason.MarketFrozen);
+        want[2] = uint8(IMarginManager.SkipReason.PositionFrozen);
+        want[3] = uint8(IMarginManager.SkipReason.Expired);
+        want[4] = uint8(IMarginManager.SkipReason.BadPrice);
+        want[5] = uint8(IMarginManager.SkipReason.RiskBounds);
+        want[6] = uint8(IMarginManager.SkipReason.RiskBounds);
+        _assertSkipReasons(want);
+    }
+
+    function test_applyDecisions_skipsPriceBeforeLastChange() public {
+        bytes32 a = openAs(alice, pid(1), true, 1000e6);
+        vm.warp(block.timestamp + 10);
+        vm.prank(alice);
+        mm.addCollateral(a, 1e6);
+        IMarginManager.RiskDecision memory d = liquidateDecision(a, 2, 1840e18, 10_000);
+        d.priceTimestamp = uint64(block.timestamp - 1);
+        (uint64 validUntil, IMarginManager.Quorum memory q) = batch(10, one(d));
+        vm.recordLogs();
+        assertEq(mm.applyDecisions(10, validUntil, one(d), q), 0, "skipped");
+        uint8[] memory want = new uint8[](1);
+        want[0] = uint8(IMarginManager.SkipReason.BadPrice);
+        _assertSkipReasons(want);
+    }
+
+    // --- liquidations of positions in profit (a tightened margin can make a winner liquidatable) -------------
+
+    /// @dev 20x long at 4%, tightened to 6.5% and matured; at +1% the equity (1200) is below 1300.
+    function _winnerAfterTightening() internal returns (bytes32 id) {
+        IMarginManager.RiskDecision memory d = openDecision(pid(1), alice, true, 1000e6, 20_000e6);
+        d.maintenanceMarginBps = 400;
+        IMarginManager.Quorum memory q = signed(d);
+        vm.prank(alice);
+        id = mm.openPosition(d, q);
+        apply_(adjustDecision(id, 1, 2000, 650, 0));
+        vm.warp(block.timestamp + 3600);
+    }
+
+    function test_applyDecision_liquidateInProfitPaysFromVault() public {
+        bytes32 id = _winnerAfterTightening();
+        uint256 before = usdc.balanceOf(alice);
+        apply_(liquidateDecision(id, 2, 2020e18, 10_000));
+        // Equity 1200, penalty 1% of 20,000 = 200: the trader gets 1000, the vault pays the 200 profit.
+        assertEq(usdc.balanceOf(alice) - before, 1000e6, "payout");
+        assertEq(mm.vaultBalance(), VAULT - 200e6, "vault paid the profit");
+        assertEq(mm.insuranceBalance(), INSURANCE + 200e6, "penalty");
+        assertBooks();
+    }
+
+    function test_applyDecision_liquidatePartialInProfitPaysFromVault() public {
+        bytes32 id = _winnerAfterTightening();
+        apply_(liquidateDecision(id, 2, 2020e18, 5000));
+        IMarginManager.Position memory p = mm.getPosition(id);
+        assertEq(p.collateral, 1000e6, "1000 + 100 profit - 100 penalty");
+        assertEq(p.size, 10_000e6, "half left");
+        assertEq(mm.vaultBalance(), VAULT - 100e6, "vault paid the part's profit");
+        assertBooks();
+    }
+
+    function test_applyDecision_RevertWhen_VaultCannotPayLiquidationProfit() public {
+        bytes32 id = _winnerAfterTightening();
+        vm.prank(admin);
+        mm.withdrawLiquidity(VAULT - 50e6);
+        IMarginManager.RiskDecision memory d = liquidateDecision(id, 2, 2020e18, 10_000);
+        IMarginManager.Quorum memory q = signed(d);
+        vm.expectRevert(abi.encodeWithSelector(IMarginManager.InsufficientLiquidity.selector, 200e6, 50e6));
+        mm.applyDecision(d, q);
+        d.closeFactorBps = 5000;
+        q = signed(d);
+        vm.expectRevert(abi.encodeWithSelector(IMarginManager.InsufficientLiquidity.selector, 100e6, 50e6));
+        mm.applyDecision(d, q);
+    }
+
+    function test_applyDecisions_skipsWhenVaultCannotPayProfit() public {
+        bytes32 id = _winnerAfterTightening();
+        vm.prank(admin);
+        mm.withdrawLiquidity(VAULT - 50e6);
+        IMarginManager.RiskDecision[] memory ds =
+            two(liquidateDecision(id, 2, 2020e18, 10_000), liquidateDecision(id, 2, 2020e18, 5000));
+        (uint64 validUntil, IMarginManager.Quorum memory q) = batch(11, ds);
+        vm.recordLogs();
+        assertEq(mm.applyDecisions(11, validUntil, ds, q), 0, "both skipped");
+        uint8[] memory want = new uint8[](2);
+        want[0] = uint8(IMarginManager.SkipReason.InsufficientLiquidity);
+        want[1] = uint8(IMarginManager.SkipReason.InsufficientLiquidity);
+        _assertSkipReasons(want);
+        assertEq(mm.getPosition(id).version, 2, "untouched");
     }
 
     function test_applyDecisions_RevertWhen_NonceReused() public {
@@ -752,7 +870,7 @@ contract MarginManagerTest is MarginManagerBase {
         mm.openPosition(d, q);
     }
 
-    function _assertSkipReasons(uint8[6] memory want) internal {
+    function _assertSkipReasons(uint8[] memory want) internal {
         Vm.Log[] memory logs = vm.getRecordedLogs();
         bytes32 topic = IMarginManager.DecisionSkipped.selector;
         uint256 k;
@@ -762,6 +880,6 @@ contract MarginManagerTest is MarginManagerBase {
             assertEq(reason, want[k], "skip reason");
             ++k;
         }
-        assertEq(k, 6, "skip events");
+        assertEq(k, want.length, "skip events");
     }
 }

@@ -327,6 +327,12 @@ contract MarginManagerGovernanceTest is MarginManagerBase {
         mm.halt();
     }
 
+    function test_setGuardian_RevertWhen_Zero() public {
+        vm.expectRevert(abi.encodeWithSelector(IMarginManager.ZeroAddress.selector, "newGuardian"));
+        vm.prank(admin);
+        mm.setGuardian(address(0));
+    }
+
     function test_setGuardian_RevertWhen_NotAdmin() public {
         vm.expectRevert(abi.encodeWithSelector(IMarginManager.NotAdmin.selector, guardian));
         vm.prank(guardian);
@@ -415,6 +421,13 @@ contract MarginManagerGovernanceTest is MarginManagerBase {
 
     function test_isLiquidatable_falseForUnknownPosition() public view {
         assertEq(mm.isLiquidatable(pid(77), 1), false, "unknown");
+    }
+
+    function test_getPosition_zeroForUnknownPosition() public view {
+        IMarginManager.Position memory p = mm.getPosition(pid(77));
+        assertEq(p.status, 0, "status NONE");
+        assertEq(p.trader, address(0), "no trader");
+        assertEq(p.marketId, bytes32(0), "no market");
     }
 
     function _structHash(IMarginManager.RiskDecision memory d) internal pure returns (bytes32) {
