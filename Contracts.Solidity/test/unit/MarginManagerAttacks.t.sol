@@ -49,7 +49,9 @@ contract MarginManagerAttacksTest is MarginManagerBase {
         } else {
             // The usual case: n - s ≥ 2^255 cannot be written in EIP-2098 (the top bit is v), so the twin decodes to
             // another s and recovers to a stranger.
-            vm.expectRevert(IMarginManager.InvalidSigner.selector);
+            uint256 vs = flipped | (vBit << 255);
+            address stranger = ecrecover(digest, uint8(27 + (vs >> 255)), r, bytes32(vs & ((1 << 255) - 1)));
+            vm.expectRevert(abi.encodeWithSelector(IMarginManager.InvalidSigner.selector, 1, stranger));
         }
         mm.applyDecision(adj, q);
     }
