@@ -35,8 +35,7 @@ library SignerSet {
     function at(address pointer, uint256 i) internal view returns (address signer) {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            // Scratch space 0x00..0x1f: copy 20 bytes, read them left-aligned.
-            mstore(0x00, 0)
+            // Scratch space 0x00..0x1f: copy 20 bytes, read them left-aligned (the word's tail is shifted out).
             extcodecopy(pointer, 0x00, add(1, mul(i, 20)), 20)
             signer := shr(96, mload(0x00))
         }
