@@ -25,6 +25,14 @@ interface Vm {
     function cool(address target) external;
     function expectEmit(address emitter) external;
     function assumeNoRevert() external pure;
+    function toString(uint256 value) external pure returns (string memory);
+    function etch(address target, bytes calldata newRuntimeBytecode) external;
+    function readFile(string calldata path) external view returns (string memory data);
+    function parseJsonUint(string calldata json, string calldata key) external pure returns (uint256);
+    function parseJsonBool(string calldata json, string calldata key) external pure returns (bool);
+    function parseJsonAddress(string calldata json, string calldata key) external pure returns (address);
+    function parseJsonBytes32(string calldata json, string calldata key) external pure returns (bytes32);
+    function parseJsonBytes(string calldata json, string calldata key) external pure returns (bytes memory);
 
     struct Log {
         bytes32[] topics;
