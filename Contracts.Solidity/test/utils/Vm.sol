@@ -18,6 +18,27 @@ interface Vm {
     function assume(bool condition) external pure;
     function label(address account, string calldata newLabel) external;
     function chainId(uint256 newChainId) external;
+    function recordLogs() external;
+    function getRecordedLogs() external returns (Log[] memory logs);
+    function snapshotValue(string calldata group, string calldata name, uint256 value) external;
+    function snapshotGasLastCall(string calldata group, string calldata name) external returns (uint256 gasUsed);
+    function cool(address target) external;
+    function expectEmit(address emitter) external;
+    function assumeNoRevert() external pure;
+    function toString(uint256 value) external pure returns (string memory);
+    function etch(address target, bytes calldata newRuntimeBytecode) external;
+    function readFile(string calldata path) external view returns (string memory data);
+    function parseJsonUint(string calldata json, string calldata key) external pure returns (uint256);
+    function parseJsonBool(string calldata json, string calldata key) external pure returns (bool);
+    function parseJsonAddress(string calldata json, string calldata key) external pure returns (address);
+    function parseJsonBytes32(string calldata json, string calldata key) external pure returns (bytes32);
+    function parseJsonBytes(string calldata json, string calldata key) external pure returns (bytes memory);
+
+    struct Log {
+        bytes32[] topics;
+        bytes data;
+        address emitter;
+    }
 }
 
 /// @notice Base for tests: the cheatcode handle and assertions that revert with a readable message.
@@ -36,8 +57,24 @@ abstract contract TestBase {
         if (a != b) revert(string.concat(what, ": bytes32 differ"));
     }
 
+    function assertEq(int256 a, int256 b, string memory what) internal pure {
+        if (a != b) revert(string.concat(what, ": ", _i(a), " != ", _i(b)));
+    }
+
+    function assertEq(bool a, bool b, string memory what) internal pure {
+        if (a != b) revert(string.concat(what, ": booleans differ"));
+    }
+
+    function assertLe(uint256 a, uint256 b, string memory what) internal pure {
+        if (a > b) revert(string.concat(what, ": ", _u(a), " > ", _u(b)));
+    }
+
     function assertTrue(bool c, string memory what) internal pure {
         if (!c) revert(what);
+    }
+
+    function _i(int256 v) private pure returns (string memory) {
+        return v < 0 ? string.concat("-", _u(uint256(-v))) : _u(uint256(v));
     }
 
     function _u(uint256 v) private pure returns (string memory) {
