@@ -266,6 +266,9 @@ public sealed record AbiError(string Name, IReadOnlyList<AbiParameter> Inputs)
 /// <summary>The members of a contract ABI, as loaded from forge's JSON output or declared in code.</summary>
 public sealed record AbiContract(IReadOnlyList<AbiFunction> Functions, IReadOnlyList<AbiEvent> Events, IReadOnlyList<AbiError> Errors)
 {
+    /// <summary>No members: decodes only the built-in <c>Error(string)</c> and <c>Panic(uint256)</c>.</summary>
+    public static AbiContract Empty { get; } = new([], [], []);
+
     /// <summary>
     /// Loads a JSON ABI: either the ABI array itself or a forge/solc artifact object with an <c>abi</c> property.
     /// </summary>
