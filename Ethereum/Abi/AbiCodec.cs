@@ -11,6 +11,9 @@ namespace Aml.Orleans.Ethereum.Abi;
 /// </summary>
 public static class AbiCodec
 {
+    // Strict both ways: a lone surrogate or invalid UTF-8 is an error, not a silent U+FFFD.
+    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
+
     /// <summary>Encodes values as the tuple of <paramref name="types"/> (the layout of calldata arguments).</summary>
     public static byte[] Encode(IReadOnlyList<AbiType> types, IReadOnlyList<object?> values)
     {
@@ -115,7 +118,17 @@ public static class AbiCodec
                 break;
             case AbiStringType:
                 var text = value as string ?? throw new ArgumentException($"{path}: expected a string, got {value?.GetType().Name ?? "null"}");
-                WritePadded(output, Encoding.UTF8.GetBytes(text));
+                byte[] utf8;
+                try
+                {
+                    utf8 = StrictUtf8.GetBytes(text);
+                }
+                catch (EncoderFallbackException ex)
+                {
+                    throw new ArgumentException($"{path}: string is not valid UTF-16 (lone surrogate)", ex);
+                }
+
+                WritePadded(output, utf8);
                 break;
             case AbiArrayType array:
                 var items = AsList(value, path);
@@ -239,7 +252,7 @@ public static class AbiCodec
                 var utf8 = ReadPadded(data, position, end, path);
                 try
                 {
-                    return new UTF8Encoding(false, true).GetString(utf8);
+                    return StrictUtf8.GetString(utf8);
                 }
                 catch (DecoderFallbackException ex)
                 {
