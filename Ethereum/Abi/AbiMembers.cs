@@ -110,7 +110,10 @@ public sealed record AbiFunction(string Name, IReadOnlyList<AbiParameter> Inputs
         return new AbiFunction(name, AbiParameter.ParseList(parameters), outputs);
     }
 
-    /// <summary>Calldata: selector followed by the encoded arguments.</summary>
+    /// <summary>
+    /// Calldata: selector followed by the encoded arguments. A single tuple or array argument must be wrapped
+    /// (<c>EncodeCall([tuple])</c>), otherwise C# passes its elements as the argument list.
+    /// </summary>
     public byte[] EncodeCall(params object?[] arguments)
     {
         var encoded = AbiCodec.Encode(Inputs.Select(p => p.Type).ToArray(), arguments);
