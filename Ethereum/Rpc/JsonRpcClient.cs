@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Numerics;
 using System.Text.Json;
 using Aml.Orleans.Ethereum.Abi;
@@ -37,7 +36,10 @@ public sealed class JsonRpcClient(HttpClient http, Uri endpoint, JsonRpcClientOp
         timeout.CancelAfter(_options.RequestTimeout);
         try
         {
-            using var response = await http.PostAsJsonAsync(Endpoint, request, timeout.Token).ConfigureAwait(false);
+            // A byte array gives a Content-Length; some endpoints refuse chunked request bodies.
+            using var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(request));
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            using var response = await http.PostAsync(Endpoint, content, timeout.Token).ConfigureAwait(false);
             if (response.StatusCode == HttpStatusCode.TooManyRequests)
             {
                 throw new RateLimitedException(method, 429, "HTTP 429 Too Many Requests");
