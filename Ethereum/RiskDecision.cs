@@ -130,6 +130,9 @@ public sealed record RiskDecision(
         return Eip712.Digest(domain.Separator(), StructHash());
     }
 
+    /// <summary>The digest with a domain separator computed once by the caller (batch signing).</summary>
+    public byte[] Digest(ReadOnlySpan<byte> domainSeparator) => Eip712.Digest(domainSeparator, StructHash());
+
     /// <summary>The decision as a generic typed-data struct value (for cross-checks and JSON signing requests).</summary>
     public IReadOnlyDictionary<string, object?> ToTypedValues() => new Dictionary<string, object?>
     {
