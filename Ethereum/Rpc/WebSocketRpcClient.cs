@@ -62,23 +62,22 @@ public sealed class WebSocketRpcClient : IAsyncDisposable
             : result.GetProperty("result").Clone();
     }
 
-    /// <summary>Streams logs matching the filter until cancelled; <see cref="LogEntry.Removed"/> marks reorged logs.</summary>
-    public async IAsyncEnumerable<LogEntry> SubscribeLogsAsync(LogFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Subscribes to logs matching the filter; returns once the node confirmed, then streams until cancelled.
+    /// <see cref="LogEntry.Removed"/> marks logs undone by a reorg.
+    /// </summary>
+    public async Task<IAsyncEnumerable<LogEntry>> SubscribeLogsAsync(LogFilter filter, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        await foreach (var item in SubscribeAsync(["logs", filter.ToJson()], cancellationToken).ConfigureAwait(false))
-        {
-            yield return LogEntry.FromJson(item);
-        }
+        var stream = await StartSubscriptionAsync(["logs", filter.ToJson()], cancellationToken).ConfigureAwait(false);
+        return Map(stream, LogEntry.FromJson, cancellationToken);
     }
 
-    /// <summary>Streams new block headers until cancelled.</summary>
-    public async IAsyncEnumerable<BlockHeader> SubscribeNewHeadsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>Subscribes to new block headers; returns once the node confirmed, then streams until cancelled.</summary>
+    public async Task<IAsyncEnumerable<BlockHeader>> SubscribeNewHeadsAsync(CancellationToken cancellationToken = default)
     {
-        await foreach (var item in SubscribeAsync(["newHeads"], cancellationToken).ConfigureAwait(false))
-        {
-            yield return BlockHeader.FromJson(item);
-        }
+        var stream = await StartSubscriptionAsync(["newHeads"], cancellationToken).ConfigureAwait(false);
+        return Map(stream, BlockHeader.FromJson, cancellationToken);
     }
 
     /// <summary>
@@ -93,12 +92,12 @@ public sealed class WebSocketRpcClient : IAsyncDisposable
         return ReadAsync(id, channel, cancellationToken);
     }
 
-    private async IAsyncEnumerable<JsonElement> SubscribeAsync(object?[] parameters, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<T> Map<T>(
+        IAsyncEnumerable<JsonElement> stream, Func<JsonElement, T> map, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var stream = await StartSubscriptionAsync(parameters, cancellationToken).ConfigureAwait(false);
         await foreach (var item in stream.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            yield return item;
+            yield return map(item);
         }
     }
 

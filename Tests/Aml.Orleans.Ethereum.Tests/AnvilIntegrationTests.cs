@@ -28,6 +28,8 @@ public sealed class AnvilIntegrationTests(AnvilFixture anvil) : IClassFixture<An
         Assert.Equal(before + 12345, await anvil.Rpc.GetBalanceAsync(Recipient));
         var fetched = await anvil.Rpc.GetTransactionReceiptAsync(tx.Hash);
         Assert.Equal(receipt.BlockNumber, fetched!.BlockNumber);
+        Assert.True(await anvil.Rpc.GetBlockNumberAsync() >= receipt.BlockNumber);
+        Assert.Equal(tx.Nonce + 1, await anvil.Rpc.GetTransactionCountAsync(signer.Address, "pending"));
     }
 
     [Fact]
@@ -199,8 +201,8 @@ public sealed class AnvilIntegrationTests(AnvilFixture anvil) : IClassFixture<An
         await using var ws = await WebSocketRpcClient.ConnectAsync(anvil.WebSocketUrl);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         var pinged = anvil.ProbeAbi.Event("Pinged");
-        var logs = await ws.StartSubscriptionAsync(["logs", new Dictionary<string, object?> { ["address"] = anvil.Probe.ToLowerHex() }], timeout.Token);
-        var heads = await ws.StartSubscriptionAsync(["newHeads"], timeout.Token);
+        var logs = await ws.SubscribeLogsAsync(new LogFilter(anvil.Probe), timeout.Token);
+        var heads = await ws.SubscribeNewHeadsAsync(timeout.Token);
 
         var signer = LocalKeySigner.FromHex(AnvilFixture.DevKeys[3]);
         var sender = new TransactionSender(anvil.Rpc);
@@ -209,13 +211,13 @@ public sealed class AnvilIntegrationTests(AnvilFixture anvil) : IClassFixture<An
 
         await using var logReader = logs.GetAsyncEnumerator(timeout.Token);
         Assert.True(await logReader.MoveNextAsync());
-        var log = Rpc.LogEntry.FromJson(logReader.Current);
+        var log = logReader.Current;
         Assert.Equal(receipt.TransactionHash, log.TransactionHash);
         Assert.Equal("over websocket", pinged.Decode(log.Topics, log.Data)["note"]);
 
         await using var headReader = heads.GetAsyncEnumerator(timeout.Token);
         Assert.True(await headReader.MoveNextAsync());
-        Assert.Equal(receipt.BlockNumber, Rpc.BlockHeader.FromJson(headReader.Current).Number);
+        Assert.Equal(receipt.BlockNumber, headReader.Current.Number);
         Assert.Equal(AnvilFixture.ChainId, Quantity.DecodeUInt64(await ws.RequestAsync("eth_chainId", [], timeout.Token), "chainId"));
     }
 
