@@ -12,7 +12,7 @@ public class JsonRpcException : Exception
         Method = method;
         Code = code;
         RpcMessage = rpcMessage;
-        Data = data;
+        ErrorData = data;
     }
 
     /// <summary>The method that failed.</summary>
@@ -24,8 +24,8 @@ public class JsonRpcException : Exception
     /// <summary>The node's message.</summary>
     public string RpcMessage { get; }
 
-    /// <summary>The raw <c>data</c> member (revert data for reverts), if a string.</summary>
-    public new string? Data { get; }
+    /// <summary>The error object's <c>data</c> member (revert data for reverts), raw JSON if not a string.</summary>
+    public string? ErrorData { get; }
 
     /// <summary>Maps an error object to the most specific exception type.</summary>
     public static JsonRpcException Create(string method, int code, string message, string? data, AbiContract? errors)
@@ -33,7 +33,17 @@ public class JsonRpcException : Exception
         var lower = message.ToLowerInvariant();
         if (code == 3 || lower.Contains("execution reverted", StringComparison.Ordinal) || lower.Contains("revert", StringComparison.Ordinal))
         {
-            var revertData = data is not null && data.StartsWith("0x", StringComparison.Ordinal) ? Hex.Decode(data) : [];
+            byte[] revertData;
+            try
+            {
+                revertData = data is not null && data.StartsWith("0x", StringComparison.Ordinal) ? Hex.Decode(data) : [];
+            }
+            catch (FormatException)
+            {
+                // Some nodes put a message rather than hex in data; the revert is still a revert.
+                revertData = [];
+            }
+
             var decoded = (errors ?? AbiContract.Empty).TryDecodeError(revertData);
             return new ExecutionRevertedException(method, code, message, data, revertData, decoded);
         }

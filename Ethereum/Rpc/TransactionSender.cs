@@ -76,7 +76,7 @@ public sealed class TransactionSender(JsonRpcClient rpc, TransactionSenderOption
             {
                 var receipt = await rpc.RealtimeSendRawTransactionAsync(tx.Raw, cancellationToken).ConfigureAwait(false);
                 LastPath = "realtime";
-                return receipt;
+                return CheckHash(tx, receipt.TransactionHash, receipt);
             }
             catch (MethodNotSupportedException)
             {
@@ -94,7 +94,7 @@ public sealed class TransactionSender(JsonRpcClient rpc, TransactionSenderOption
             {
                 var receipt = await rpc.SendRawTransactionSyncAsync(tx.Raw, cancellationToken).ConfigureAwait(false);
                 LastPath = "sync";
-                return receipt;
+                return CheckHash(tx, receipt.TransactionHash, receipt);
             }
             catch (MethodNotSupportedException)
             {
@@ -108,7 +108,7 @@ public sealed class TransactionSender(JsonRpcClient rpc, TransactionSenderOption
 
         try
         {
-            await rpc.SendRawTransactionAsync(tx.Raw, cancellationToken).ConfigureAwait(false);
+            CheckHash(tx, await rpc.SendRawTransactionAsync(tx.Raw, cancellationToken).ConfigureAwait(false), tx);
         }
         catch (NonceTooLowException)
         {
@@ -181,6 +181,13 @@ public sealed class TransactionSender(JsonRpcClient rpc, TransactionSenderOption
             return revert;
         }
     }
+
+    // The node hashes the bytes it decoded; a different hash means our encoding and the node's disagree, and every
+    // later lookup by our hash would miss.
+    private static T CheckHash<T>(SignedTransaction tx, Bytes32 nodeHash, T result) =>
+        nodeHash == tx.Hash
+            ? result
+            : throw new InvalidOperationException($"the node reports hash {nodeHash} for a transaction we hashed as {tx.Hash}");
 
     // A timeout or a realtime expiry says nothing about whether the transaction will execute.
     private static bool IsInconclusive(Exception ex) =>

@@ -196,6 +196,58 @@ public sealed class AnvilIntegrationTests(AnvilFixture anvil) : IClassFixture<An
     }
 
     [Fact]
+    public async Task MarginManagerClient_ProbeWithSameSignatures_SignersThresholdAndDigestsMatch()
+    {
+        var keys = AnvilFixture.DevKeys[1..6].Select(LocalKeySigner.FromHex).ToArray();
+        var client = new MarginManagerClient(anvil.Rpc, anvil.Probe);
+        var sender = new TransactionSender(anvil.Rpc);
+        var setSigners = MarginManagerAbi.Function("setSigners").EncodeCall(keys.Select(k => (object)k.Address).ToArray(), (byte)3);
+        await client.SendAsync(sender, anvil.Deployer, setSigners);
+        var list = new DecisionList(8, 1_900_000_000, [SampleDecision(4), SampleDecision(5)]);
+        var domain = await client.GetDomainAsync();
+
+        var signers = await client.GetSignersAsync();
+        var threshold = await client.GetThresholdAsync();
+
+        Assert.Equal(keys.Select(k => k.Address), signers);
+        Assert.Equal(3, threshold);
+        Assert.Equal(new Bytes32(list.Decisions[0].Digest(domain)), await client.GetDecisionDigestAsync(list.Decisions[0]));
+        Assert.Equal(new Bytes32(list.Digest(domain)), await client.GetBatchDigestAsync(list));
+
+        // The quorum is built from the signer set as read from the chain, then checked by the on-chain rule.
+        var digest = list.Digest(domain);
+        var quorum = await QuorumBuilder.SignAsync(signers, keys, threshold, digest);
+        Assert.True(await Call<bool>("verifyQuorum", digest, signers.Cast<object>().ToArray(), threshold, quorum.SignerBitmap, quorum.Signatures));
+    }
+
+    [Fact]
+    public async Task NonceTracker_BackToBackSendsWithoutWaiting_ConsecutiveNoncesAllMined()
+    {
+        var signer = new LocalKeySigner(Keccak.Hash("nonce-tracker-account"));
+        var funder = new TransactionSender(anvil.Rpc);
+        await funder.SendAndWaitAsync(await funder.SignEip1559Async(anvil.Deployer, signer.Address, [], value: BigInteger.Pow(10, 18)));
+        var tracker = new NonceTracker(anvil.Rpc, signer.Address);
+        var sender = new TransactionSender(anvil.Rpc, new TransactionSenderOptions { UseSync = false });
+
+        var sent = new List<SignedTransaction>();
+        for (var i = 0; i < 5; i++)
+        {
+            var tx = await sender.SignEip1559Async(signer, Recipient, [], value: 1, gasLimit: 21000, nonce: await tracker.NextAsync());
+            Assert.Equal(tx.Hash, await anvil.Rpc.SendRawTransactionAsync(tx.Raw));
+            sent.Add(tx);
+        }
+
+        foreach (var tx in sent)
+        {
+            Assert.True((await sender.WaitForReceiptAsync(tx)).Succeeded);
+        }
+
+        Assert.Equal([0UL, 1, 2, 3, 4], sent.Select(t => t.Nonce));
+        await tracker.ResyncAsync();
+        Assert.Equal(5UL, await tracker.NextAsync());
+    }
+
+    [Fact]
     public async Task SubscribeLogsAndNewHeads_TransactionMined_BothNotificationsArrive()
     {
         await using var ws = await WebSocketRpcClient.ConnectAsync(anvil.WebSocketUrl);

@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 /// @notice Test double for the C# Ethereum library: emits an event, reverts in the three ways a contract can,
 /// and verifies EIP-712 RiskDecision / DecisionList signatures with the exact types and domain of CONTRACT.md.
+/// setSigners, signers, threshold, decisionDigest and batchDigest have MarginManager's signatures.
 contract Probe {
     struct RiskDecision {
         uint8 kind;
@@ -40,6 +41,22 @@ contract Probe {
     uint256 private constant HALF_N = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
 
     uint256 public total;
+    address[] private _signers;
+    uint8 private _threshold;
+
+    /// @notice Same signature as MarginManager.setSigners, so the C# binding's encoder is exercised on chain.
+    function setSigners(address[] calldata newSigners, uint8 newThreshold) external {
+        _signers = newSigners;
+        _threshold = newThreshold;
+    }
+
+    function signers() external view returns (address[] memory) {
+        return _signers;
+    }
+
+    function threshold() external view returns (uint8) {
+        return _threshold;
+    }
 
     function ping(uint256 value, bytes32 tag, string calldata note) external {
         if (value > 100) revert TooLarge(value, 100);
