@@ -22,13 +22,18 @@ public sealed class WebSocketRpcClient : IAsyncDisposable
     private Task? _keepAlive;
     private long _nextId;
 
-    /// <summary>Interval of the keep-alive request.</summary>
-    public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(20);
+    private WebSocketRpcClient(TimeSpan keepAliveInterval) => KeepAliveInterval = keepAliveInterval;
 
-    /// <summary>Opens the socket (anvil serves ws:// on its HTTP port).</summary>
-    public static async Task<WebSocketRpcClient> ConnectAsync(Uri endpoint, CancellationToken cancellationToken = default)
+    /// <summary>Interval of the keep-alive request.</summary>
+    public TimeSpan KeepAliveInterval { get; }
+
+    /// <summary>
+    /// Opens the socket (anvil serves ws:// on its HTTP port). The keep-alive defaults to 20 s, inside MegaETH's
+    /// 30 s idle limit.
+    /// </summary>
+    public static async Task<WebSocketRpcClient> ConnectAsync(Uri endpoint, CancellationToken cancellationToken = default, TimeSpan? keepAliveInterval = null)
     {
-        var client = new WebSocketRpcClient();
+        var client = new WebSocketRpcClient(keepAliveInterval ?? TimeSpan.FromSeconds(20));
         await client._socket.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
         client._receiveLoop = Task.Run(client.ReceiveLoopAsync, CancellationToken.None);
         client._keepAlive = Task.Run(client.KeepAliveLoopAsync, CancellationToken.None);
@@ -45,14 +50,23 @@ public sealed class WebSocketRpcClient : IAsyncDisposable
         {
             ["jsonrpc"] = "2.0", ["id"] = id, ["method"] = method, ["params"] = parameters,
         });
-        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await _socket.SendAsync(payload, WebSocketMessageType.Text, true, cancellationToken).ConfigureAwait(false);
+            await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _socket.SendAsync(payload, WebSocketMessageType.Text, true, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _sendLock.Release();
+            }
         }
-        finally
+        catch
         {
-            _sendLock.Release();
+            // Nothing was sent, so no answer will come to remove the entry.
+            _pending.TryRemove(id, out _);
+            throw;
         }
 
         using var registration = cancellationToken.Register(() => completion.TrySetCanceled(cancellationToken));
