@@ -87,7 +87,11 @@ contract Probe {
         return keccak256(abi.encodePacked(hex"1901", domainSeparator(), decisionHash(d)));
     }
 
-    function batchDigest(uint64 batchNonce, uint64 validUntil, RiskDecision[] calldata ds) public view returns (bytes32) {
+    function batchDigest(uint64 batchNonce, uint64 validUntil, RiskDecision[] calldata ds)
+        public
+        view
+        returns (bytes32)
+    {
         bytes32[] memory hashes = new bytes32[](ds.length);
         for (uint256 i = 0; i < ds.length; i++) {
             hashes[i] = decisionHash(ds[i]);
@@ -112,20 +116,24 @@ contract Probe {
     }
 
     /// @notice The quorum rule of CONTRACT.md: exactly `threshold` signatures, ascending signer index, one per bit.
-    function verifyQuorum(bytes32 digest, address[] calldata signers, uint8 threshold, uint256 bitmap, bytes calldata sigs)
-        external
-        pure
-        returns (bool)
-    {
-        if (sigs.length != uint256(threshold) * 64 || bitmap >> signers.length != 0) return false;
+    function verifyQuorum(
+        bytes32 digest,
+        address[] calldata signerSet,
+        uint8 quorumThreshold,
+        uint256 bitmap,
+        bytes calldata sigs
+    ) external pure returns (bool) {
+        if (sigs.length != uint256(quorumThreshold) * 64 || bitmap >> signerSet.length != 0) {
+            return false;
+        }
         uint256 k = 0;
-        for (uint256 i = 0; i < signers.length; i++) {
+        for (uint256 i = 0; i < signerSet.length; i++) {
             if (bitmap & (1 << i) == 0) continue;
-            if (k == threshold) return false;
+            if (k == quorumThreshold) return false;
             address recovered = recoverCompact(digest, sigs[k * 64:(k + 1) * 64]);
-            if (recovered != signers[i]) revert NotSigned(recovered, digest);
+            if (recovered != signerSet[i]) revert NotSigned(recovered, digest);
             k++;
         }
-        return k == threshold;
+        return k == quorumThreshold;
     }
 }
