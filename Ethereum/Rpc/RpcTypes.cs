@@ -100,12 +100,12 @@ public sealed record TransactionReceipt(
         json.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? Address.Parse(value.GetString()!) : null;
 }
 
-/// <summary>The header fields the engine reads: number, hash, timestamp and base fee.</summary>
-public sealed record BlockHeader(ulong Number, Bytes32 Hash, ulong Timestamp, BigInteger BaseFeePerGas)
+/// <summary>The header fields the engine reads: number, hash (null for a pending block), timestamp and base fee.</summary>
+public sealed record BlockHeader(ulong Number, Bytes32? Hash, ulong Timestamp, BigInteger BaseFeePerGas)
 {
     internal static BlockHeader FromJson(JsonElement json) => new(
         Quantity.DecodeUInt64(json.GetProperty("number"), "number"),
-        Bytes32.Parse(json.GetProperty("hash").GetString()!),
+        LogEntry.OptionalHash(json, "hash"),
         Quantity.DecodeUInt64(json.GetProperty("timestamp"), "timestamp"),
         json.TryGetProperty("baseFeePerGas", out var fee) && fee.ValueKind == JsonValueKind.String ? Quantity.Decode(fee.GetString()!) : BigInteger.Zero);
 }
