@@ -1,0 +1,234 @@
+using System.Numerics;
+
+namespace Aml.Orleans.Ethereum.Rpc;
+
+/// <summary>How <see cref="TransactionSender"/> submits transactions and waits for them.</summary>
+public sealed record TransactionSenderOptions
+{
+    /// <summary>Time allowed for a receipt after sending (polling path).</summary>
+    public TimeSpan ReceiptTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Pause between receipt polls.</summary>
+    public TimeSpan ReceiptPollInterval { get; init; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>Try <c>realtime_sendRawTransaction</c> first (MegaETH).</summary>
+    public bool UseRealtime { get; init; } = true;
+
+    /// <summary>Try <c>eth_sendRawTransactionSync</c> next (EIP-7966).</summary>
+    public bool UseSync { get; init; } = true;
+
+    /// <summary>Gas limit = estimate × this / 100; local estimates miss MegaETH's storage gas.</summary>
+    public int GasMarginPercent { get; init; } = 130;
+}
+
+/// <summary>
+/// Builds, signs and submits transactions: realtime → sync → send + receipt polling, remembering which methods
+/// the endpoint refused. The hash is computed before sending, so a timeout or a dropped connection is resolved by
+/// looking the hash up instead of sending twice.
+/// </summary>
+public sealed class TransactionSender(JsonRpcClient rpc, TransactionSenderOptions? options = null)
+{
+    private readonly TransactionSenderOptions _options = options ?? new TransactionSenderOptions();
+    private volatile bool _realtimeUnsupported;
+    private volatile bool _syncUnsupported;
+
+    /// <summary>The path the last successful send took: "realtime", "sync" or "poll".</summary>
+    public string? LastPath { get; private set; }
+
+    /// <summary>
+    /// Builds and signs an EIP-1559 transaction: chain id, pending nonce (unless given), fees from the latest block,
+    /// gas from <c>eth_estimateGas</c> with a margin (unless given). A call that would revert throws here, before
+    /// anything is sent.
+    /// </summary>
+    public async Task<SignedTransaction> SignEip1559Async(
+        ISigner signer, Address? to, byte[] data, BigInteger? value = null, ulong? gasLimit = null, ulong? nonce = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(signer);
+        var chainId = await rpc.GetChainIdAsync(cancellationToken).ConfigureAwait(false);
+        var fees = await rpc.GetFeesAsync(cancellationToken).ConfigureAwait(false);
+        var txNonce = nonce ?? await rpc.GetTransactionCountAsync(signer.Address, "pending", cancellationToken).ConfigureAwait(false);
+        var gas = gasLimit ?? (await rpc.EstimateGasAsync(new CallRequest(to, data, signer.Address, value), cancellationToken).ConfigureAwait(false)
+            * (ulong)_options.GasMarginPercent / 100);
+        var tx = new Eip1559Transaction(chainId, txNonce, fees.MaxPriorityFeePerGas, fees.MaxFeePerGas, gas, to, value ?? BigInteger.Zero, data);
+        return await tx.SignAsync(signer, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends and waits for the receipt; a failed (status 0) transaction throws with its replayed revert reason.</summary>
+    public async Task<TransactionReceipt> SendAndWaitAsync(SignedTransaction tx, CancellationToken cancellationToken = default)
+    {
+        var receipt = await SendAsync(tx, cancellationToken).ConfigureAwait(false);
+        if (!receipt.Succeeded)
+        {
+            throw new TransactionFailedException(receipt, await ReplayRevertAsync(tx, receipt, cancellationToken).ConfigureAwait(false));
+        }
+
+        return receipt;
+    }
+
+    /// <summary>Sends a signed transaction and returns its receipt (whatever its status).</summary>
+    public async Task<TransactionReceipt> SendAsync(SignedTransaction tx, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        if (_options.UseRealtime && !_realtimeUnsupported)
+        {
+            try
+            {
+                var receipt = await rpc.RealtimeSendRawTransactionAsync(tx.Raw, cancellationToken).ConfigureAwait(false);
+                LastPath = "realtime";
+                return CheckHash(tx, receipt.TransactionHash, receipt);
+            }
+            catch (MethodNotSupportedException)
+            {
+                _realtimeUnsupported = true;
+            }
+            catch (Exception ex) when (IsInconclusive(ex))
+            {
+                return await WaitForReceiptAsync(tx, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (_options.UseSync && !_syncUnsupported)
+        {
+            try
+            {
+                var receipt = await rpc.SendRawTransactionSyncAsync(tx.Raw, cancellationToken).ConfigureAwait(false);
+                LastPath = "sync";
+                return CheckHash(tx, receipt.TransactionHash, receipt);
+            }
+            catch (MethodNotSupportedException)
+            {
+                _syncUnsupported = true;
+            }
+            catch (Exception ex) when (IsInconclusive(ex))
+            {
+                return await WaitForReceiptAsync(tx, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        try
+        {
+            CheckHash(tx, await rpc.SendRawTransactionAsync(tx.Raw, cancellationToken).ConfigureAwait(false), tx);
+        }
+        catch (NonceTooLowException)
+        {
+            // A resend of a transaction that already made it is not an error: the hash tells.
+            var existing = await rpc.GetTransactionReceiptAsync(tx.Hash, cancellationToken).ConfigureAwait(false);
+            if (existing is not null)
+            {
+                LastPath = "poll";
+                return existing;
+            }
+
+            throw;
+        }
+
+        return await WaitForReceiptAsync(tx, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Polls for the receipt of a transaction already sent. On timeout, tells a nonce gap (the account's mined nonce
+    /// is below the transaction's) apart from a plain timeout.
+    /// </summary>
+    public async Task<TransactionReceipt> WaitForReceiptAsync(SignedTransaction tx, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.ReceiptTimeout);
+        try
+        {
+            while (true)
+            {
+                var receipt = await rpc.GetTransactionReceiptAsync(tx.Hash, timeout.Token).ConfigureAwait(false);
+                if (receipt is not null)
+                {
+                    LastPath = "poll";
+                    return receipt;
+                }
+
+                await Task.Delay(_options.ReceiptPollInterval, timeout.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or RpcTimeoutException && !cancellationToken.IsCancellationRequested)
+        {
+            var mined = await rpc.GetTransactionCountAsync(tx.From, "latest", cancellationToken).ConfigureAwait(false);
+            if (mined < tx.Nonce)
+            {
+                throw new NonceGapException(tx.Hash, tx.Nonce, mined);
+            }
+
+            throw new RpcTimeoutException($"no receipt for {tx.Hash} within {_options.ReceiptTimeout.TotalSeconds:0.###} s", ex);
+        }
+    }
+
+    private async Task<ExecutionRevertedException?> ReplayRevertAsync(SignedTransaction tx, TransactionReceipt receipt, CancellationToken cancellationToken)
+    {
+        // Only type-2 transactions are replayed: they are what SignEip1559Async builds.
+        if (receipt.BlockNumber is not { } block || block == 0 || tx.Raw[0] != 0x02)
+        {
+            return null;
+        }
+
+        var (decoded, _) = Eip1559Transaction.DecodeSigned(tx.Raw);
+        try
+        {
+            var call = new CallRequest(decoded.To, decoded.Data, tx.From, decoded.Value, decoded.GasLimit);
+            await rpc.CallAsync(call, Quantity.Encode(block - 1), cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (ExecutionRevertedException revert)
+        {
+            return revert;
+        }
+    }
+
+    // The node hashes the bytes it decoded; a different hash means our encoding and the node's disagree, and every
+    // later lookup by our hash would miss.
+    private static T CheckHash<T>(SignedTransaction tx, Bytes32 nodeHash, T result) =>
+        nodeHash == tx.Hash
+            ? result
+            : throw new InvalidOperationException($"the node reports hash {nodeHash} for a transaction we hashed as {tx.Hash}");
+
+    // A timeout or a realtime expiry says nothing about whether the transaction will execute.
+    private static bool IsInconclusive(Exception ex) =>
+        ex is RpcTimeoutException || ex is JsonRpcException { Code: -32000 } rpc && rpc.RpcMessage.Contains("expired", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>
+/// Hands out nonces locally (MegaETH allows up to 500 pending per account, so waiting for each receipt would
+/// serialise everything) and resynchronises from <c>eth_getTransactionCount(…, "pending")</c> after an error.
+/// </summary>
+public sealed class NonceTracker(JsonRpcClient rpc, Address account)
+{
+    private readonly SemaphoreSlim _lock = new(1, 1);
+    private ulong? _next;
+
+    /// <summary>The next nonce to use, reading the chain on first use.</summary>
+    public async Task<ulong> NextAsync(CancellationToken cancellationToken = default)
+    {
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _next ??= await rpc.GetTransactionCountAsync(account, "pending", cancellationToken).ConfigureAwait(false);
+            return _next++.Value;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Forgets the local counter; the next call reads the chain again (after nonce-too-low or a gap).</summary>
+    public async Task ResyncAsync(CancellationToken cancellationToken = default)
+    {
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _next = null;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+}
