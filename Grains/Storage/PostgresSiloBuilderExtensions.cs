@@ -60,6 +60,18 @@ public static class PostgresSiloBuilderExtensions
         return builder;
     }
 
+    /// <summary>Lets an external client find the cluster's gateways through the PostgreSQL membership table.</summary>
+    public static IClientBuilder UseAmlPostgres(this IClientBuilder builder, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var normalized = NormalizeConnectionString(connectionString);
+        return builder.UseAdoNetClustering(options =>
+        {
+            options.Invariant = Invariant;
+            options.ConnectionString = normalized;
+        });
+    }
+
     /// <summary>
     /// Checks the connection string and pins the session time zone to UTC: the providers pass UTC
     /// <see cref="DateTime"/> values and the schema stores <c>timestamptz</c>, so no server default may shift them.
