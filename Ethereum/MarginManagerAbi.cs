@@ -49,7 +49,7 @@ public static class MarginManagerAbi
     public static IReadOnlyList<string> EventDeclarations { get; } =
     [
         "PositionLiquidated(bytes32 indexed positionId, bytes32 decisionHash, uint128 sizeClosed, int256 pnl, uint128 penalty, uint128 badDebt)",
-        "DecisionSkipped(bytes32 indexed positionId, uint8 reason)",
+        "DecisionSkipped(bytes32 indexed positionId, uint8 reason, bytes32 decisionHash)",
     ];
 
     /// <summary>

@@ -91,7 +91,7 @@ public sealed class AbiTests
         var json = "[" + string.Join(",", MarginManagerAbi.Definition.Functions.Where(f => f.Name != "halt").Select(f =>
             $$"""{"type":"function","name":"{{f.Name}}","inputs":[{{string.Join(",", f.Inputs.Select(p => $$"""{"name":"x","type":"{{p.Type.Name}}"}"""))}}],"outputs":[{{string.Join(",", f.Outputs.Select(p => $$"""{"name":"","type":"{{(f.Name == "threshold" ? "uint256" : p.Type.Name)}}"}"""))}}]}"""))
             + "," + string.Join(",", MarginManagerAbi.EventNamesWithoutFixedParameters.Select(n => $$"""{"type":"event","name":"{{n}}","inputs":[]}"""))
-            + """,{"type":"event","name":"DecisionSkipped","inputs":[{"name":"positionId","type":"bytes32","indexed":true},{"name":"reason","type":"uint8","indexed":false}]}]""";
+            + """,{"type":"event","name":"DecisionSkipped","inputs":[{"name":"positionId","type":"bytes32","indexed":true},{"name":"reason","type":"uint8","indexed":false},{"name":"decisionHash","type":"bytes32","indexed":false}]}]""";
 
         var differences = MarginManagerAbi.DifferencesFrom(AbiContract.FromJson(json));
 
@@ -99,5 +99,17 @@ public sealed class AbiTests
         Assert.Contains(differences, d => d.StartsWith("function halt()", StringComparison.Ordinal));
         Assert.Contains(differences, d => d.StartsWith("function threshold() returns (uint256)", StringComparison.Ordinal));
         Assert.Contains(differences, d => d.StartsWith("event PositionLiquidated", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void MarginManagerAbiDifferencesFrom_CompiledContractAbi_None()
+    {
+        // abi/MarginManager.json is kept equal to forge's output by `node abi/sync.mjs --check` in ./aml test,
+        // so this pins the hand-written C# binding to the contract that is actually deployed.
+        var path = Path.Combine(AnvilFixture.RepositoryRoot(), "Contracts.Solidity", "abi", "MarginManager.json");
+
+        var differences = MarginManagerAbi.DifferencesFrom(AbiContract.FromJson(File.ReadAllText(path)));
+
+        Assert.Empty(differences);
     }
 }

@@ -38,9 +38,10 @@ else
   tail -30 "$forge_out" >&2
   record "forge test (did not run)" 0 1 0
 fi
-for check in fmt lint; do
+for check in fmt lint abi; do
   case "$check" in
     fmt) cmd=("$AML_FORGE" fmt --check) ;;
+    abi) cmd=(node abi/sync.mjs --check) ;; # the committed ABI the C# side reads must match the compiled contract
     lint) cmd=(node "$AML_NODE_MODULES/solhint/solhint.js" --max-warnings 0 'src/**/*.sol') ;;
   esac
   if (cd "$AML_ROOT/Contracts.Solidity" && "${cmd[@]}") >"$logs/forge-$check.log" 2>&1; then
