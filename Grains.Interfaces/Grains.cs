@@ -43,6 +43,16 @@ public interface IPositionGrain : IGrainWithStringKey
     [OneWay]
     Task OnBandCrossedAsync(long priceE8, DateTimeOffset at);
 
+    /// <summary>The oracle could not get this position's decision on-chain (refused, reverted); it is not pending any more.</summary>
+    [OneWay]
+    Task OnDecisionFailedAsync(string digest, string reason);
+
+    /// <summary>Prices an OPEN for a trader: the risk models' terms and the decision (with its digest) to sign.</summary>
+    Task<QuoteResult> QuoteAsync(QuoteRequest request);
+
+    /// <summary>Opens the quoted position with the trader's signature over the quote's digest (relayed by the oracle).</summary>
+    Task<PositionResult> OpenAsync(OpenPositionCommand command);
+
     /// <summary>Applies a contract event about this position, so that grain state follows the chain.</summary>
     Task ApplyChainEventAsync(ChainPositionEvent chainEvent);
 
@@ -80,9 +90,32 @@ public interface IOracleGrain : IGrainWithStringKey
     /// <summary>Signs and submits an engine decision (ADJUST, LIQUIDATE, relayed OPEN); idempotent by digest.</summary>
     Task<DecisionAudit> SubmitAsync(Decision decision, string? traderSignature);
 
+    /// <summary>The EIP-712 digest of <paramref name="decision"/> under this contract's domain (what the trader signs).</summary>
+    /// <remarks>Interleaves: positions ask while the oracle is delivering their chain events to them.</remarks>
+    [AlwaysInterleave]
+    Task<string> GetDigestAsync(Decision decision);
+
     /// <summary>The audit row of a decision, if the oracle has seen it.</summary>
-    [ReadOnly]
+    /// <remarks>Interleaves: positions ask while the oracle is delivering their chain events to them.</remarks>
+    [AlwaysInterleave]
     Task<DecisionAudit?> GetAuditAsync(string digest);
+}
+
+/// <summary>
+/// Follows one contract's logs (key: <c>chainId:contractAddress</c>) and hands position events to their grains.
+/// </summary>
+[Alias("aml.IChainIndexerGrain")]
+public interface IChainIndexerGrain : IGrainWithStringKey
+{
+    /// <summary>Starts polling (idempotent) and registers the reminder that restarts it after a crash.</summary>
+    Task EnsureRunningAsync();
+
+    /// <summary>Reads and delivers everything up to the chain head now; returns the number of events delivered.</summary>
+    Task<int> PollAsync();
+
+    /// <summary>The first block not yet read.</summary>
+    [ReadOnly]
+    Task<ulong> GetNextBlockAsync();
 }
 
 /// <summary>One asset's trainer (key: <see cref="AssetSymbol"/>): retrains from outcomes and promotes a better challenger.</summary>

@@ -102,7 +102,8 @@ public enum ChainPositionStatus : byte
 
 /// <summary>
 /// A contract event about a position with the position as the chain holds it after the event, so that grain state
-/// follows the chain (the chain is the truth; the grain is a cache that can act).
+/// follows the chain (the chain is the truth; the grain is a cache that can act). <c>SkipReason</c> is the contract's
+/// <c>SkipReason</c> code of a <c>DecisionSkipped</c> event (0 otherwise).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("aml.ChainPositionEvent")]
 public sealed record ChainPositionEvent(
@@ -113,4 +114,5 @@ public sealed record ChainPositionEvent(
     string TransactionHash,
     ChainPosition Position,
     long RealizedPnl,
-    long BadDebt);
+    long BadDebt,
+    int SkipReason = 0);

@@ -17,7 +17,12 @@ internal sealed partial class PositionGrain(
     TimeProvider clock,
     ILogger<PositionGrain> logger) : Grain, IPositionGrain
 {
+    /// <summary>The contract's <c>SkipReason.StaleVersion</c>.</summary>
+    private const int StaleVersionSkip = 3;
+
     private readonly PositionOptions _options = options.Value;
+
+    private IGrainTimer? _monitor;
 
     private string PositionId => this.GetPrimaryKeyString();
 
@@ -25,7 +30,113 @@ internal sealed partial class PositionGrain(
         state.State.EntryPriceE8, state.State.MaintenanceMarginBps);
 
     /// <inheritdoc />
-    public async Task OnBandCrossedAsync(long priceE8, DateTimeOffset at)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (PositionLifecycle.IsLive(state.State.Status))
+        {
+            StartMonitor();
+        }
+
+        return base.OnActivateAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<QuoteResult> QuoteAsync(QuoteRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (state.State.Exists && state.State.Status != PositionStatus.Requested)
+        {
+            return Refused($"position {PositionId} exists already ({state.State.Status})");
+        }
+
+        if (QuoteViolation(request) is { } violation)
+        {
+            return Refused(violation);
+        }
+
+        var profile = await GrainFactory.GetGrain<ITraderGrain>(request.Trader).GetProfileAsync();
+        var assessment = await GrainFactory.GetGrain<IRiskGrain>(request.Asset).AssessAsync(
+            new RiskRequest(request.IsLong, request.Collateral, request.RequestedLeverageX100, profile));
+        var grantedX100 = Math.Min(request.RequestedLeverageX100, assessment.MaxLeverageX100);
+        var size = (long)((Int128)request.Collateral * grantedX100 / MarginMath.LeverageScale);
+        var decision = new Decision(
+            DecisionKind.Open, PositionId, request.Asset, request.Trader, request.IsLong, request.Collateral, size,
+            assessment.MaxLeverageX100, assessment.MaintenanceMarginBps, 0, assessment.RiskScoreBps, assessment.MarkPriceE8,
+            (ulong)assessment.PriceTime.ToUnixTimeSeconds(), 0, (ulong)clock.GetUtcNow().Add(_options.DecisionTtl).ToUnixTimeSeconds(),
+            assessment.ModelHash, assessment.FeaturesHash);
+        var digest = await GrainFactory.GetGrain<IOracleGrain>(_options.OracleKey).GetDigestAsync(decision);
+
+        var s = state.State;
+        (s.Exists, s.Status, s.Trader, s.Asset, s.IsLong) = (true, PositionStatus.Requested, request.Trader, request.Asset, request.IsLong);
+        (s.Collateral, s.Size, s.EntryPriceE8) = (request.Collateral, size, assessment.MarkPriceE8);
+        (s.MaxLeverageX100, s.MaintenanceMarginBps, s.RiskScoreBps) = (assessment.MaxLeverageX100, assessment.MaintenanceMarginBps, assessment.RiskScoreBps);
+        (s.ModelHash, s.FeaturesHash, s.PendingDecision, s.PendingDigest) = (assessment.ModelHash, assessment.FeaturesHash, decision, digest);
+        s.UpdatedAt = clock.GetUtcNow();
+        await state.WriteStateAsync();
+        var capped = grantedX100 < request.RequestedLeverageX100
+            ? $"leverage capped at {grantedX100 / 100.0:0.##}x by the risk model (asked {request.RequestedLeverageX100 / 100.0:0.##}x)"
+            : null;
+        return new QuoteResult(true, capped, decision, digest, assessment.Explanation);
+    }
+
+    /// <inheritdoc />
+    public async Task<PositionResult> OpenAsync(OpenPositionCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var s = state.State;
+        if (s.Status != PositionStatus.Requested || s.PendingDecision is not { } quote || s.PendingDigest != command.Digest)
+        {
+            return new PositionResult(false, $"no open quote with digest {command.Digest} for position {PositionId}", await GetSnapshotAsync());
+        }
+
+        if (quote.ValidUntil <= (ulong)clock.GetUtcNow().ToUnixTimeSeconds())
+        {
+            return new PositionResult(false, "the quote expired: ask for a new one", await GetSnapshotAsync());
+        }
+
+        var audit = await GrainFactory.GetGrain<IOracleGrain>(_options.OracleKey).SubmitAsync(quote, command.TraderSignature);
+        if (audit.Status == SubmissionStatus.Failed)
+        {
+            return new PositionResult(false, audit.Outcome, await GetSnapshotAsync());
+        }
+
+        s.Status = PositionLifecycle.Move(s.Status, PositionStatus.Pending);
+        s.UpdatedAt = clock.GetUtcNow();
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<ITraderGrain>(s.Trader).RecordOpenAsync(PositionId, (double)quote.Size / quote.Collateral, clock.GetUtcNow());
+        return new PositionResult(true, null, await GetSnapshotAsync());
+    }
+
+    /// <inheritdoc />
+    public Task OnBandCrossedAsync(long priceE8, DateTimeOffset at) => EvaluateAsync(priceE8, at);
+
+    /// <inheritdoc />
+    public async Task OnDecisionFailedAsync(string digest, string reason)
+    {
+        var s = state.State;
+        if (digest != s.PendingDigest)
+        {
+            return; // not the decision this position is waiting for (an older one, settled already)
+        }
+
+        LogDecisionFailed(PositionId, digest, reason);
+        s.Status = s.Status switch
+        {
+            PositionStatus.Pending => PositionStatus.Rejected,
+            PositionStatus.Liquidating or PositionStatus.Adjusting => PositionStatus.Open,
+            _ => s.Status,
+        };
+        s.PendingDecision = null;
+        s.PendingDigest = null;
+        s.UpdatedAt = clock.GetUtcNow();
+        await state.WriteStateAsync();
+    }
+
+    /// <summary>
+    /// Looks at the position at <paramref name="priceE8"/>: liquidates when equity is below maintenance (unless a
+    /// decision is already on its way), otherwise refreshes the suggestion and the bands to be woken at next.
+    /// </summary>
+    private async Task EvaluateAsync(long priceE8, DateTimeOffset at)
     {
         if (!PositionLifecycle.IsLive(state.State.Status) || state.State.Size <= 0)
         {
@@ -33,7 +144,8 @@ internal sealed partial class PositionGrain(
         }
 
         state.State.LastMarkPriceE8 = priceE8;
-        if (MarginMath.IsLiquidatable(Terms, priceE8) && state.State.Status != PositionStatus.Liquidating)
+        state.State.LastMarkAt = at;
+        if (MarginMath.IsLiquidatable(Terms, priceE8) && state.State.PendingDecision is null)
         {
             await LiquidateAsync(priceE8, at);
             return;
@@ -45,12 +157,91 @@ internal sealed partial class PositionGrain(
         await WatchBandsAsync(priceE8);
     }
 
+    /// <summary>
+    /// The position's own watch, beside the market's band wake-ups: a liquidation the chain skipped or that expired
+    /// is retried at the market's latest price, since the price may never cross the band again.
+    /// </summary>
+    private void StartMonitor() =>
+        _monitor ??= this.RegisterGrainTimer(MonitorAsync, new GrainTimerCreationOptions
+        {
+            DueTime = _options.MonitorInterval,
+            Period = _options.MonitorInterval,
+            Interleave = false,
+            KeepAlive = false,
+        });
+
+    private async Task MonitorAsync(CancellationToken cancellationToken)
+    {
+        var s = state.State;
+        if (!PositionLifecycle.IsLive(s.Status))
+        {
+            _monitor?.Dispose();
+            _monitor = null;
+            return;
+        }
+
+        if (s.PendingDecision is { } pending && pending.ValidUntil < (ulong)clock.GetUtcNow().ToUnixTimeSeconds())
+        {
+            // Expired without an outcome reaching us: it can no longer apply, so the position may act again.
+            s.PendingDecision = null;
+            s.PendingDigest = null;
+            s.Status = PositionStatus.Open;
+        }
+
+        var market = await GrainFactory.GetGrain<IMarketGrain>(s.Asset).GetSnapshotAsync();
+        if (market.LastPriceE8 > 0)
+        {
+            await EvaluateAsync(market.LastPriceE8, market.LastTickAt);
+        }
+    }
+
+    private string? QuoteViolation(QuoteRequest request)
+    {
+        if (!IsAddress(request.Trader))
+        {
+            return $"trader '{request.Trader}' is not an address";
+        }
+
+        if (!catalog.Value.Markets.TryGetValue(request.Asset, out var terms))
+        {
+            return $"asset '{request.Asset}' is not listed";
+        }
+
+        if (request.Collateral <= 0)
+        {
+            return "collateral must be positive";
+        }
+
+        return request.RequestedLeverageX100 < MarginMath.LeverageScale || request.RequestedLeverageX100 > terms.MaxLeverageX100
+            ? $"requestedLeverage {request.RequestedLeverageX100} outside {MarginMath.LeverageScale}..{terms.MaxLeverageX100} (X100)"
+            : null;
+    }
+
+    private static bool IsAddress(string text)
+    {
+        try
+        {
+            _ = Ethereum.Address.Parse(text);
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static QuoteResult Refused(string reason) => new(false, reason, null, null, null);
+
     /// <inheritdoc />
     public async Task ApplyChainEventAsync(ChainPositionEvent chainEvent)
     {
         ArgumentNullException.ThrowIfNull(chainEvent);
         var chain = chainEvent.Position;
-        if (state.State.Exists && chain.Version < state.State.OnChainVersion)
+        if (state.State.Exists && chain.Version < state.State.OnChainVersion && PositionLifecycle.IsLive(state.State.Status))
         {
             return; // an older event replayed after a newer one: the chain's later state is already here
         }
@@ -77,9 +268,17 @@ internal sealed partial class PositionGrain(
             _ => s.Status,
         };
         s.OpenedAt ??= clock.GetUtcNow();
-        if (chainEvent.DecisionDigest is { } digest && digest == s.PendingDigest)
+        if (chainEvent.EventName is "PositionOpened" or "RiskUpdated" && chainEvent.DecisionDigest is { } applied &&
+            await GrainFactory.GetGrain<IOracleGrain>(_options.OracleKey).GetAuditAsync(applied) is { } audit)
         {
-            s.LastDecisionDigest = digest;
+            // The terms now in force came from this decision: later decisions cite its model (which is registered).
+            (s.ModelHash, s.FeaturesHash) = (audit.ModelHash, audit.FeaturesHash);
+        }
+
+        var settledPending = chainEvent.DecisionDigest is { } digest && digest == s.PendingDigest;
+        if (settledPending)
+        {
+            s.LastDecisionDigest = chainEvent.EventName == "DecisionSkipped" ? s.LastDecisionDigest : chainEvent.DecisionDigest;
             s.PendingDecision = null;
             s.PendingDigest = null;
         }
@@ -98,13 +297,25 @@ internal sealed partial class PositionGrain(
         var market = GrainFactory.GetGrain<IMarketGrain>(s.Asset);
         if (PositionLifecycle.IsLive(s.Status))
         {
+            StartMonitor();
             var mark = s.LastMarkPriceE8 > 0 ? s.LastMarkPriceE8 : s.EntryPriceE8;
-            await WatchBandsAsync(mark);
+            if (settledPending && chainEvent.SkipReason == StaleVersionSkip)
+            {
+                // The position changed under the decision (a top-up, a partial fill): look again at today's terms.
+                await EvaluateAsync(mark, s.LastMarkAt ?? clock.GetUtcNow());
+            }
+            else
+            {
+                await WatchBandsAsync(mark);
+            }
         }
-        else if (wasLive || PositionLifecycle.IsFinal(s.Status))
+        else if (PositionLifecycle.IsFinal(s.Status))
         {
             await market.WatchAsync(PositionId, []);
-            await RecordOutcomeAsync(chainEvent);
+            if (wasLive)
+            {
+                await RecordOutcomeAsync(chainEvent); // once: a replayed final event finds the position no longer live
+            }
         }
     }
 
@@ -180,7 +391,7 @@ internal sealed partial class PositionGrain(
             priceE8, (ulong)at.ToUnixTimeSeconds(), s.OnChainVersion,
             (ulong)clock.GetUtcNow().Add(_options.DecisionTtl).ToUnixTimeSeconds(),
             s.ModelHash ?? "", s.FeaturesHash ?? "");
-        s.Status = PositionLifecycle.Move(s.Status, PositionStatus.Liquidating);
+        s.Status = PositionLifecycle.Move(s.Status is PositionStatus.Adjusting ? PositionStatus.Open : s.Status, PositionStatus.Liquidating);
         s.PendingDecision = decision;
         (s.Suggestion, s.SuggestionReason) = (Suggestion.Close, $"liquidating: equity below maintenance at {priceE8}");
         s.UpdatedAt = clock.GetUtcNow();
@@ -193,7 +404,7 @@ internal sealed partial class PositionGrain(
             s.Status = PositionStatus.Open;
             s.PendingDecision = null;
             s.PendingDigest = null;
-            LogDecisionFailed(PositionId, audit.Digest, audit.Outcome);
+            LogDecisionFailed(PositionId, audit.Digest, audit.Outcome ?? "refused");
         }
 
         await state.WriteStateAsync();
@@ -219,5 +430,5 @@ internal sealed partial class PositionGrain(
     private partial void LogLiquidationRouted(string positionId, long priceE8, string digest, SubmissionStatus status);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Position {PositionId} decision {Digest} failed: {Outcome}")]
-    private partial void LogDecisionFailed(string positionId, string digest, string? outcome);
+    private partial void LogDecisionFailed(string positionId, string digest, string outcome);
 }

@@ -14,4 +14,7 @@ public sealed class PositionOptions
 
     /// <summary>How long a signed decision stays valid on-chain.</summary>
     public TimeSpan DecisionTtl { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often a live position looks at its market by itself (beside the band wake-ups).</summary>
+    public TimeSpan MonitorInterval { get; set; } = TimeSpan.FromSeconds(15);
 }

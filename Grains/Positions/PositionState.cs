@@ -38,4 +38,7 @@ public sealed class PositionState
 
     /// <summary>Whether the guardian froze the position on-chain (no oracle-path changes).</summary>
     [Id(22)] public bool Frozen { get; set; }
+
+    /// <summary>When <see cref="LastMarkPriceE8"/> was observed.</summary>
+    [Id(23)] public DateTimeOffset? LastMarkAt { get; set; }
 }

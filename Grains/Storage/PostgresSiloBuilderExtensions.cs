@@ -27,6 +27,22 @@ public static class PostgresSiloBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var normalized = NormalizeConnectionString(connectionString);
+        builder.UseAdoNetClustering(options =>
+        {
+            options.Invariant = Invariant;
+            options.ConnectionString = normalized;
+        });
+        return builder.AddAmlPostgresStorage(normalized, applyMigrations);
+    }
+
+    /// <summary>
+    /// Grain state and reminders on PostgreSQL without the membership table: <see cref="UseAmlPostgres"/> adds
+    /// membership; a test cluster with its own membership uses this alone.
+    /// </summary>
+    public static ISiloBuilder AddAmlPostgresStorage(this ISiloBuilder builder, string connectionString, bool applyMigrations = true)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var normalized = NormalizeConnectionString(connectionString);
 
         if (applyMigrations)
         {
@@ -34,11 +50,6 @@ public static class PostgresSiloBuilderExtensions
                 services => new SchemaMigrationParticipant(normalized, services.GetRequiredService<ILogger<SchemaMigrationParticipant>>()));
         }
 
-        builder.UseAdoNetClustering(options =>
-        {
-            options.Invariant = Invariant;
-            options.ConnectionString = normalized;
-        });
         builder.AddAdoNetGrainStorageAsDefault(options =>
         {
             options.Invariant = Invariant;

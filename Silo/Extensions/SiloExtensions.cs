@@ -1,5 +1,6 @@
 using System.Net;
 using Aml.Orleans.Grains.Chain;
+using Aml.Orleans.Grains.Storage;
 using Aml.Orleans.Grains.Hosting;
 using Aml.Orleans.Silo.Services;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -31,12 +32,13 @@ public static partial class SiloExtensions
             silo.AddAmlGrains(
                 positions: p => p.OracleKey = deployment?.OracleKey ?? "",
                 catalog: c => c.Markets = deployment?.Catalog() ?? new(StringComparer.Ordinal));
+            if (deployment is not null)
+            {
+                silo.AddAmlChain(deployment, o => ReadOracleKeys(builder.Configuration, o), builder.Configuration.GetConnectionString("Postgres"));
+            }
+
             silo.AddActivityPropagation();
         });
-        if (deployment is not null)
-        {
-            builder.Services.AddSingleton(deployment);
-        }
 
         builder.Services.AddGrpc(o => o.EnableDetailedErrors = builder.Environment.IsDevelopment()).AddJsonTranscoding();
         builder.Services.AddGrpcHealthChecks();
@@ -78,6 +80,31 @@ public static partial class SiloExtensions
             return;
         }
 
-        throw new InvalidOperationException("PostgreSQL clustering arrives with the storage schema (Grains/Storage)");
+        // Silo-to-silo traffic uses the pod's own address (POD_IP on Kubernetes), loopback on a developer machine.
+        var advertised = IPAddress.TryParse(configuration["POD_IP"], out var podIp) ? podIp : IPAddress.Loopback;
+        silo.ConfigureEndpoints(advertised, host.SiloPort, host.GatewayPort, listenOnAnyHostAddress: !host.LoopbackOnly);
+        silo.UseAmlPostgres(postgres, applyMigrations: configuration.GetValue("Aml:Storage:ApplyMigrations", true));
+    }
+
+    /// <summary>
+    /// Signer and relayer keys come from files (Kubernetes secrets mounted read-only) or, for local runs, from the
+    /// environment; never from a committed file. Each <c>Aml:Oracle:SignerKeyFiles:N</c> holds one hex key.
+    /// </summary>
+    private static void ReadOracleKeys(IConfiguration configuration, Grains.Chain.OracleOptions options)
+    {
+        var section = configuration.GetSection("Aml:Oracle");
+        foreach (var key in section.GetSection("SignerKeys").GetChildren().Select(c => c.Value).OfType<string>())
+        {
+            options.SignerKeys.Add(key);
+        }
+
+        foreach (var file in section.GetSection("SignerKeyFiles").GetChildren().Select(c => c.Value).OfType<string>())
+        {
+            options.SignerKeys.Add(File.ReadAllText(file).Trim());
+        }
+
+        options.RelayerKey = section["RelayerKeyFile"] is { Length: > 0 } relayerFile
+            ? File.ReadAllText(relayerFile).Trim()
+            : section["RelayerKey"] ?? "";
     }
 }

@@ -1,0 +1,58 @@
+using System.Numerics;
+using Aml.Orleans.Ethereum;
+using Aml.Orleans.Ethereum.Rpc;
+using Aml.Orleans.Grains.Interfaces;
+
+namespace Aml.Orleans.Grains.Chain;
+
+/// <summary>
+/// Turns the contract's position logs into <see cref="ChainPositionEvent"/>s and hands each to its position grain,
+/// with the position as the chain holds it now. The oracle calls it with its receipts (the fast path) and the indexer
+/// with <c>eth_getLogs</c> (the reconciler that also sees what others did: top-ups, closes, the guardian). Both may
+/// deliver the same event; the position grain applies chain state idempotently by version.
+/// </summary>
+public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
+{
+    private static readonly HashSet<string> PositionEvents = new(StringComparer.Ordinal)
+    {
+        "PositionOpened", "CollateralAdded", "RiskUpdated", "PositionClosed", "PositionLiquidated", "DecisionSkipped", "PositionFrozen",
+    };
+
+    /// <summary>Delivers the position events among <paramref name="logs"/> in log order; returns how many.</summary>
+    public async Task<int> DeliverAsync(IEnumerable<LogEntry> logs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(logs);
+        var positions = new Dictionary<Bytes32, ChainPosition>();
+        var delivered = 0;
+        foreach (var log in logs)
+        {
+            if (log.Removed || log.Address != chain.Contract.Contract || chain.Abi.TryDecodeLog(log.Topics, log.Data) is not { } decoded ||
+                !PositionEvents.Contains(decoded.Name))
+            {
+                continue;
+            }
+
+            var positionId = new Bytes32((byte[])decoded["positionId"]);
+            if (!positions.TryGetValue(positionId, out var position))
+            {
+                position = chain.ToEngine(await chain.Contract.GetPositionAsync(positionId, cancellationToken).ConfigureAwait(false));
+                positions[positionId] = position;
+            }
+
+            var chainEvent = new ChainPositionEvent(
+                decoded.Name,
+                positionId.ToString(),
+                decoded.Names.Contains("decisionHash") ? Hex.Encode((byte[])decoded["decisionHash"]) : null,
+                log.BlockNumber ?? 0,
+                log.TransactionHash?.ToString() ?? "",
+                position,
+                decoded.Names.Contains("pnl") ? checked((long)(BigInteger)decoded["pnl"]) : 0,
+                decoded.Names.Contains("badDebt") ? checked((long)(BigInteger)decoded["badDebt"]) : 0,
+                decoded.Name == "DecisionSkipped" ? (int)(BigInteger)decoded["reason"] : 0);
+            await grains.GetGrain<IPositionGrain>(chainEvent.PositionId).ApplyChainEventAsync(chainEvent).ConfigureAwait(false);
+            delivered++;
+        }
+
+        return delivered;
+    }
+}

@@ -1,0 +1,32 @@
+namespace Aml.Orleans.Grains.Chain;
+
+/// <summary>
+/// The oracle's keys and pacing. Keys are never in configuration files: the host fills them from secret files or the
+/// environment (dev: the well-known anvil keys that <c>./aml run</c> derives from the public mnemonic).
+/// </summary>
+public sealed class OracleOptions
+{
+    /// <summary>Private keys (hex) of the signers this node holds; each must be in the contract's signer set.</summary>
+    public IList<string> SignerKeys { get; } = [];
+
+    /// <summary>Private key (hex) of the account that pays gas to relay decisions.</summary>
+    public string RelayerKey { get; set; } = "";
+
+    /// <summary>How long queued engine decisions wait for company before a batch goes out.</summary>
+    public TimeSpan BatchWindow { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>Most decisions in one <c>applyDecisions</c> (gas per batch stays far below a block).</summary>
+    public int MaxBatchSize { get; set; } = 50;
+
+    /// <summary>Seconds a batch's own <c>validUntil</c> lies ahead of the chain.</summary>
+    public TimeSpan BatchTtl { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long settled decisions stay in grain state for idempotency; the audit table keeps them for good.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How often the chain indexer reads new contract logs.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Most blocks one <c>eth_getLogs</c> asks for.</summary>
+    public ulong MaxLogRange { get; set; } = 5_000;
+}

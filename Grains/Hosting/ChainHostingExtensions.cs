@@ -1,0 +1,44 @@
+using Aml.Orleans.Grains.Chain;
+using Aml.Orleans.Grains.Interfaces;
+using Aml.Orleans.Grains.Oracle;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+
+namespace Aml.Orleans.Grains.Hosting;
+
+/// <summary>Connects a silo to a deployed MarginManager: the oracle's keys, the chain client and the log indexer.</summary>
+public static class ChainHostingExtensions
+{
+    /// <summary>
+    /// Registers the chain context for <paramref name="deployment"/>, the event relay, the audit table (when
+    /// <paramref name="postgresConnectionString"/> is given) and a start-up task that starts the log indexer.
+    /// </summary>
+    public static ISiloBuilder AddAmlChain(
+        this ISiloBuilder silo, Deployment deployment, Action<OracleOptions> oracle, string? postgresConnectionString = null)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(deployment);
+        silo.Services.AddSingleton(deployment);
+        silo.Services.AddOptions<OracleOptions>().Configure(oracle);
+        silo.Services.AddSingleton<ChainContext>();
+        silo.Services.AddSingleton<ChainEventRelay>();
+        if (!string.IsNullOrEmpty(postgresConnectionString))
+        {
+            silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(Storage.PostgresSiloBuilderExtensions.NormalizeConnectionString(postgresConnectionString)));
+            silo.Services.AddSingleton<IDecisionAuditLog, PostgresDecisionAuditLog>();
+        }
+
+        silo.Services.AddSingleton<IHostedService>(services => new IndexerStarter(services.GetRequiredService<IGrainFactory>(), deployment.OracleKey));
+        return silo;
+    }
+
+    /// <summary>Starts the indexer once the silo serves grains (its reminder keeps it running after that).</summary>
+    private sealed class IndexerStarter(IGrainFactory grains, string key) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) =>
+            grains.GetGrain<IChainIndexerGrain>(key).EnsureRunningAsync();
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,427 @@
+using System.Numerics;
+using Aml.Orleans.Ethereum;
+using Aml.Orleans.Ethereum.Rpc;
+using Aml.Orleans.Grains.Chain;
+using Aml.Orleans.Grains.Interfaces;
+using Aml.Orleans.Grains.Markets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ChainDecisionKind = Aml.Orleans.Ethereum.DecisionKind;
+
+namespace Aml.Orleans.Grains.Oracle;
+
+/// <summary>
+/// The oracle of one chain and contract. Each signer it holds checks a decision against the market's bounds (and, for
+/// a LIQUIDATE, the contract's own <c>isLiquidatable</c>) before signing. Engine decisions are queued durably and go
+/// out in <c>applyDecisions</c> batches under one quorum; relayed OPENs go out one by one with the trader's signature.
+/// One transaction is in flight at a time, persisted with its raw bytes before broadcast: after a crash the same bytes
+/// are sent again (the chain cannot apply them twice), and a decision is settled once, by its digest.
+/// </summary>
+internal sealed partial class OracleGrain(
+    [PersistentState("oracle", "aml")] IPersistentState<OracleState> state,
+    ChainContext chain,
+    ChainEventRelay relay,
+    IOptions<OracleOptions> options,
+    IOptions<MarketCatalogOptions> catalog,
+    TimeProvider clock,
+    IEnumerable<IDecisionAuditLog> auditLogs,
+    ILogger<OracleGrain> logger) : Grain, IOracleGrain, IRemindable
+{
+    private const string ResumeReminder = "oracle-resume";
+    private readonly OracleOptions _options = options.Value;
+    private IGrainTimer? _flushTimer;
+    private bool _reminderRegistered;
+
+    /// <inheritdoc />
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.NextBatchNonce == 0)
+        {
+            state.State.NextBatchNonce = (ulong)clock.GetUtcNow().ToUnixTimeMilliseconds();
+        }
+
+        if (HasWork)
+        {
+            LogResuming(state.State.Queue.Count, state.State.InFlight?.Hash);
+            ScheduleFlush();
+        }
+
+        await base.OnActivateAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<SignedDecision> SignAsync(Decision decision)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        if (await ViolationAsync(decision, traderSignature: null, submitting: false) is { } violation)
+        {
+            throw new ArgumentException($"decision refused by the signers: {violation}", nameof(decision));
+        }
+
+        var digest = chain.ToChain(decision).Digest(chain.Domain);
+        var quorum = await SignQuorumAsync(digest);
+        return new SignedDecision(decision, Hex.Encode(digest), ChainContext.BitmapHex(quorum.SignerBitmap), Hex.Encode(quorum.Signatures));
+    }
+
+    /// <inheritdoc />
+    public async Task<DecisionAudit> SubmitAsync(Decision decision, string? traderSignature)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        var digest = chain.DigestOf(decision);
+        if (state.State.Entries.TryGetValue(digest, out var known))
+        {
+            return known.ToAudit(); // the same decision again: never a second transaction
+        }
+
+        var entry = new OracleEntry { Decision = decision, Digest = digest, TraderSignature = traderSignature, UpdatedAt = clock.GetUtcNow() };
+        if (await ViolationAsync(decision, traderSignature, submitting: true) is { } violation)
+        {
+            // Audited, but not remembered by digest: a corrected submission (say, a valid trader signature) may follow.
+            entry.Status = SubmissionStatus.Failed;
+            entry.Outcome = $"refused before signing: {violation}";
+            LogRefused(digest, decision.PositionId, violation);
+            await AuditAsync(entry);
+            return entry.ToAudit();
+        }
+
+        entry.Status = SubmissionStatus.Queued;
+        state.State.Entries[digest] = entry;
+        state.State.Queue.Add(digest);
+        ScheduleFlush();
+        await state.WriteStateAsync(); // durable before the caller hears "queued"
+        await EnsureResumeReminderAsync();
+        await AuditAsync(entry);
+        return entry.ToAudit();
+    }
+
+    /// <inheritdoc />
+    public Task<string> GetDigestAsync(Decision decision) => Task.FromResult(chain.DigestOf(decision));
+
+    /// <inheritdoc />
+    public Task<DecisionAudit?> GetAuditAsync(string digest) =>
+        Task.FromResult(state.State.Entries.TryGetValue(digest, out var entry) ? entry.ToAudit() : null);
+
+    /// <inheritdoc />
+    public Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        // The reminder only brings the grain back after a crash; activation resumes the work.
+        if (HasWork)
+        {
+            ScheduleFlush();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private bool HasWork => state.State.Queue.Count > 0 || state.State.InFlight is not null;
+
+    private void ScheduleFlush() =>
+        _flushTimer ??= this.RegisterGrainTimer(FlushAsync, new GrainTimerCreationOptions
+        {
+            DueTime = _options.BatchWindow,
+            Period = _options.BatchWindow,
+            Interleave = false,
+            KeepAlive = true,
+        });
+
+    private async Task EnsureResumeReminderAsync()
+    {
+        if (!_reminderRegistered)
+        {
+            // After a crash the reminder re-activates the grain wherever the cluster puts it, and activation resumes.
+            await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            _reminderRegistered = true;
+        }
+    }
+
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (state.State.InFlight is not null && !await SettleInFlightAsync(cancellationToken))
+            {
+                return; // still unsettled: try again next period, keeping the order of the queue
+            }
+
+            while (state.State.Queue.Count > 0 && state.State.InFlight is null)
+            {
+                await SendNextAsync(cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is JsonRpcException or HttpRequestException or TimeoutException or TaskCanceledException)
+        {
+            LogChainUnavailable(ex.Message);
+            return; // the chain is unreachable: the work stays queued and durable
+        }
+
+        PruneSettled();
+        if (!HasWork)
+        {
+            _flushTimer?.Dispose();
+            _flushTimer = null;
+        }
+    }
+
+    private async Task SendNextAsync(CancellationToken cancellationToken)
+    {
+        var head = state.State.Entries[state.State.Queue[0]];
+        var batch = head.Decision.Kind == Interfaces.DecisionKind.Open
+            ? [head]
+            : state.State.Queue.Take(_options.MaxBatchSize)
+                .Select(d => state.State.Entries[d])
+                .TakeWhile(e => e.Decision.Kind != Interfaces.DecisionKind.Open)
+                .ToList();
+        var (calldata, batchNonce, bitmap) = await EncodeAsync(batch, cancellationToken);
+        SignedTransaction tx;
+        try
+        {
+            tx = await chain.Sender.SignEip1559Async(Relayer, chain.Contract.Contract, calldata, cancellationToken: cancellationToken);
+        }
+        catch (ExecutionRevertedException revert)
+        {
+            // The whole transaction would revert (expired, halted, refused quorum): nothing was sent.
+            await FailAsync(batch, $"would revert: {revert.DecodedError?.ToString() ?? revert.RpcMessage}");
+            return;
+        }
+
+        state.State.InFlight = new OracleTransaction
+        {
+            Hash = tx.Hash.ToString(), Raw = tx.RawHex, Nonce = tx.Nonce, BatchNonce = batchNonce,
+            Digests = batch.Select(e => e.Digest).ToList(), SentAt = clock.GetUtcNow(),
+        };
+        foreach (var entry in batch)
+        {
+            entry.Status = SubmissionStatus.Sent;
+            entry.TransactionHash = tx.Hash.ToString();
+            entry.SignerBitmap = bitmap;
+            entry.UpdatedAt = clock.GetUtcNow();
+            state.State.Queue.Remove(entry.Digest);
+        }
+
+        await state.WriteStateAsync(); // the exact bytes are durable before they leave this process
+        await AuditAsync(batch);
+        LogSending(tx.Hash.ToString(), batch.Count, batchNonce);
+        var receipt = await chain.Sender.SendAsync(tx, cancellationToken);
+        await SettleAsync(receipt);
+    }
+
+    private async Task<(byte[] Calldata, ulong? BatchNonce, string Bitmap)> EncodeAsync(List<OracleEntry> batch, CancellationToken cancellationToken)
+    {
+        var head = batch[0];
+        if (head.Decision.Kind == Interfaces.DecisionKind.Open)
+        {
+            var decision = chain.ToChain(head.Decision);
+            var quorum = await SignQuorumAsync(decision.Digest(chain.Domain), cancellationToken);
+            var calldata = MarginManagerAbi.Function("openPositionFor").EncodeCall(
+                decision.ToAbiValue(), quorum.ToAbiValue(), Hex.Decode(head.TraderSignature!));
+            return (calldata, null, ChainContext.BitmapHex(quorum.SignerBitmap));
+        }
+
+        var block = await chain.Rpc.GetBlockAsync("latest", cancellationToken);
+        var list = new DecisionList(
+            state.State.NextBatchNonce++, block.Timestamp + (ulong)_options.BatchTtl.TotalSeconds,
+            batch.Select(e => chain.ToChain(e.Decision)).ToArray());
+        var batchQuorum = await SignQuorumAsync(list.Digest(chain.Domain), cancellationToken);
+        return (MarginManagerAbi.EncodeApplyDecisions(list, batchQuorum), list.BatchNonce, ChainContext.BitmapHex(batchQuorum.SignerBitmap));
+    }
+
+    /// <summary>Finds out what became of the transaction in flight; true when it is settled (or requeued).</summary>
+    private async Task<bool> SettleInFlightAsync(CancellationToken cancellationToken)
+    {
+        var inFlight = state.State.InFlight!;
+        var tx = new SignedTransaction(Hex.Decode(inFlight.Raw), Bytes32.Parse(inFlight.Hash), Relayer.Address, inFlight.Nonce);
+        var receipt = await chain.Rpc.GetTransactionReceiptAsync(tx.Hash, cancellationToken);
+        if (receipt is null)
+        {
+            try
+            {
+                // The same bytes again: a node that has them already, or mined them, cannot apply them twice.
+                receipt = await chain.Sender.SendAsync(tx, cancellationToken);
+            }
+            catch (NonceTooLowException)
+            {
+                // Our nonce went to another transaction and this one never landed: its decisions go out again, in a
+                // new transaction (a batch under a new batch nonce; the old one can no longer be used by anyone).
+                LogRequeued(inFlight.Hash, inFlight.Digests.Count);
+                state.State.Queue.InsertRange(0, inFlight.Digests);
+                foreach (var digest in inFlight.Digests)
+                {
+                    state.State.Entries[digest].Status = SubmissionStatus.Queued;
+                    state.State.Entries[digest].TransactionHash = null;
+                }
+
+                state.State.InFlight = null;
+                await state.WriteStateAsync();
+                return true;
+            }
+        }
+
+        await SettleAsync(receipt);
+        return true;
+    }
+
+    private async Task SettleAsync(TransactionReceipt receipt)
+    {
+        var inFlight = state.State.InFlight!;
+        var batch = inFlight.Digests.Select(d => state.State.Entries[d]).ToList();
+        if (!receipt.Succeeded)
+        {
+            state.State.InFlight = null;
+            await FailAsync(batch, $"reverted in block {receipt.BlockNumber}");
+            return;
+        }
+
+        var outcomes = new Dictionary<string, (SubmissionStatus Status, string Outcome)>(StringComparer.Ordinal);
+        foreach (var log in chain.Contract.DecodeLogs(receipt))
+        {
+            if (!log.Names.Contains("decisionHash"))
+            {
+                continue;
+            }
+
+            var digest = Hex.Encode((byte[])log["decisionHash"]);
+            outcomes[digest] = log.Name == "DecisionSkipped"
+                ? (SubmissionStatus.Skipped, $"skipped: {(SkipReason)(byte)(BigInteger)log["reason"]}")
+                : (SubmissionStatus.Applied, $"{log.Name} in block {receipt.BlockNumber}");
+        }
+
+        foreach (var entry in batch)
+        {
+            (entry.Status, entry.Outcome) = outcomes.TryGetValue(entry.Digest, out var outcome)
+                ? outcome
+                : (SubmissionStatus.Failed, "mined without an event for this decision");
+            entry.UpdatedAt = clock.GetUtcNow();
+        }
+
+        state.State.InFlight = null;
+        await state.WriteStateAsync();
+        await AuditAsync(batch);
+        LogSettled(receipt.TransactionHash.ToString(), receipt.GasUsed, batch.Count(e => e.Status == SubmissionStatus.Applied), batch.Count);
+
+        // The positions follow the chain now rather than at the indexer's next poll.
+        await relay.DeliverAsync(receipt.Logs);
+    }
+
+    private async Task FailAsync(List<OracleEntry> batch, string outcome)
+    {
+        foreach (var entry in batch)
+        {
+            entry.Status = SubmissionStatus.Failed;
+            entry.Outcome = outcome;
+            entry.UpdatedAt = clock.GetUtcNow();
+            state.State.Queue.Remove(entry.Digest);
+            LogRefused(entry.Digest, entry.Decision.PositionId, outcome);
+        }
+
+        await state.WriteStateAsync();
+        await AuditAsync(batch);
+        foreach (var entry in batch)
+        {
+            await GrainFactory.GetGrain<IPositionGrain>(entry.Decision.PositionId).OnDecisionFailedAsync(entry.Digest, outcome);
+        }
+    }
+
+    /// <summary>Why the signers refuse <paramref name="decision"/>, or null when each of them will sign.</summary>
+    private async Task<string?> ViolationAsync(Decision decision, string? traderSignature, bool submitting)
+    {
+        MarketTerms terms;
+        try
+        {
+            terms = catalog.Value.For(decision.Asset);
+        }
+        catch (KeyNotFoundException ex)
+        {
+            return ex.Message;
+        }
+
+        if (DecisionBounds.Violation(decision, terms, clock.GetUtcNow()) is { } violation)
+        {
+            return violation;
+        }
+
+        var onChain = chain.ToChain(decision);
+        switch (decision.Kind)
+        {
+            case Interfaces.DecisionKind.Close when submitting:
+                return "a CLOSE is sent by the trader (the contract requires it): ask for a signed decision instead";
+            case Interfaces.DecisionKind.Open when submitting && traderSignature is null:
+                return "a relayed OPEN needs the trader's signature over the decision digest";
+            case Interfaces.DecisionKind.Liquidate when !await chain.Contract.IsLiquidatableAsync(onChain.PositionId, onChain.MarkPriceE18):
+                return $"position {decision.PositionId} is not liquidatable at {decision.MarkPriceE8} (contract view)";
+            case Interfaces.DecisionKind.Open when traderSignature is not null:
+                var recovered = TryRecover(onChain.Digest(chain.Domain), traderSignature);
+                return recovered == onChain.Trader ? null : $"trader signature recovers to {recovered?.ToString() ?? "nothing"}, not {onChain.Trader}";
+            default:
+                return null;
+        }
+    }
+
+    private static Address? TryRecover(byte[] digest, string signatureHex)
+    {
+        try
+        {
+            return Secp256k1.RecoverAddress(digest, Signature.FromRsv(Hex.Decode(signatureHex)));
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<Quorum> SignQuorumAsync(byte[] digest, CancellationToken cancellationToken = default) =>
+        await QuorumBuilder.SignAsync(chain.OnChainSigners, chain.Keys, chain.Deployment.Threshold, digest, cancellationToken);
+
+    private ISigner Relayer => chain.Relayer ?? throw new InvalidOperationException("this node has no relayer key (Aml:Oracle:RelayerKey)");
+
+    private void PruneSettled()
+    {
+        var horizon = clock.GetUtcNow() - _options.Retention;
+        foreach (var digest in state.State.Entries.Where(e => e.Value.Status is not (SubmissionStatus.Queued or SubmissionStatus.Sent) &&
+                                                              e.Value.UpdatedAt < horizon).Select(e => e.Key).ToList())
+        {
+            state.State.Entries.Remove(digest);
+        }
+    }
+
+    private Task AuditAsync(OracleEntry entry) => AuditAsync([entry]);
+
+    private async Task AuditAsync(IReadOnlyList<OracleEntry> entries)
+    {
+        foreach (var log in auditLogs)
+        {
+            foreach (var entry in entries)
+            {
+                try
+                {
+                    await log.UpsertAsync(entry.ToAudit());
+                }
+                catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException)
+                {
+                    // Grain state already holds the truth; the row catches up on the decision's next change.
+                    LogAuditFailed(entry.Digest, ex.Message);
+                }
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Oracle resuming: {Queued} queued, in flight {Transaction}")]
+    private partial void LogResuming(int queued, string? transaction);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Oracle refused decision {Digest} for position {PositionId}: {Reason}")]
+    private partial void LogRefused(string digest, string positionId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Oracle sending {Transaction} with {Count} decisions (batch nonce {BatchNonce})")]
+    private partial void LogSending(string transaction, int count, ulong? batchNonce);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Oracle transaction {Transaction} settled: gas {Gas}, {Applied} of {Count} applied")]
+    private partial void LogSettled(string transaction, ulong gas, int applied, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Oracle transaction {Transaction} lost its nonce; {Count} decisions requeued")]
+    private partial void LogRequeued(string transaction, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Oracle cannot reach the chain, work stays queued: {Reason}")]
+    private partial void LogChainUnavailable(string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Audit row for {Digest} not written: {Reason}")]
+    private partial void LogAuditFailed(string digest, string reason);
+}

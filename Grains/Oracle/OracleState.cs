@@ -1,0 +1,54 @@
+using Aml.Orleans.Grains.Interfaces;
+
+namespace Aml.Orleans.Grains.Oracle;
+
+/// <summary>
+/// The oracle's durable state: every decision it has taken in (by digest, for idempotency), the queue of decisions
+/// waiting for a transaction, and the one transaction in flight — persisted with its raw bytes before it is broadcast,
+/// so that after a crash the very same transaction is sent again instead of a second one.
+/// </summary>
+[GenerateSerializer, Alias("aml.OracleState")]
+public sealed class OracleState
+{
+    [Id(0)] public Dictionary<string, OracleEntry> Entries { get; set; } = new(StringComparer.Ordinal);
+    [Id(1)] public List<string> Queue { get; set; } = [];
+
+    /// <summary>Next <c>applyDecisions</c> nonce; seeded from the clock so a lost state cannot reuse one.</summary>
+    [Id(2)] public ulong NextBatchNonce { get; set; }
+
+    [Id(3)] public OracleTransaction? InFlight { get; set; }
+}
+
+/// <summary>One decision as the oracle tracks it.</summary>
+[GenerateSerializer, Alias("aml.OracleEntry")]
+public sealed class OracleEntry
+{
+    [Id(0)] public Decision Decision { get; set; } = null!;
+    [Id(1)] public string Digest { get; set; } = "";
+    [Id(2)] public string? TraderSignature { get; set; }
+    [Id(3)] public string SignerBitmap { get; set; } = "0x0";
+    [Id(4)] public SubmissionStatus Status { get; set; }
+    [Id(5)] public string? TransactionHash { get; set; }
+    [Id(6)] public string? Outcome { get; set; }
+    [Id(7)] public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>The row an operator and the position see.</summary>
+    public DecisionAudit ToAudit() => new(
+        Digest, Decision.Kind, Decision.PositionId, Decision.ModelHash, Decision.FeaturesHash, SignerBitmap, Status,
+        TransactionHash, Outcome, UpdatedAt);
+}
+
+/// <summary>A signed relayer transaction: enough to rebroadcast it byte for byte.</summary>
+[GenerateSerializer, Alias("aml.OracleTransaction")]
+public sealed class OracleTransaction
+{
+    [Id(0)] public string Hash { get; set; } = "";
+    [Id(1)] public string Raw { get; set; } = "";
+    [Id(2)] public ulong Nonce { get; set; }
+    [Id(3)] public List<string> Digests { get; set; } = [];
+
+    /// <summary>The batch nonce of an <c>applyDecisions</c>; null for a single-decision transaction.</summary>
+    [Id(4)] public ulong? BatchNonce { get; set; }
+
+    [Id(5)] public DateTimeOffset SentAt { get; set; }
+}

@@ -1,0 +1,186 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Aml.Orleans.Ethereum;
+using Aml.Orleans.Ethereum.Rpc;
+using Aml.Orleans.Grains.Chain;
+
+namespace Aml.Orleans.Grains.Tests.Chain;
+
+/// <summary>
+/// A real anvil configured like MegaETH with the real contracts deployed by <c>./aml deploy</c> (the same path a
+/// developer and <c>./aml run</c> take). Keys are the well-known anvil dev keys, derived by cast from the public
+/// mnemonic: 0 admin, 1..5 oracle signers, 6..8 traders, 9 guardian, 10 the oracle's relayer.
+/// </summary>
+public sealed class AnvilChain : IAsyncDisposable
+{
+    private const string Mnemonic = "test test test test test test test test test test test junk";
+    private readonly Process _anvil;
+    private readonly HttpClient _http = new();
+    private readonly string _directory;
+    private readonly string[] _keys;
+
+    private AnvilChain(Process anvil, Uri url, string directory, Deployment deployment, string[] keys)
+    {
+        _anvil = anvil;
+        _directory = directory;
+        Url = url;
+        Deployment = deployment;
+        _keys = keys;
+        Rpc = new JsonRpcClient(_http, url, new JsonRpcClientOptions { RequestTimeout = TimeSpan.FromSeconds(10) });
+    }
+
+    /// <summary>The node's HTTP endpoint.</summary>
+    public Uri Url { get; }
+
+    /// <summary>What <c>./aml deploy</c> wrote.</summary>
+    public Deployment Deployment { get; }
+
+    /// <summary>A client for checks made by the tests themselves.</summary>
+    public JsonRpcClient Rpc { get; }
+
+    /// <summary>The dev key at <paramref name="index"/>.</summary>
+    public string Key(int index) => _keys[index];
+
+    /// <summary>A signer with the dev key at <paramref name="index"/>.</summary>
+    public LocalKeySigner Signer(int index) => LocalKeySigner.FromHex(_keys[index]);
+
+    /// <summary>Starts anvil on a free port and deploys the contracts into it.</summary>
+    public static async Task<AnvilChain> StartAsync()
+    {
+        var root = RepositoryRoot();
+        var port = FreePort();
+        var anvil = StartProcess(Tool("AML_ANVIL", root, "anvil"),
+            "--host", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--chain-id", "6343", "--hardfork", "prague",
+            "--gas-limit", "10000000000", "--code-size-limit", "524288", "--disable-min-priority-fee", "--accounts", "12", "--quiet");
+        var url = new Uri($"http://127.0.0.1:{port}");
+        var directory = Directory.CreateTempSubdirectory("aml-chain-").FullName;
+        try
+        {
+            using var probe = new HttpClient();
+            await WaitUntilAnsweringAsync(new JsonRpcClient(probe, url));
+            var deploymentFile = Path.Combine(directory, "deployment.json");
+            await RunAsync("bash", Path.Combine(root, "aml"), "deploy", "--rpc-url", url.ToString().TrimEnd('/'), "--out", deploymentFile);
+            var cast = Tool("AML_CAST", root, "cast");
+            var keys = new string[11];
+            for (var i = 0; i < keys.Length; i++)
+            {
+                keys[i] = (await RunAsync(cast, "wallet", "private-key", Mnemonic, i.ToString(CultureInfo.InvariantCulture))).Trim();
+            }
+
+            return new AnvilChain(anvil, url, directory, Deployment.Load(deploymentFile), keys);
+        }
+        catch
+        {
+            anvil.Kill();
+            throw;
+        }
+    }
+
+    /// <summary>Registers <paramref name="modelHash"/> on-chain, as the model trainer does before a model is used.</summary>
+    public async Task AllowModelAsync(string modelHash)
+    {
+        var sender = new TransactionSender(Rpc);
+        var calldata = Ethereum.MarginManagerAbi.Function("setModel").EncodeCall(Bytes32.Parse(modelHash), true);
+        var tx = await sender.SignEip1559Async(Signer(0), Address.Parse(Deployment.MarginManager), calldata);
+        await sender.SendAndWaitAsync(tx);
+    }
+
+    /// <summary>Turns automatic mining on or off (off: sent transactions wait in the mempool).</summary>
+    public Task SetAutomineAsync(bool on) => Rpc.RequestAsync("evm_setAutomine", [on]);
+
+    /// <summary>Mines one block now.</summary>
+    public Task MineAsync() => Rpc.RequestAsync("evm_mine", []);
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        if (!_anvil.HasExited)
+        {
+            _anvil.Kill();
+            _anvil.WaitForExit();
+        }
+
+        _anvil.Dispose();
+        _http.Dispose();
+        Directory.Delete(_directory, recursive: true);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The repository root (the folder holding Aml.Orleans.sln).</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Aml.Orleans.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"no Aml.Orleans.sln above {AppContext.BaseDirectory}");
+    }
+
+    private static string Tool(string variable, string root, string name) =>
+        Environment.GetEnvironmentVariable(variable) is { Length: > 0 } path
+            ? path
+            : Path.Combine(root, $"tools/node_modules/@foundry-rs/{name}-linux-amd64/bin/{name}");
+
+    private static Process StartProcess(string file, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task<string> RunAsync(string file, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return process.ExitCode == 0
+            ? await output
+            : throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} exited {process.ExitCode}: {await error}");
+    }
+
+    private static async Task WaitUntilAnsweringAsync(JsonRpcClient rpc)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                await rpc.GetChainIdAsync();
+                return;
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,147 @@
+using System.Security.Cryptography;
+using Aml.Orleans.Ethereum;
+using Aml.Orleans.Grains.Hosting;
+using Aml.Orleans.Grains.Interfaces;
+using DecisionKind = Aml.Orleans.Grains.Interfaces.DecisionKind;
+using PositionStatus = Aml.Orleans.Grains.Interfaces.PositionStatus;
+using Aml.Orleans.Grains.Storage;
+using Aml.Orleans.Grains.Tests.Storage;
+using Orleans.TestingHost;
+
+namespace Aml.Orleans.Grains.Tests.Chain;
+
+/// <summary>
+/// The engine against the real parts: two in-process silos whose grain state and reminders live in a real
+/// PostgreSQL database, and whose oracle and indexer talk to a real anvil holding the real contracts. Real time.
+/// </summary>
+public sealed class ChainClusterFixture : IAsyncLifetime
+{
+    /// <summary>A model hash registered on-chain for the decisions these tests make by hand.</summary>
+    public static readonly string TestModelHash = Hex.Encode(Keccak.Hash("aml-test-model"));
+
+    private long _lastTickTicks;
+
+    /// <summary>The chain.</summary>
+    public AnvilChain Chain { get; private set; } = null!;
+
+    /// <summary>The grain database.</summary>
+    public PostgresTestDatabase Database { get; private set; } = null!;
+
+    /// <summary>The cluster.</summary>
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    /// <summary>A client for grain calls.</summary>
+    public IClusterClient Client => Cluster.Client;
+
+    /// <summary>The oracle of the deployment.</summary>
+    public IOracleGrain Oracle => Client.GetGrain<IOracleGrain>(Chain.Deployment.OracleKey);
+
+    /// <inheritdoc />
+    public async Task InitializeAsync()
+    {
+        Chain = await AnvilChain.StartAsync();
+        await Chain.AllowModelAsync(TestModelHash);
+        Database = await PostgresTestDatabase.CreateAsync();
+        await PostgresSchema.MigrateAsync(PostgresSiloBuilderExtensions.NormalizeConnectionString(Database.ConnectionString), CancellationToken.None);
+
+        var builder = new InProcessTestClusterBuilder(initialSilosCount: 2);
+        var deployment = Chain.Deployment;
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddAmlPostgresStorage(Database.ConnectionString, applyMigrations: false);
+            silo.AddAmlGrains(
+                positions: p =>
+                {
+                    p.OracleKey = deployment.OracleKey;
+                    p.MonitorInterval = TimeSpan.FromSeconds(1);
+                },
+                catalog: c => c.Markets = deployment.Catalog());
+            silo.AddAmlChain(deployment, o =>
+            {
+                for (var i = 1; i <= 5; i++)
+                {
+                    o.SignerKeys.Add(Chain.Key(i));
+                }
+
+                o.RelayerKey = Chain.Key(10);
+                o.PollInterval = TimeSpan.FromMilliseconds(100);
+            }, Database.ConnectionString);
+        });
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    /// <inheritdoc />
+    public async Task DisposeAsync()
+    {
+        if (Cluster is not null)
+        {
+            await Cluster.DisposeAsync();
+        }
+
+        if (Database is not null)
+        {
+            await Database.DisposeAsync();
+        }
+
+        if (Chain is not null)
+        {
+            await Chain.DisposeAsync();
+        }
+    }
+
+    /// <summary>A fresh position id (bytes32).</summary>
+    public static string NewPositionId() => Hex.Encode(RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>A tick time strictly after every earlier one handed out, close to now.</summary>
+    public DateTimeOffset NextTickTime()
+    {
+        while (true)
+        {
+            var last = Interlocked.Read(ref _lastTickTicks);
+            var next = Math.Max(DateTimeOffset.UtcNow.UtcTicks, last + TimeSpan.TicksPerMillisecond);
+            if (Interlocked.CompareExchange(ref _lastTickTicks, next, last) == last)
+            {
+                return new DateTimeOffset(next, TimeSpan.Zero);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Opens a position on-chain through the oracle the way a quote does: an OPEN decision at <paramref name="priceE8"/>,
+    /// signed by the trader (dev key <paramref name="traderIndex"/>) and relayed.
+    /// </summary>
+    public async Task<(string PositionId, DecisionAudit Audit)> OpenAsync(
+        string asset, int traderIndex, bool isLong, long collateral, uint leverageX100, uint maintenanceBps, long priceE8)
+    {
+        var positionId = NewPositionId();
+        var trader = Chain.Signer(traderIndex);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var decision = new Decision(
+            DecisionKind.Open, positionId, asset, trader.Address.ToString(), isLong, collateral, collateral * leverageX100 / 100,
+            Math.Max(leverageX100, 100u), maintenanceBps, 0, 1_000, priceE8, (ulong)now, 0, (ulong)now + 60,
+            TestModelHash, Hex.Encode(Keccak.Hash(positionId)));
+        var digest = await Oracle.GetDigestAsync(decision);
+        var signature = Hex.Encode(trader.SignHash(Hex.Decode(digest)).ToRsv());
+        return (positionId, await Oracle.SubmitAsync(decision, signature));
+    }
+
+    /// <summary>Sends a tick to <paramref name="asset"/>'s market at the next tick time.</summary>
+    public Task<TickOutcome> TickAsync(string asset, long priceE8) =>
+        Client.GetGrain<IMarketGrain>(asset).SubmitTickAsync(new MarketTick(priceE8, NextTickTime()));
+
+    /// <summary>The position as the contract holds it.</summary>
+    public async Task<Ethereum.PositionView> ChainPositionAsync(string positionId)
+    {
+        var contract = new MarginManagerClient(Chain.Rpc, Address.Parse(Chain.Deployment.MarginManager));
+        return await contract.GetPositionAsync(Bytes32.Parse(positionId));
+    }
+}
+
+/// <summary>The collection sharing one chain, database and cluster (the chain suites run one after another).</summary>
+[CollectionDefinition(Name)]
+public sealed class ChainClusterCollection : ICollectionFixture<ChainClusterFixture>
+{
+    /// <summary>The collection name.</summary>
+    public const string Name = "chain cluster";
+}

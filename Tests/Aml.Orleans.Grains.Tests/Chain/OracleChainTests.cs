@@ -1,0 +1,129 @@
+using Aml.Orleans.Ethereum;
+using Aml.Orleans.Grains.Interfaces;
+using DecisionKind = Aml.Orleans.Grains.Interfaces.DecisionKind;
+using PositionStatus = Aml.Orleans.Grains.Interfaces.PositionStatus;
+
+namespace Aml.Orleans.Grains.Tests.Chain;
+
+[Collection(ChainClusterCollection.Name)]
+public sealed class OracleChainTests(ChainClusterFixture fixture)
+{
+    private const string Asset = "BTC-USD";
+    private const long Collateral = 1_000_000_000; // 1,000 USDC
+    private const long EntryE8 = 20_000_00000000;
+
+    [Fact]
+    public async Task SubmitAsync_TraderSignedOpen_PositionOpenOnChainAndInGrain()
+    {
+        await fixture.TickAsync(Asset, EntryE8);
+
+        var (positionId, audit) = await fixture.OpenAsync(Asset, 6, isLong: true, Collateral, 500, 100, EntryE8);
+
+        Assert.Equal(SubmissionStatus.Queued, audit.Status);
+        var snapshot = await EventuallyOpenAsync(positionId);
+        var chain = await fixture.ChainPositionAsync(positionId);
+        Assert.Equal(Ethereum.PositionStatus.Open, chain.Status);
+        Assert.Equal((UInt128)Collateral, chain.Collateral);
+        Assert.Equal((long)chain.Size, snapshot.Size);
+        Assert.Equal(EntryE8, snapshot.EntryPriceE8);
+        Assert.Equal(chain.Version, snapshot.OnChainVersion);
+        var settled = await fixture.Oracle.GetAuditAsync(audit.Digest);
+        Assert.Equal(SubmissionStatus.Applied, settled!.Status);
+        Assert.NotNull(settled.TransactionHash);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_SignatureOfAnotherTrader_RefusedAndNothingSent()
+    {
+        var positionId = ChainClusterFixture.NewPositionId();
+        var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var trader = fixture.Chain.Signer(6);
+        var decision = new Decision(DecisionKind.Open, positionId, Asset, trader.Address.ToString(), true, Collateral, Collateral * 2,
+            500, 100, 0, 1_000, EntryE8, now, 0, now + 60, ChainClusterFixture.TestModelHash, ChainClusterFixture.TestModelHash);
+        var digest = await fixture.Oracle.GetDigestAsync(decision);
+        var impostor = Hex.Encode(fixture.Chain.Signer(7).SignHash(Hex.Decode(digest)).ToRsv());
+        var relayerNonce = await fixture.Chain.Rpc.GetTransactionCountAsync(fixture.Chain.Signer(10).Address, "latest");
+
+        var audit = await fixture.Oracle.SubmitAsync(decision, impostor);
+
+        Assert.Equal(SubmissionStatus.Failed, audit.Status);
+        Assert.Contains("trader signature recovers to", audit.Outcome, StringComparison.Ordinal);
+        Assert.Equal(relayerNonce, await fixture.Chain.Rpc.GetTransactionCountAsync(fixture.Chain.Signer(10).Address, "latest"));
+        Assert.Equal(0, (int)(await fixture.ChainPositionAsync(positionId)).Status);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_SameDecisionTwice_OneTransaction()
+    {
+        await fixture.TickAsync(Asset, EntryE8);
+        var (positionId, first) = await fixture.OpenAsync(Asset, 7, isLong: false, Collateral, 300, 100, EntryE8);
+        await EventuallyOpenAsync(positionId);
+        var decisionAgain = (await fixture.Client.GetGrain<IPositionGrain>(positionId).GetSnapshotAsync())!;
+
+        var settled = await fixture.Oracle.GetAuditAsync(first.Digest);
+        var again = await fixture.Oracle.SubmitAsync(
+            new Decision(DecisionKind.Open, positionId, Asset, decisionAgain.Trader, false, Collateral, Collateral * 3, 300, 100, 0, 1_000,
+                EntryE8, 0, 0, 0, ChainClusterFixture.TestModelHash, ChainClusterFixture.TestModelHash), null);
+
+        Assert.Equal(SubmissionStatus.Applied, settled!.Status);
+        Assert.NotEqual(first.Digest, again.Digest); // a different decision is judged on its own (and refused: no signature)
+        Assert.Equal(SubmissionStatus.Failed, again.Status);
+        var replay = await fixture.Oracle.GetAuditAsync(first.Digest);
+        Assert.Equal(settled.TransactionHash, replay!.TransactionHash);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_LiquidateOnHealthyPosition_RefusedByTheContractView()
+    {
+        await fixture.TickAsync(Asset, EntryE8);
+        var (positionId, _) = await fixture.OpenAsync(Asset, 8, isLong: true, Collateral, 200, 100, EntryE8);
+        var open = await EventuallyOpenAsync(positionId);
+        var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+        var audit = await fixture.Oracle.SubmitAsync(new Decision(
+            DecisionKind.Liquidate, positionId, Asset, open.Trader, true, open.Collateral, open.Size, open.MaxLeverageX100,
+            open.MaintenanceMarginBps, 10_000, open.RiskScoreBps, EntryE8, now, open.OnChainVersion, now + 60,
+            ChainClusterFixture.TestModelHash, ChainClusterFixture.TestModelHash), null);
+
+        Assert.Equal(SubmissionStatus.Failed, audit.Status);
+        Assert.Contains("not liquidatable", audit.Outcome, StringComparison.Ordinal);
+        Assert.Equal(1, (int)(await fixture.ChainPositionAsync(positionId)).Status);
+    }
+
+    [Fact]
+    public async Task Tick_PriceThroughTheLiquidationBand_LiquidatedOnChainAndGrainAgrees()
+    {
+        await fixture.TickAsync(Asset, EntryE8);
+        var (positionId, _) = await fixture.OpenAsync(Asset, 6, isLong: true, Collateral, 2_000, 100, EntryE8);
+        var open = await EventuallyOpenAsync(positionId);
+        var crashE8 = EntryE8 * 955 / 1000; // -4.5 %: a 20x long keeps 10 % of its collateral, below the 1 % margin of size
+
+        await fixture.TickAsync(Asset, EntryE8 * 98 / 100);
+        await fixture.TickAsync(Asset, crashE8);
+
+        var after = await ClusterFixture.EventuallyAsync(
+            () => fixture.Client.GetGrain<IPositionGrain>(positionId).GetSnapshotAsync(),
+            s => s!.OnChainVersion > open.OnChainVersion && s.PendingDecisionSettled(),
+            $"position {positionId} liquidated");
+        var chain = await fixture.ChainPositionAsync(positionId);
+        Assert.Equal(chain.Version, after!.OnChainVersion);
+        Assert.Equal((long)chain.Collateral, after.Collateral);
+        Assert.Equal((long)chain.Size, after.Size);
+        Assert.True(chain.Size < (UInt128)open.Size, "the liquidation closed (part of) the size");
+        var contract = new MarginManagerClient(fixture.Chain.Rpc, Address.Parse(fixture.Chain.Deployment.MarginManager));
+        Assert.False(await contract.IsLiquidatableAsync(Bytes32.Parse(positionId), (UInt128)crashE8 * 10_000_000_000));
+    }
+
+    private async Task<PositionSnapshot> EventuallyOpenAsync(string positionId) =>
+        (await ClusterFixture.EventuallyAsync(
+            () => fixture.Client.GetGrain<IPositionGrain>(positionId).GetSnapshotAsync(),
+            s => s is { Status: PositionStatus.Open },
+            $"position {positionId} open"))!;
+}
+
+internal static class SnapshotAssertions
+{
+    /// <summary>No decision of the position is waiting for the chain any more.</summary>
+    public static bool PendingDecisionSettled(this PositionSnapshot snapshot) =>
+        snapshot.Status is PositionStatus.Open or PositionStatus.Liquidated or PositionStatus.Closed;
+}
