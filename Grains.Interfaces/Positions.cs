@@ -65,7 +65,8 @@ public sealed record PositionSnapshot(
     string? SuggestionReason,
     string? LastDecisionDigest,
     string? ModelHash,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    string? PendingDigest = null);
 
 /// <summary>A position as the contract holds it (<c>getPosition</c>), prices converted to E8.</summary>
 [GenerateSerializer, Immutable, Alias("aml.ChainPosition")]

@@ -337,7 +337,7 @@ internal sealed partial class PositionGrain(
             live ? WarningPrice() : 0,
             mark,
             live ? MarginMath.MarginRatioBps(Terms, mark) : 0,
-            s.Suggestion, s.SuggestionReason, s.LastDecisionDigest, s.ModelHash, s.UpdatedAt));
+            s.Suggestion, s.SuggestionReason, s.LastDecisionDigest, s.ModelHash, s.UpdatedAt, s.PendingDigest));
     }
 
     private long WarningPrice() =>

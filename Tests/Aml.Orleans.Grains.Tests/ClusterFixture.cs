@@ -38,9 +38,9 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
 
     /// <summary>Polls <paramref name="probe"/> until it holds; grain-to-grain one-way calls land asynchronously.</summary>
-    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what)
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what, int seconds = 10)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (true)
         {
             var value = await probe();
@@ -58,6 +58,27 @@ public sealed class ClusterFixture : IAsyncLifetime
             await Task.Delay(10);
         }
     }
+
+    /// <summary>
+    /// Like <see cref="EventuallyAsync{T}"/> while a silo has just died: calls routed to it fail until membership
+    /// declares it dead and the grain re-activates elsewhere, so Orleans' transport errors count as "not yet".
+    /// </summary>
+    public static Task<T> EventuallyAfterFailoverAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what, int seconds = 60) =>
+        EventuallyAsync(
+            async () =>
+            {
+                try
+                {
+                    return (Ok: true, Value: await probe());
+                }
+                catch (Exception ex) when (ex is OrleansException or TimeoutException)
+                {
+                    return (Ok: false, Value: default(T)!);
+                }
+            },
+            r => r.Ok && done(r.Value),
+            what,
+            seconds).ContinueWith(t => t.Result.Value, TaskScheduler.Default);
 }
 
 /// <summary>The collection that shares <see cref="ClusterFixture"/>.</summary>

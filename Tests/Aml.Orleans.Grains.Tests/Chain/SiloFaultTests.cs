@@ -1,0 +1,95 @@
+using Aml.Orleans.Ethereum;
+using Aml.Orleans.Ethereum.Rpc;
+using Aml.Orleans.Grains.Interfaces;
+using Orleans.Runtime;
+using Orleans.TestingHost;
+using PositionStatus = Aml.Orleans.Grains.Interfaces.PositionStatus;
+
+namespace Aml.Orleans.Grains.Tests.Chain;
+
+/// <summary>Silos die; positions and decisions must not notice (state in PostgreSQL, transactions persisted before broadcast).</summary>
+[Collection(ChainClusterCollection.Name)]
+public sealed class SiloFaultTests(ChainClusterFixture fixture) : IAsyncLifetime
+{
+    private const string Asset = "ETH-USD";
+    private const long Collateral = 2_000_000_000;
+    private const long EntryE8 = 3_000_00000000;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // Every test leaves the cluster with two silos for the next one.
+    public async Task DisposeAsync()
+    {
+        await fixture.Chain.SetAutomineAsync(true);
+        while (fixture.Cluster.Silos.Count < 2)
+        {
+            await fixture.Cluster.StartAdditionalSiloAsync();
+        }
+    }
+
+    [Fact]
+    public async Task KillSilo_HostingAnOpenPosition_StateComesBackFromPostgres()
+    {
+        await fixture.TickAsync(Asset, EntryE8);
+        var (positionId, _) = await fixture.OpenAsync(Asset, 7, isLong: true, Collateral, 1_000, 150, EntryE8);
+        var position = fixture.Client.GetGrain<IPositionGrain>(positionId);
+        var before = await ClusterFixture.EventuallyAsync(() => position.GetSnapshotAsync(), s => s is { Status: PositionStatus.Open }, "open");
+
+        await fixture.Cluster.KillSiloAsync(await HostOfAsync(position));
+        var after = await ClusterFixture.EventuallyAfterFailoverAsync(() => position.GetSnapshotAsync(), s => s is not null, "re-activated");
+
+        Assert.Equal(before! with { UpdatedAt = default }, after! with { UpdatedAt = default });
+    }
+
+    [Fact]
+    public async Task KillSilo_OracleMidSubmission_DecisionLandsOnceWithTheSameTransaction()
+    {
+        await fixture.TickAsync(Asset, EntryE8);
+        var (positionId, _) = await fixture.OpenAsync(Asset, 8, isLong: true, Collateral, 2_500, 100, EntryE8);
+        var position = fixture.Client.GetGrain<IPositionGrain>(positionId);
+        await ClusterFixture.EventuallyAsync(() => position.GetSnapshotAsync(), s => s is { Status: PositionStatus.Open }, "open");
+        var relayer = fixture.Chain.Signer(10).Address;
+        var nonceBefore = await fixture.Chain.Rpc.GetTransactionCountAsync(relayer, "latest");
+
+        // The chain stops mining: the liquidation's transaction is signed, persisted and sent, but gets no receipt.
+        await fixture.Chain.SetAutomineAsync(false);
+        await fixture.TickAsync(Asset, EntryE8 * 96 / 100);
+        var liquidating = await ClusterFixture.EventuallyAsync(
+            () => position.GetSnapshotAsync(), s => s is { Status: PositionStatus.Liquidating }, "liquidation routed");
+        var digest = (await ClusterFixture.EventuallyAsync(
+            () => PendingDigestAsync(positionId), d => d is not null, "pending digest"))!;
+        var sent = await ClusterFixture.EventuallyAsync(
+            () => fixture.Oracle.GetAuditAsync(digest), a => a is { Status: SubmissionStatus.Sent }, "transaction sent");
+
+        await fixture.Cluster.KillSiloAsync(await HostOfAsync(fixture.Oracle));
+        await fixture.Chain.SetAutomineAsync(true);
+        await fixture.Chain.MineAsync();
+        var settled = await ClusterFixture.EventuallyAfterFailoverAsync(
+            () => fixture.Oracle.GetAuditAsync(digest), a => a is { Status: SubmissionStatus.Applied }, "settled after the crash");
+
+        Assert.Equal(sent!.TransactionHash, settled!.TransactionHash);
+        Assert.Equal(nonceBefore + 1, await fixture.Chain.Rpc.GetTransactionCountAsync(relayer, "latest"));
+        var liquidations = await fixture.Chain.Rpc.GetLogsAsync(new LogFilter(
+            Address.Parse(fixture.Chain.Deployment.MarginManager),
+            [MarginManagerAbi.Definition.Event("PositionLiquidated").Topic0, Bytes32.Parse(positionId)],
+            FromBlock: "0x0", ToBlock: "latest"));
+        Assert.Single(liquidations);
+        var chain = await fixture.ChainPositionAsync(positionId);
+        await ClusterFixture.EventuallyAfterFailoverAsync(
+            () => position.GetSnapshotAsync(), s => s!.OnChainVersion == chain.Version && s.Size == (long)chain.Size, "grain follows the chain");
+        Assert.Equal(PositionStatus.Liquidating, liquidating!.Status);
+    }
+
+    private async Task<string?> PendingDigestAsync(string positionId)
+    {
+        var snapshot = await fixture.Client.GetGrain<IPositionGrain>(positionId).GetSnapshotAsync();
+        return snapshot?.PendingDigest;
+    }
+
+    private async Task<InProcessSiloHandle> HostOfAsync(IAddressable grain)
+    {
+        var management = fixture.Client.GetGrain<IManagementGrain>(0);
+        var host = await management.GetActivationAddress(grain);
+        return fixture.Cluster.Silos.Single(s => s.SiloAddress.Equals(host));
+    }
+}
