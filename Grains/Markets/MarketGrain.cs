@@ -109,6 +109,14 @@ internal sealed partial class MarketGrain(
             _ladder.Remove(positionId);
             state.State.Bands.Remove(positionId);
         }
+        else if (state.State.LastPriceE8 > 0 && bands.Any(b => IsCrossedAt(b, state.State.LastPriceE8)))
+        {
+            // The price moved past a band before the position registered it (say, while its decision was on-chain):
+            // waiting for the next crossing could wait forever in a one-way market, so wake it now.
+            _ladder.Remove(positionId);
+            state.State.Bands.Remove(positionId);
+            _ = GrainFactory.GetGrain<IPositionGrain>(positionId).OnBandCrossedAsync(state.State.LastPriceE8, state.State.LastTickAt);
+        }
         else
         {
             _ladder.Set(positionId, bands.Select(b => (b.Direction, b.PriceE8)));
@@ -118,6 +126,9 @@ internal sealed partial class MarketGrain(
         _dirty = true;
         return Task.CompletedTask;
     }
+
+    private static bool IsCrossedAt(PriceBand band, long priceE8) =>
+        band.Direction == BandDirection.Falling ? priceE8 <= band.PriceE8 : priceE8 >= band.PriceE8;
 
     /// <inheritdoc />
     public Task<MarketSnapshot> GetSnapshotAsync() => Task.FromResult(new MarketSnapshot(

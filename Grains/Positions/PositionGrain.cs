@@ -145,10 +145,14 @@ internal sealed partial class PositionGrain(
 
         state.State.LastMarkPriceE8 = priceE8;
         state.State.LastMarkAt = at;
-        if (MarginMath.IsLiquidatable(Terms, priceE8) && state.State.PendingDecision is null)
+        if (MarginMath.IsLiquidatable(Terms, priceE8))
         {
-            await LiquidateAsync(priceE8, at);
-            return;
+            if (state.State.PendingDecision is null)
+            {
+                await LiquidateAsync(priceE8, at);
+            }
+
+            return; // with a decision on its way, the chain event that settles it brings the next terms and bands
         }
 
         UpdateSuggestion(priceE8);
@@ -355,10 +359,18 @@ internal sealed partial class PositionGrain(
         var away = s.IsLong ? BandDirection.Rising : BandDirection.Falling;
         var warning = WarningPrice();
         var pastWarning = s.IsLong ? markPriceE8 <= warning : markPriceE8 >= warning;
-        var bands = new List<PriceBand> { new(toward, MarginMath.LiquidationPrice(Terms)) };
-        bands.Add(pastWarning ? new PriceBand(away, warning) : new PriceBand(toward, warning));
+        // Bands sit strictly beyond the mark: the market wakes a position at once for a band already crossed, and a
+        // band exactly at the mark (equity equal to the requirement is not liquidatable) would wake it forever.
+        var bands = new List<PriceBand>
+        {
+            new(toward, BeyondMark(MarginMath.LiquidationPrice(Terms), markPriceE8, toward)),
+            pastWarning ? new PriceBand(away, BeyondMark(warning, markPriceE8, away)) : new PriceBand(toward, warning),
+        };
         return GrainFactory.GetGrain<IMarketGrain>(s.Asset).WatchAsync(PositionId, bands);
     }
+
+    private static long BeyondMark(long bandE8, long markPriceE8, BandDirection direction) =>
+        direction == BandDirection.Falling ? Math.Min(bandE8, markPriceE8 - 1) : Math.Max(bandE8, markPriceE8 + 1);
 
     private void UpdateSuggestion(long priceE8)
     {

@@ -41,6 +41,21 @@ public sealed class MarketGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task WatchAsync_BandAlreadyCrossedAtTheLastPrice_WokenAtOnceNotKept()
+    {
+        var market = NewMarket();
+        var now = fixture.Time.GetUtcNow();
+        await market.SubmitTickAsync(new MarketTick(100 * Chain.Dollar, now));
+
+        await market.WatchAsync(Chain.NewPositionId(), [new PriceBand(BandDirection.Falling, 101 * Chain.Dollar)]);
+        await market.WatchAsync(Chain.NewPositionId(), [new PriceBand(BandDirection.Falling, 99 * Chain.Dollar)]);
+
+        var snapshot = await market.GetSnapshotAsync();
+        Assert.Equal(1, snapshot.WatchedPositions); // the crossed one was woken instead of waiting for a crossing that may never come
+        Assert.Equal(1, snapshot.Bands);
+    }
+
+    [Fact]
     public async Task SubmitTickAsync_PricePathCrossingBands_WakesExactlyThePositionsCrossed()
     {
         var asset = Chain.NewAsset();
