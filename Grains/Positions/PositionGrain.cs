@@ -20,6 +20,9 @@ internal sealed partial class PositionGrain(
     /// <summary>The contract's <c>SkipReason.StaleVersion</c>.</summary>
     private const int StaleVersionSkip = 3;
 
+    /// <summary>Block timestamps are whole seconds: a change seen now may carry a timestamp up to a second earlier.</summary>
+    private static readonly TimeSpan ChainClockTolerance = TimeSpan.FromSeconds(1);
+
     private readonly PositionOptions _options = options.Value;
 
     private IGrainTimer? _monitor;
@@ -147,7 +150,10 @@ internal sealed partial class PositionGrain(
         state.State.LastMarkAt = at;
         if (MarginMath.IsLiquidatable(Terms, priceE8))
         {
-            if (state.State.PendingDecision is null)
+            // The contract refuses a price older than the position's last change; such a price waits for the next
+            // tick (the monitor timer looks again) instead of spending a decision that would be skipped.
+            var priceIsFresh = state.State.LastChainChangeAt is not { } changed || at >= changed - ChainClockTolerance;
+            if (state.State.PendingDecision is null && priceIsFresh)
             {
                 await LiquidateAsync(priceE8, at);
             }
@@ -252,6 +258,11 @@ internal sealed partial class PositionGrain(
 
         var s = state.State;
         var wasLive = PositionLifecycle.IsLive(s.Status);
+        if (!s.Exists || chain.Version != s.OnChainVersion)
+        {
+            s.LastChainChangeAt = clock.GetUtcNow();
+        }
+
         s.Exists = true;
         s.Trader = chain.Trader;
         s.Asset = chain.Asset;

@@ -41,4 +41,7 @@ public sealed class PositionState
 
     /// <summary>When <see cref="LastMarkPriceE8"/> was observed.</summary>
     [Id(23)] public DateTimeOffset? LastMarkAt { get; set; }
+
+    /// <summary>When the engine saw the chain change the position last (decisions need a price at least as new).</summary>
+    [Id(24)] public DateTimeOffset? LastChainChangeAt { get; set; }
 }
