@@ -37,6 +37,11 @@ internal sealed class TraderGrain(
     public async Task RecordOutcomeAsync(PositionOutcome outcome)
     {
         ArgumentNullException.ThrowIfNull(outcome);
+        if (!state.State.FinishedPositions.Add(outcome.PositionId))
+        {
+            return; // counted already: chain events may be delivered twice (receipt and indexer)
+        }
+
         state.State.Finished++;
         if (outcome.Liquidated)
         {

@@ -24,4 +24,7 @@ public sealed class TraderState
 
     /// <summary>PnL of the most recent outcomes, newest last, bounded.</summary>
     [Id(6)] public List<long> RecentPnl { get; set; } = [];
+
+    /// <summary>Positions whose outcome is counted, so that a redelivered outcome does not count twice.</summary>
+    [Id(7)] public HashSet<string> FinishedPositions { get; set; } = new(StringComparer.Ordinal);
 }

@@ -30,6 +30,27 @@ public sealed class OracleChainTests(ChainClusterFixture fixture)
         var settled = await fixture.Oracle.GetAuditAsync(audit.Digest);
         Assert.Equal(SubmissionStatus.Applied, settled!.Status);
         Assert.NotNull(settled.TransactionHash);
+        Assert.Equal("APPLIED", await fixture.Database.ScalarAsync<string>(
+            "SELECT status FROM aml_audit_decision WHERE decision_digest = @digest", ("digest", Hex.Decode(audit.Digest))));
+    }
+
+    [Fact]
+    public async Task Indexer_TraderTopsUpOnChainDirectly_GrainFollows()
+    {
+        await fixture.TickAsync(Asset, EntryE8);
+        var (positionId, _) = await fixture.OpenAsync(Asset, 6, isLong: true, Collateral, 1_000, 100, EntryE8);
+        var open = await EventuallyOpenAsync(positionId);
+        var sender = new Ethereum.Rpc.TransactionSender(fixture.Chain.Rpc);
+        var topUp = MarginManagerAbi.Function("addCollateral").EncodeCall(Bytes32.Parse(positionId), (UInt128)250_000_000);
+
+        await sender.SendAndWaitAsync(await sender.SignEip1559Async(
+            fixture.Chain.Signer(6), Address.Parse(fixture.Chain.Deployment.MarginManager), topUp));
+
+        var after = await ClusterFixture.EventuallyAsync(
+            () => fixture.Client.GetGrain<IPositionGrain>(positionId).GetSnapshotAsync(),
+            s => s!.OnChainVersion > open.OnChainVersion, "the indexer delivers CollateralAdded");
+        Assert.Equal(Collateral + 250_000_000, after!.Collateral);
+        Assert.True(after.LiquidationPriceE8 < open.LiquidationPriceE8, "more collateral moves the liquidation band away");
     }
 
     [Fact]

@@ -35,6 +35,7 @@ public sealed class TraderGrainTests(ClusterFixture fixture)
         var closedAt = fixture.Time.GetUtcNow();
         await trader.RecordOutcomeAsync(new PositionOutcome("0xa", true, -100, 10, TimeSpan.FromHours(2), closedAt));
         await trader.RecordOutcomeAsync(new PositionOutcome("0xb", true, -50, 10, TimeSpan.FromHours(4), closedAt));
+        await trader.RecordOutcomeAsync(new PositionOutcome("0xb", true, -50, 10, TimeSpan.FromHours(4), closedAt)); // redelivered
 
         var profile = await trader.GetProfileAsync();
         Assert.Equal(2, profile.Liquidations);
