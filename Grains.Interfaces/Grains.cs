@@ -118,6 +118,14 @@ public interface IChainIndexerGrain : IGrainWithStringKey
     Task<ulong> GetNextBlockAsync();
 }
 
+/// <summary>A single-use value (key: the value), e.g. a sign-in nonce: cluster-wide, so a replay fails on any silo.</summary>
+[Alias("aml.ISingleUseGrain")]
+public interface ISingleUseGrain : IGrainWithStringKey
+{
+    /// <summary>True the first time it is called for this key, false ever after.</summary>
+    Task<bool> TryConsumeAsync();
+}
+
 /// <summary>One asset's trainer (key: <see cref="AssetSymbol"/>): retrains from outcomes and promotes a better challenger.</summary>
 [Alias("aml.IModelTrainerGrain")]
 public interface IModelTrainerGrain : IGrainWithStringKey

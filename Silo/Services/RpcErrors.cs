@@ -17,4 +17,7 @@ internal static class RpcErrors
 
     /// <summary>PERMISSION_DENIED for an authenticated caller acting beyond their rights.</summary>
     public static RpcException PermissionDenied(string why) => new(new Status(StatusCode.PermissionDenied, why));
+
+    /// <summary>UNAUTHENTICATED: the caller's proof of identity does not hold.</summary>
+    public static RpcException Unauthenticated(string why) => new(new Status(StatusCode.Unauthenticated, why));
 }

@@ -1,0 +1,26 @@
+using System.Globalization;
+using Aml.Orleans.Protos;
+using Aml.Orleans.Silo.Auth;
+using Grpc.Core;
+
+namespace Aml.Orleans.Silo.Services;
+
+/// <summary>Wallet sign-in (no token needed to call it).</summary>
+internal sealed class AuthService(WalletSignIn signIn) : Protos.Auth.AuthBase
+{
+    /// <inheritdoc />
+    public override Task<ChallengeResponse> Challenge(ChallengeRequest request, ServerCallContext context)
+    {
+        var message = signIn.Challenge(request.Address);
+        return Task.FromResult(new ChallengeResponse { Message = message.ToString(), ExpiresAt = Iso(message.ExpiresAt) });
+    }
+
+    /// <inheritdoc />
+    public override async Task<SignInResponse> SignIn(SignInRequest request, ServerCallContext context)
+    {
+        var (token, expiresAt, address, isAdmin) = await signIn.SignInAsync(request.Message, request.Signature);
+        return new SignInResponse { Token = token, ExpiresAt = Iso(expiresAt), Address = address.ToString(), IsAdmin = isAdmin };
+    }
+
+    internal static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+}
