@@ -18,6 +18,10 @@ public interface IMarketGrain : IGrainWithStringKey
     /// <summary>The market's counters and last price.</summary>
     [ReadOnly]
     Task<MarketSnapshot> GetSnapshotAsync();
+
+    /// <summary>The risk features at the latest closed candle; null until the market has seen enough candles.</summary>
+    [ReadOnly]
+    Task<MarketFeatures?> GetFeaturesAsync();
 }
 
 /// <summary>One asset's risk models (key: <see cref="AssetSymbol"/>): deterministic assessments clamped to on-chain bounds.</summary>

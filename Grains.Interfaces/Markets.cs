@@ -42,6 +42,15 @@ public sealed record MarketSnapshot(
     int WatchedPositions,
     int Bands);
 
-/// <summary>The model-input view of a market at the latest closed candle.</summary>
+/// <summary>
+/// The model-input view of a market at the latest closed candle: the risk features in schema order (NaN where an
+/// input is absent), the 24 h quote volume for the impact term, and the latest accepted price.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("aml.MarketFeatures")]
-public sealed record MarketFeatures(DateTimeOffset AsOf, long LastPriceE8, IReadOnlyList<string> Names, IReadOnlyList<float> Values);
+public sealed record MarketFeatures(
+    DateTimeOffset AsOf,
+    long LastPriceE8,
+    DateTimeOffset LastTickAt,
+    IReadOnlyList<string> Names,
+    IReadOnlyList<float> Values,
+    double QuoteVolume24h);

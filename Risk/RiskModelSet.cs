@@ -27,6 +27,9 @@ public sealed record RiskTrainingOptions
     public int Trees { get; init; } = 100;
 }
 
+/// <summary>A model set's leverage quantile on a window: samples, empirical coverage, mean pinball loss.</summary>
+public sealed record ModelEvaluation(int Samples, double Coverage, double PinballLoss);
+
 /// <summary>What <c>model.json</c> holds besides the models: identity, calibration, window and validation metrics.</summary>
 public sealed record ModelManifest(
     string ModelHash,
@@ -137,6 +140,33 @@ public sealed class RiskModelSet
             thresholdOffset, set.Excursions[0].Time, to, calibrationFrom, set.Excursions.Count, metrics);
         manifest = manifest with { ModelHash = Hash(files, manifest) };
         return new RiskModelSet(context, leverage, threshold, riskScore, manifest, files);
+    }
+
+    /// <summary>
+    /// How the leverage quantile did on a window the set may not have seen: the share of 24 h excursions it covered
+    /// and the pinball loss at its coverage level (a proper score for quantiles: lower is better), over both sides.
+    /// </summary>
+    public ModelEvaluation Evaluate(CandleSeries series, DateTimeOffset from, DateTimeOffset to)
+    {
+        ArgumentNullException.ThrowIfNull(series);
+        var rows = TrainingSet.Build(series, from, to, seed: 0).Excursions.SelectMany(e => new[] { e.Long, e.Short }).ToList();
+        if (rows.Count == 0)
+        {
+            throw new ArgumentException($"no complete 24 h samples between {from:O} and {to:O}", nameof(series));
+        }
+
+        var scores = Leverage.Transform(Context.Data.LoadFromEnumerable(rows)).GetColumn<float>("Score").ToArray();
+        var tau = Manifest.LeverageCoverage;
+        double covered = 0, loss = 0;
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var quantile = scores[i] + Manifest.LeverageOffset;
+            var error = rows[i].Label - quantile;
+            covered += error <= 0 ? 1 : 0;
+            loss += error >= 0 ? tau * error : (tau - 1) * error;
+        }
+
+        return new ModelEvaluation(rows.Count, covered / rows.Count, loss / rows.Count);
     }
 
     /// <summary>Writes the model files and <c>model.json</c> into <paramref name="directory"/>.</summary>

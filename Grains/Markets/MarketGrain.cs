@@ -1,5 +1,6 @@
 using Aml.Orleans.Grains.Domain;
 using Aml.Orleans.Grains.Interfaces;
+using Aml.Orleans.Risk;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -18,6 +19,7 @@ internal sealed partial class MarketGrain(
     private readonly MarketOptions _options = options.Value;
     private readonly PriceBandLadder _ladder = new();
     private TickValidator _validator = null!;
+    private readonly FeatureWindow _features = new();
     private bool _dirty;
 
     /// <inheritdoc />
@@ -27,6 +29,11 @@ internal sealed partial class MarketGrain(
         if (state.State.LastPriceE8 > 0)
         {
             _validator.Restore(state.State.LastPriceE8, state.State.LastTickAt);
+        }
+
+        foreach (var candle in state.State.Candles)
+        {
+            _features.Add(candle.ToRiskCandle());
         }
 
         foreach (var (positionId, bands) in state.State.Bands)
@@ -90,6 +97,7 @@ internal sealed partial class MarketGrain(
         }
 
         candles.Add(candle);
+        _features.Add(candle.ToRiskCandle());
         if (candles.Count > _options.CandleLookback)
         {
             candles.RemoveRange(0, candles.Count - _options.CandleLookback);
@@ -125,6 +133,19 @@ internal sealed partial class MarketGrain(
 
         _dirty = true;
         return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<MarketFeatures?> GetFeaturesAsync()
+    {
+        if (!_features.TryGetMarketFeatures(out var values) || _features.Last is not { } last)
+        {
+            return Task.FromResult<MarketFeatures?>(null);
+        }
+
+        var lastPrice = state.State.LastPriceE8 > 0 ? state.State.LastPriceE8 : state.State.Candles[^1].CloseE8;
+        return Task.FromResult<MarketFeatures?>(new MarketFeatures(
+            last.OpenTime, lastPrice, state.State.LastTickAt, FeatureWindow.MarketFeatureNames, values, _features.QuoteVolume24h()));
     }
 
     private static bool IsCrossedAt(PriceBand band, long priceE8) =>

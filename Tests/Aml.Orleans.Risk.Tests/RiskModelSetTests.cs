@@ -10,6 +10,15 @@ public sealed class RiskModelSetTests(RiskModelSetTests.Models models) : IClassF
         Assert.Equal(models.First.ModelHash, models.Second.ModelHash);
 
     [Fact]
+    public void Evaluate_HeldBackQuarterAfterTraining_CoverageWithinTwoPointsOfTarget()
+    {
+        var heldBack = models.First.Evaluate(RiskData.Btc, Models.TrainTo, Models.TrainTo.AddMonths(3));
+
+        Assert.True(heldBack.Samples > 4_000, $"{heldBack.Samples} samples");
+        Assert.InRange(heldBack.Coverage, models.First.Manifest.LeverageCoverage - 0.02, models.First.Manifest.LeverageCoverage + 0.02);
+    }
+
+    [Fact]
     public void Load_SavedSet_BitIdenticalPredictions()
     {
         var directory = Directory.CreateTempSubdirectory("aml-models-").FullName;
@@ -124,10 +133,10 @@ public sealed class RiskModelSetTests(RiskModelSetTests.Models models) : IClassF
         }
     }
 
-    /// <summary>Two model sets trained the same way on one real year of BTC.</summary>
+    /// <summary>Two model sets trained the same way on three real years of BTC (2019-2021).</summary>
     public sealed class Models
     {
-        public static readonly DateTimeOffset TrainFrom = new(2021, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        public static readonly DateTimeOffset TrainFrom = new(2019, 1, 1, 0, 0, 0, TimeSpan.Zero);
         public static readonly DateTimeOffset TrainTo = new(2022, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
         public RiskModelSet First { get; } = RiskModelSet.Train(RiskData.Btc, TrainFrom, TrainTo, new RiskTrainingOptions { Trees = 40 });
