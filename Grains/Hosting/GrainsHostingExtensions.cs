@@ -1,5 +1,6 @@
 using Aml.Orleans.Grains.Markets;
 using Aml.Orleans.Grains.Positions;
+using Aml.Orleans.Grains.Risk;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -13,12 +14,16 @@ public static class GrainsHostingExtensions
         this ISiloBuilder silo,
         Action<MarketOptions>? markets = null,
         Action<PositionOptions>? positions = null,
-        Action<MarketCatalogOptions>? catalog = null)
+        Action<MarketCatalogOptions>? catalog = null,
+        Action<RiskOptions>? risk = null,
+        Action<TrainerOptions>? trainer = null)
     {
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.AddOptions<MarketOptions>().Configure(o => markets?.Invoke(o));
         silo.Services.AddOptions<PositionOptions>().Configure(o => positions?.Invoke(o));
         silo.Services.AddOptions<MarketCatalogOptions>().Configure(o => catalog?.Invoke(o));
+        silo.Services.AddOptions<RiskOptions>().Configure(o => risk?.Invoke(o));
+        silo.Services.AddOptions<TrainerOptions>().Configure(o => trainer?.Invoke(o));
         return silo;
     }
 }

@@ -58,8 +58,17 @@ internal sealed partial class PositionGrain(
         }
 
         var profile = await GrainFactory.GetGrain<ITraderGrain>(request.Trader).GetProfileAsync();
-        var assessment = await GrainFactory.GetGrain<IRiskGrain>(request.Asset).AssessAsync(
-            new RiskRequest(request.IsLong, request.Collateral, request.RequestedLeverageX100, profile));
+        RiskAssessment assessment;
+        try
+        {
+            assessment = await GrainFactory.GetGrain<IRiskGrain>(request.Asset).AssessAsync(
+                new RiskRequest(request.IsLong, request.Collateral, request.RequestedLeverageX100, profile));
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FileNotFoundException or InvalidDataException)
+        {
+            return Refused($"the risk engine cannot price {request.Asset} now: {ex.Message}");
+        }
+
         var grantedX100 = Math.Min(request.RequestedLeverageX100, assessment.MaxLeverageX100);
         var size = (long)((Int128)request.Collateral * grantedX100 / MarginMath.LeverageScale);
         var decision = new Decision(

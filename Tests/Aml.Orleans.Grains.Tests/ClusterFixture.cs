@@ -20,22 +20,40 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>A client for grain calls.</summary>
     public IClusterClient Client => Cluster.Client;
 
+    /// <summary>Where the test model sets live: <c>{root}/{asset}</c>.</summary>
+    public string ModelsRoot { get; } = Directory.CreateTempSubdirectory("aml-grain-models-").FullName;
+
     /// <inheritdoc />
     public async Task InitializeAsync()
     {
+        TestModels.TrainBtc().Save(Path.Combine(ModelsRoot, "BTC-USD"));
         var builder = new InProcessTestClusterBuilder(initialSilosCount: 1);
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage("aml");
+            silo.UseInMemoryReminderService();
             silo.Services.AddSingleton<TimeProvider>(Time);
-            silo.AddAmlGrains(positions: p => p.OracleKey = "6343:0x0000000000000000000000000000000000000000");
+            silo.AddAmlGrains(
+                positions: p => p.OracleKey = "6343:0x0000000000000000000000000000000000000000",
+                catalog: c => c.Markets = TestModels.Catalog(),
+                risk: r => r.ModelsRoot = ModelsRoot,
+                trainer: t =>
+                {
+                    t.History["ETH-USD"] = [TestModels.DataFile("ETHUSDT-1h.csv")];
+                    t.HistoryFrom = new DateTimeOffset(2023, 1, 1, 0, 0, 0, TimeSpan.Zero);
+                    t.Training = new Aml.Orleans.Risk.RiskTrainingOptions { Trees = 20 };
+                });
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }
 
     /// <inheritdoc />
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        Directory.Delete(ModelsRoot, recursive: true);
+    }
 
     /// <summary>Polls <paramref name="probe"/> until it holds; grain-to-grain one-way calls land asynchronously.</summary>
     public static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what, int seconds = 10)
