@@ -284,13 +284,6 @@ internal sealed partial class PositionGrain(
         s.RiskScoreBps = chain.RiskScoreBps;
         s.OnChainVersion = chain.Version;
         s.Frozen = chain.Frozen;
-        s.Status = chain.Status switch
-        {
-            ChainPositionStatus.Open => PositionStatus.Open,
-            ChainPositionStatus.Closed => PositionStatus.Closed,
-            ChainPositionStatus.Liquidated => PositionStatus.Liquidated,
-            _ => s.Status,
-        };
         s.OpenedAt ??= clock.GetUtcNow();
         if (chainEvent.EventName is "PositionOpened" or "RiskUpdated" && chainEvent.DecisionDigest is { } applied &&
             await GrainFactory.GetGrain<IOracleGrain>(_options.OracleKey).GetAuditAsync(applied) is { } audit)
@@ -313,6 +306,20 @@ internal sealed partial class PositionGrain(
             s.PendingDecision = null;
             s.PendingDigest = null;
         }
+
+        var chainStatus = chain.Status switch
+        {
+            ChainPositionStatus.Open => PositionStatus.Open,
+            ChainPositionStatus.Closed => PositionStatus.Closed,
+            ChainPositionStatus.Liquidated => PositionStatus.Liquidated,
+            _ => s.Status,
+        };
+
+        // A decision of ours is still on its way at this version (the event is an older one, delivered again by the
+        // indexer): the chain has not answered it yet, so the position keeps saying so.
+        s.Status = chainStatus == PositionStatus.Open && s.PendingDecision is not null && PositionLifecycle.IsLive(s.Status)
+            ? s.Status
+            : chainStatus;
 
         s.UpdatedAt = clock.GetUtcNow();
         LogChainEvent(PositionId, chainEvent.EventName, chain.Version, s.Status);

@@ -36,11 +36,20 @@ public sealed class ChainClusterFixture : IAsyncLifetime
     /// <summary>The oracle of the deployment.</summary>
     public IOracleGrain Oracle => Client.GetGrain<IOracleGrain>(Chain.Deployment.OracleKey);
 
+    /// <summary>The BTC model set the risk grain serves (registered on-chain).</summary>
+    public string BtcModelHash { get; private set; } = "";
+
+    private string ModelsRoot { get; } = Directory.CreateTempSubdirectory("aml-chain-models-").FullName;
+
     /// <inheritdoc />
     public async Task InitializeAsync()
     {
         Chain = await AnvilChain.StartAsync();
         await Chain.AllowModelAsync(TestModelHash);
+        var btc = TestModels.TrainBtc();
+        btc.Save(Path.Combine(ModelsRoot, "BTC-USD"));
+        BtcModelHash = btc.ModelHash;
+        await Chain.AllowModelAsync(BtcModelHash);
         Database = await PostgresTestDatabase.CreateAsync();
         await PostgresSchema.MigrateAsync(PostgresSiloBuilderExtensions.NormalizeConnectionString(Database.ConnectionString), CancellationToken.None);
 
@@ -55,7 +64,8 @@ public sealed class ChainClusterFixture : IAsyncLifetime
                     p.OracleKey = deployment.OracleKey;
                     p.MonitorInterval = TimeSpan.FromSeconds(1);
                 },
-                catalog: c => c.Markets = deployment.Catalog());
+                catalog: c => c.Markets = deployment.Catalog(),
+                risk: r => r.ModelsRoot = ModelsRoot);
             silo.AddAmlChain(deployment, o =>
             {
                 for (var i = 1; i <= 5; i++)
@@ -88,6 +98,8 @@ public sealed class ChainClusterFixture : IAsyncLifetime
         {
             await Chain.DisposeAsync();
         }
+
+        Directory.Delete(ModelsRoot, recursive: true);
     }
 
     /// <summary>A fresh position id (bytes32).</summary>
