@@ -57,6 +57,9 @@ public interface IPositionGrain : IGrainWithStringKey
     /// <summary>Opens the quoted position with the trader's signature over the quote's digest (relayed by the oracle).</summary>
     Task<PositionResult> OpenAsync(OpenPositionCommand command);
 
+    /// <summary>Re-assesses the open position now (the monitor does it periodically); may send an ADJUST.</summary>
+    Task ReassessAsync();
+
     /// <summary>Applies a contract event about this position, so that grain state follows the chain.</summary>
     Task ApplyChainEventAsync(ChainPositionEvent chainEvent);
 

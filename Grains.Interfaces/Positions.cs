@@ -68,7 +68,10 @@ public sealed record PositionSnapshot(
     DateTimeOffset UpdatedAt,
     string? PendingDigest = null);
 
-/// <summary>A position as the contract holds it (<c>getPosition</c>), prices converted to E8.</summary>
+/// <summary>
+/// A position as the contract holds it (<c>getPosition</c>), prices converted to E8, with a tighter maintenance margin
+/// that waits out its grace period (<c>pendingMargin</c>: zero when none) and the unix time it takes effect.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("aml.ChainPosition")]
 public sealed record ChainPosition(
     string Trader,
@@ -82,7 +85,9 @@ public sealed record ChainPosition(
     ushort RiskScoreBps,
     ulong Version,
     ChainPositionStatus Status,
-    bool Frozen);
+    bool Frozen,
+    uint PendingMarginBps = 0,
+    ulong PendingMarginFrom = 0);
 
 /// <summary>The contract's position status codes.</summary>
 [GenerateSerializer, Alias("aml.ChainPositionStatus")]

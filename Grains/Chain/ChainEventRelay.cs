@@ -36,6 +36,10 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
             if (!positions.TryGetValue(positionId, out var position))
             {
                 position = chain.ToEngine(await chain.Contract.GetPositionAsync(positionId, cancellationToken).ConfigureAwait(false));
+                var pending = chain.Abi.Function("pendingMargin");
+                var margin = pending.DecodeOutput(await chain.Rpc.CallAsync(
+                    new CallRequest(chain.Contract.Contract, pending.EncodeCall(positionId)), "latest", cancellationToken).ConfigureAwait(false));
+                position = position with { PendingMarginBps = (uint)(BigInteger)margin[0], PendingMarginFrom = (ulong)(BigInteger)margin[1] };
                 positions[positionId] = position;
             }
 

@@ -30,7 +30,13 @@ internal sealed partial class PositionGrain(
     private string PositionId => this.GetPrimaryKeyString();
 
     private PositionTerms Terms => new(state.State.IsLong, state.State.Collateral, state.State.Size,
-        state.State.EntryPriceE8, state.State.MaintenanceMarginBps);
+        state.State.EntryPriceE8, EffectiveMarginBps);
+
+    /// <summary>The margin the contract applies now: a pending tighter one once its grace period is over.</summary>
+    private uint EffectiveMarginBps =>
+        state.State.PendingMarginBps != 0 && (ulong)clock.GetUtcNow().ToUnixTimeSeconds() >= state.State.PendingMarginFrom
+            ? state.State.PendingMarginBps
+            : state.State.MaintenanceMarginBps;
 
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -212,6 +218,75 @@ internal sealed partial class PositionGrain(
         {
             await EvaluateAsync(market.LastPriceE8, market.LastTickAt);
         }
+
+        if (s.Status == PositionStatus.Open && s.PendingDecision is null && !s.Frozen &&
+            clock.GetUtcNow() - (s.LastReassessedAt ?? DateTimeOffset.MinValue) >= _options.ReassessInterval)
+        {
+            await ReassessAsync();
+        }
+    }
+
+    /// <inheritdoc cref="IPositionGrain.ReassessAsync" />
+    /// <remarks>
+    /// Asks the risk models about the position's terms at today's market and sends an ADJUST only when the answer
+    /// moved beyond the hysteresis (margin, cap or score), one contract-sized margin step at a time: small model
+    /// wobbles must not turn into a stream of transactions.
+    /// </remarks>
+    public async Task ReassessAsync()
+    {
+        var s = state.State;
+        if (s.Status != PositionStatus.Open || s.PendingDecision is not null || s.Frozen)
+        {
+            return; // a decision is on its way, or the guardian froze it: nothing to adjust now
+        }
+
+        s.LastReassessedAt = clock.GetUtcNow();
+        var profile = await GrainFactory.GetGrain<ITraderGrain>(s.Trader).GetProfileAsync();
+        RiskAssessment assessment;
+        try
+        {
+            assessment = await GrainFactory.GetGrain<IRiskGrain>(s.Asset).AssessAsync(new RiskRequest(
+                s.IsLong, s.Collateral, Math.Max(MarginMath.LeverageScale, s.Size * MarginMath.LeverageScale / Math.Max(s.Collateral, 1)), profile));
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FileNotFoundException or InvalidDataException)
+        {
+            LogReassessFailed(PositionId, ex.Message);
+            await state.WriteStateAsync();
+            return;
+        }
+
+        var terms = catalog.Value.For(s.Asset);
+        var target = s.PendingMarginBps != 0 ? s.PendingMarginBps : EffectiveMarginBps;
+        var marginMove = (long)assessment.MaintenanceMarginBps - target;
+        var capMove = Math.Abs((long)assessment.MaxLeverageX100 - s.MaxLeverageX100) * MarginMath.BpsDenominator / Math.Max(s.MaxLeverageX100, 1u);
+        var scoreMove = Math.Abs(assessment.RiskScoreBps - s.RiskScoreBps);
+        if (Math.Abs(marginMove) < _options.MarginHysteresisBps && capMove < _options.CapHysteresisBps && scoreMove < _options.ScoreHysteresisBps)
+        {
+            await state.WriteStateAsync();
+            return;
+        }
+
+        var step = (uint)Math.Min(Math.Abs(marginMove), terms.MaxMarginStepBps);
+        var margin = marginMove >= 0 ? EffectiveMarginBps + step : EffectiveMarginBps - step;
+        var decision = new Decision(
+            DecisionKind.Adjust, PositionId, s.Asset, s.Trader, s.IsLong, s.Collateral, s.Size, assessment.MaxLeverageX100, margin, 0,
+            assessment.RiskScoreBps, assessment.MarkPriceE8, (ulong)assessment.PriceTime.ToUnixTimeSeconds(), s.OnChainVersion,
+            (ulong)clock.GetUtcNow().Add(_options.DecisionTtl).ToUnixTimeSeconds(), assessment.ModelHash, assessment.FeaturesHash);
+        s.Status = PositionLifecycle.Move(s.Status, PositionStatus.Adjusting);
+        s.PendingDecision = decision;
+        s.UpdatedAt = clock.GetUtcNow();
+        await state.WriteStateAsync();
+
+        var audit = await GrainFactory.GetGrain<IOracleGrain>(_options.OracleKey).SubmitAsync(decision, null);
+        s.PendingDigest = audit.Digest;
+        if (audit.Status == SubmissionStatus.Failed)
+        {
+            (s.Status, s.PendingDecision, s.PendingDigest) = (PositionStatus.Open, null, null);
+            LogDecisionFailed(PositionId, audit.Digest, audit.Outcome ?? "refused");
+        }
+
+        await state.WriteStateAsync();
+        LogAdjustRouted(PositionId, s.MaintenanceMarginBps, margin, assessment.MaxLeverageX100, audit.Digest);
     }
 
     private string? QuoteViolation(QuoteRequest request)
@@ -284,7 +359,9 @@ internal sealed partial class PositionGrain(
         s.RiskScoreBps = chain.RiskScoreBps;
         s.OnChainVersion = chain.Version;
         s.Frozen = chain.Frozen;
+        (s.PendingMarginBps, s.PendingMarginFrom) = (chain.PendingMarginBps, chain.PendingMarginFrom);
         s.OpenedAt ??= clock.GetUtcNow();
+        s.LastReassessedAt ??= clock.GetUtcNow(); // the terms were just decided: the first re-assessment comes one interval later
         if (chainEvent.EventName is "PositionOpened" or "RiskUpdated" && chainEvent.DecisionDigest is { } applied &&
             await GrainFactory.GetGrain<IOracleGrain>(_options.OracleKey).GetAuditAsync(applied) is { } audit)
         {
@@ -467,6 +544,12 @@ internal sealed partial class PositionGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Position {PositionId} liquidation at {PriceE8}: decision {Digest} {Status}")]
     private partial void LogLiquidationRouted(string positionId, long priceE8, string digest, SubmissionStatus status);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Position {PositionId} adjusts margin {From} → {To} bps, cap {Cap}: decision {Digest}")]
+    private partial void LogAdjustRouted(string positionId, uint from, uint to, uint cap, string digest);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Position {PositionId} could not be re-assessed: {Reason}")]
+    private partial void LogReassessFailed(string positionId, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Position {PositionId} decision {Digest} failed: {Outcome}")]
     private partial void LogDecisionFailed(string positionId, string digest, string outcome);

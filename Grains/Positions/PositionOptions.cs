@@ -17,4 +17,16 @@ public sealed class PositionOptions
 
     /// <summary>How often a live position looks at its market by itself (beside the band wake-ups).</summary>
     public TimeSpan MonitorInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often an open position asks the risk models whether its terms should change.</summary>
+    public TimeSpan ReassessInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>An ADJUST goes out only when the margin moves at least this much (bps of size)…</summary>
+    public long MarginHysteresisBps { get; set; } = 25;
+
+    /// <summary>…or the leverage cap by this share of itself (bps; 1000 = 10 %)…</summary>
+    public long CapHysteresisBps { get; set; } = 1_000;
+
+    /// <summary>…or the risk score by this much (bps).</summary>
+    public int ScoreHysteresisBps { get; set; } = 1_000;
 }

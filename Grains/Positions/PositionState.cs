@@ -44,4 +44,12 @@ public sealed class PositionState
 
     /// <summary>When the engine saw the chain change the position last (decisions need a price at least as new).</summary>
     [Id(24)] public DateTimeOffset? LastChainChangeAt { get; set; }
+
+    /// <summary>A tighter margin in its grace period (0 when none), effective from <see cref="PendingMarginFrom"/> (unix s).</summary>
+    [Id(25)] public uint PendingMarginBps { get; set; }
+
+    [Id(26)] public ulong PendingMarginFrom { get; set; }
+
+    /// <summary>When the position last asked the risk models about its terms.</summary>
+    [Id(27)] public DateTimeOffset? LastReassessedAt { get; set; }
 }

@@ -83,7 +83,9 @@ public sealed class CrashReplayTests(ChainClusterFixture fixture, ITestOutputHel
             var size = Collateral * leverageX100 / 100;
             var band = MarginMath.LiquidationPrice(new PositionTerms(isLong, Collateral, size, entryE8, MaintenanceBps));
             var crossed = candles.Any(c => isLong ? c.LowE8 < band : c.HighE8 > band);
-            var wasLiquidated = chain.Version > 1;
+            var wasLiquidated = (await fixture.Chain.Rpc.GetLogsAsync(new Ethereum.Rpc.LogFilter(
+                Address.Parse(fixture.Chain.Deployment.MarginManager),
+                [MarginManagerAbi.Definition.Event("PositionLiquidated").Topic0, Bytes32.Parse(id)], FromBlock: "0x0", ToBlock: "latest"))).Count > 0;
             Assert.True(crossed == wasLiquidated, $"{(isLong ? "long" : "short")} {leverageX100 / 100.0}x: band {band}, crossed {crossed}, liquidated {wasLiquidated}");
             liquidated += wasLiquidated ? 1 : 0;
             output.WriteLine($"{(isLong ? "long " : "short")} {leverageX100 / 100.0,5}x  chain {chain.Status,-10} v{chain.Version}  collateral {chain.Collateral,12}  size {chain.Size,13}");
