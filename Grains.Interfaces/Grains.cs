@@ -57,6 +57,12 @@ public interface IPositionGrain : IGrainWithStringKey
     /// <summary>Opens the quoted position with the trader's signature over the quote's digest (relayed by the oracle).</summary>
     Task<PositionResult> OpenAsync(OpenPositionCommand command);
 
+    /// <summary>
+    /// A CLOSE at the market's latest price, signed by the oracle quorum, for the trader to send (the contract takes a
+    /// close only from the trader). Refused (InvalidOperationException) while the position is not open.
+    /// </summary>
+    Task<SignedDecision> RequestCloseAsync();
+
     /// <summary>Re-assesses the open position now (the monitor does it periodically); may send an ADJUST.</summary>
     Task ReassessAsync();
 

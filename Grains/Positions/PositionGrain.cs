@@ -129,6 +129,27 @@ internal sealed partial class PositionGrain(
     public Task OnBandCrossedAsync(long priceE8, DateTimeOffset at) => EvaluateAsync(priceE8, at);
 
     /// <inheritdoc />
+    public async Task<SignedDecision> RequestCloseAsync()
+    {
+        var s = state.State;
+        if (s.Status != PositionStatus.Open || s.PendingDecision is not null)
+        {
+            throw new InvalidOperationException($"position {PositionId} is {s.Status}{(s.PendingDecision is null ? "" : " with a decision on its way")}: only an open position closes");
+        }
+
+        var market = await GrainFactory.GetGrain<IMarketGrain>(s.Asset).GetSnapshotAsync();
+        var decision = new Decision(
+            DecisionKind.Close, PositionId, s.Asset, s.Trader, s.IsLong, s.Collateral, s.Size, s.MaxLeverageX100, EffectiveMarginBps, 0,
+            s.RiskScoreBps, market.LastPriceE8, (ulong)market.LastTickAt.ToUnixTimeSeconds(), s.OnChainVersion,
+            (ulong)clock.GetUtcNow().Add(_options.DecisionTtl).ToUnixTimeSeconds(), s.ModelHash ?? "", s.FeaturesHash ?? "");
+        var signed = await GrainFactory.GetGrain<IOracleGrain>(_options.OracleKey).SignAsync(decision);
+        (s.Status, s.PendingDecision, s.PendingDigest) = (PositionStatus.Closing, decision, signed.Digest);
+        s.UpdatedAt = clock.GetUtcNow();
+        await state.WriteStateAsync();
+        return signed;
+    }
+
+    /// <inheritdoc />
     public async Task OnDecisionFailedAsync(string digest, string reason)
     {
         var s = state.State;

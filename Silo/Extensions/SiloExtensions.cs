@@ -1,6 +1,10 @@
 using System.Net;
 using Aml.Orleans.Grains.Chain;
+using Aml.Orleans.Grains.Risk;
 using Aml.Orleans.Grains.Storage;
+using Aml.Orleans.Silo.Auth;
+using Aml.Orleans.Silo.Feeds;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Aml.Orleans.Grains.Hosting;
 using Aml.Orleans.Silo.Services;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -31,7 +35,9 @@ public static partial class SiloExtensions
             ConfigureClustering(silo, builder.Configuration, host);
             silo.AddAmlGrains(
                 positions: p => p.OracleKey = deployment?.OracleKey ?? "",
-                catalog: c => c.Markets = deployment?.Catalog() ?? new(StringComparer.Ordinal));
+                catalog: c => c.Markets = deployment?.Catalog() ?? new(StringComparer.Ordinal),
+                risk: r => builder.Configuration.GetSection("Aml:Risk").Bind(r),
+                trainer: t => ReadTrainerOptions(builder.Configuration, t));
             if (deployment is not null)
             {
                 silo.AddAmlChain(deployment, o => ReadOracleKeys(builder.Configuration, o), builder.Configuration.GetConnectionString("Postgres"));
@@ -40,6 +46,9 @@ public static partial class SiloExtensions
             silo.AddActivityPropagation();
         });
 
+        builder.Services.Configure<CandleReplayOptions>(builder.Configuration.GetSection(CandleReplayOptions.Section));
+        builder.Services.AddHostedService<CandleReplayFeed>();
+        AddWalletAuth(builder, deployment);
         builder.Services.AddGrpc(o => o.EnableDetailedErrors = builder.Environment.IsDevelopment()).AddJsonTranscoding();
         builder.Services.AddGrpcHealthChecks();
         builder.Services.AddHealthChecks();
@@ -50,12 +59,38 @@ public static partial class SiloExtensions
     public static WebApplication MapAmlEndpoints(this WebApplication app)
     {
         app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapGrpcService<MarketsService>();
+        app.MapGrpcService<AuthService>();
+        app.MapGrpcService<PositionsService>();
+        app.MapGrpcService<AdminServiceImpl>();
         app.MapGrpcHealthChecksService();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready");
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
+    }
+
+    /// <summary>Wallet sign-in and JWT bearer tokens; the deployment's admin and guardian are administrators.</summary>
+    private static void AddWalletAuth(WebApplicationBuilder builder, Deployment? deployment)
+    {
+        builder.Services.Configure<AuthOptions>(builder.Configuration.GetSection(AuthOptions.Section));
+        builder.Services.AddSingleton(new ChainIdentity(
+            deployment?.ChainId ?? 0, deployment is null ? [] : [deployment.Admin, deployment.Guardian]));
+        builder.Services.AddSingleton<WalletSignIn>();
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o => o.MapInboundClaims = false);
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<WalletSignIn>((o, signIn) => o.TokenValidationParameters = signIn.ValidationParameters());
+        builder.Services.AddAuthorization();
+    }
+
+    private static void ReadTrainerOptions(IConfiguration configuration, TrainerOptions options)
+    {
+        foreach (var asset in configuration.GetSection("Aml:Trainer:History").GetChildren())
+        {
+            options.History[asset.Key] = asset.GetChildren().Select(c => c.Value).OfType<string>().ToArray();
+        }
     }
 
     private static Deployment? LoadDeployment(IConfiguration configuration)

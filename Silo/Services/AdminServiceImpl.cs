@@ -1,0 +1,116 @@
+using Aml.Orleans.Ethereum;
+using Aml.Orleans.Ethereum.Rpc;
+using Aml.Orleans.Grains.Chain;
+using Aml.Orleans.Grains.Interfaces;
+using Aml.Orleans.Protos;
+using Aml.Orleans.Silo.Auth;
+using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
+
+namespace Aml.Orleans.Silo.Services;
+
+/// <summary>
+/// Operator actions, admin role only. Failsafes go to the chain with the guardian key (halt, stricter market modes,
+/// freezes: the guardian may only tighten); resuming or loosening is the admin's act and needs the admin key,
+/// which production keeps in its multisig, not in the silo.
+/// </summary>
+[Authorize(Roles = WalletSignIn.AdminRole)]
+internal sealed class AdminServiceImpl(IClusterClient cluster, IServiceProvider services, IConfiguration configuration) : Admin.AdminBase
+{
+    private static readonly string[] Modes = ["ACTIVE", "REDUCE_ONLY", "FROZEN"];
+
+    /// <inheritdoc />
+    public override Task<ChainActionResponse> Halt(HaltRequest request, ServerCallContext context) =>
+        SendAsync("Aml:Chain:GuardianKey", "halt", []);
+
+    /// <inheritdoc />
+    public override Task<ChainActionResponse> Resume(ResumeRequest request, ServerCallContext context) =>
+        SendAsync("Aml:Chain:AdminKey", "resume", []);
+
+    /// <inheritdoc />
+    public override Task<ChainActionResponse> SetMarketMode(SetMarketModeRequest request, ServerCallContext context)
+    {
+        var mode = Array.IndexOf(Modes, request.Mode);
+        if (mode < 0)
+        {
+            throw RpcErrors.InvalidArgument("mode", $"'{request.Mode}' is not one of {string.Join(", ", Modes)}");
+        }
+
+        var chain = Chain();
+        var marketId = chain.Deployment.Markets.TryGetValue(request.Asset, out var market)
+            ? Bytes32.Parse(market.MarketId)
+            : throw RpcErrors.InvalidArgument("asset", $"'{request.Asset}' is not a deployed market");
+        return SendAsync(mode == 0 ? "Aml:Chain:AdminKey" : "Aml:Chain:GuardianKey", "setMarketMode", [marketId, (byte)mode]);
+    }
+
+    /// <inheritdoc />
+    public override Task<ChainActionResponse> FreezePosition(FreezePositionRequest request, ServerCallContext context)
+    {
+        Bytes32 positionId;
+        try
+        {
+            positionId = Bytes32.Parse(request.PositionId);
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException)
+        {
+            throw RpcErrors.InvalidArgument("position_id", "expected 0x and 64 hex digits");
+        }
+
+        return SendAsync(request.Frozen ? "Aml:Chain:GuardianKey" : "Aml:Chain:AdminKey", "freezePosition", [positionId, request.Frozen]);
+    }
+
+    /// <inheritdoc />
+    public override async Task<ModelStatusResponse> GetModelStatus(ModelStatusRequest request, ServerCallContext context) =>
+        ToProto(await RiskOf(request.Asset).GetModelAsync());
+
+    /// <inheritdoc />
+    public override async Task<ModelStatusResponse> PromoteModel(PromoteModelRequest request, ServerCallContext context)
+    {
+        if (string.IsNullOrWhiteSpace(request.ModelDirectory))
+        {
+            throw RpcErrors.InvalidArgument("model_directory", "empty");
+        }
+
+        try
+        {
+            return ToProto(await RiskOf(request.Asset).UseModelAsync(request.ModelDirectory));
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FileNotFoundException or InvalidDataException or ArgumentException)
+        {
+            throw RpcErrors.FailedPrecondition(ex.Message);
+        }
+    }
+
+    private IRiskGrain RiskOf(string asset) =>
+        AssetSymbol.TryParse(asset, out _)
+            ? cluster.GetGrain<IRiskGrain>(asset)
+            : throw RpcErrors.InvalidArgument("asset", $"'{asset}' is not an asset symbol like ETH-USD");
+
+    private ChainContext Chain() =>
+        services.GetService<ChainContext>() ?? throw RpcErrors.FailedPrecondition("this gateway is not connected to a chain (Aml:Chain:DeploymentFile)");
+
+    private async Task<ChainActionResponse> SendAsync(string keySetting, string function, object[] arguments)
+    {
+        var chain = Chain();
+        var key = configuration[keySetting];
+        if (string.IsNullOrEmpty(key))
+        {
+            throw RpcErrors.FailedPrecondition($"{function} needs the key {keySetting}, which this gateway does not hold");
+        }
+
+        try
+        {
+            var receipt = await chain.Contract.SendAsync(chain.Sender, LocalKeySigner.FromHex(key), MarginManagerAbi.Function(function).EncodeCall(arguments));
+            return new ChainActionResponse { TransactionHash = receipt.TransactionHash.ToString(), BlockNumber = receipt.BlockNumber ?? 0 };
+        }
+        catch (ExecutionRevertedException revert)
+        {
+            throw RpcErrors.FailedPrecondition($"the contract refuses {function}: {revert.DecodedError?.ToString() ?? revert.RpcMessage}");
+        }
+    }
+
+    private static ModelStatusResponse ToProto(ModelStatus s) => new()
+    {
+        Asset = s.Asset, ModelHash = s.ModelHash, Directory = s.Directory, LoadedAt = AuthService.Iso(s.LoadedAt), Assessments = s.Assessments,
+    };
+}
