@@ -50,7 +50,8 @@ public sealed class WalletSignIn
         var parsed = ParseAddress(address, "address");
         var issued = TruncateToSeconds(_clock.GetUtcNow());
         var expires = issued + _options.ChallengeLifetime;
-        return new SignInMessage(_options.Domain, parsed.ToString(), _options.Uri, _chainId, Nonce(parsed, issued, expires), issued, expires);
+        var salt = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        return new SignInMessage(_options.Domain, parsed.ToString(), _options.Uri, _chainId, Nonce(salt, parsed, issued, expires), issued, expires);
     }
 
     /// <summary>Checks a signed challenge and issues a token; throws INVALID_ARGUMENT / UNAUTHENTICATED naming the problem.</summary>
@@ -59,7 +60,7 @@ public sealed class WalletSignIn
         var message = SignInMessage.TryParse(messageText ?? "") ?? throw RpcErrors.InvalidArgument("message", "not a challenge issued by this gateway");
         var address = ParseAddress(message.Address, "message");
         if (message.Domain != _options.Domain || message.Uri != _options.Uri || message.ChainId != _chainId ||
-            message.Nonce != Nonce(address, message.IssuedAt, message.ExpiresAt))
+            message.Nonce.Length != 48 || message.Nonce != Nonce(message.Nonce[..16], address, message.IssuedAt, message.ExpiresAt))
         {
             throw RpcErrors.Unauthenticated("the challenge was not issued by this gateway or was altered");
         }
@@ -121,10 +122,14 @@ public sealed class WalletSignIn
         ClockSkew = TimeSpan.FromSeconds(5),
     };
 
-    private string Nonce(Address address, DateTimeOffset issued, DateTimeOffset expires)
+    /// <summary>
+    /// A random salt (16 hex digits, so two challenges in one second differ) followed by an HMAC over the salt and the
+    /// challenge's fields: any silo holding the key can tell its own challenges, no state needed until one is used.
+    /// </summary>
+    private string Nonce(string salt, Address address, DateTimeOffset issued, DateTimeOffset expires)
     {
-        var input = Encoding.UTF8.GetBytes($"{address.ToLowerHex()}|{issued.ToUnixTimeSeconds()}|{expires.ToUnixTimeSeconds()}");
-        return Convert.ToHexStringLower(HMACSHA256.HashData(SigningKey.Key, input).AsSpan(0, 16));
+        var input = Encoding.UTF8.GetBytes($"{salt}|{address.ToLowerHex()}|{issued.ToUnixTimeSeconds()}|{expires.ToUnixTimeSeconds()}");
+        return salt + Convert.ToHexStringLower(HMACSHA256.HashData(SigningKey.Key, input).AsSpan(0, 16));
     }
 
     private static Address ParseAddress(string text, string field)

@@ -37,6 +37,9 @@ public sealed class AnvilChain : IAsyncDisposable
     /// <summary>What <c>./aml deploy</c> wrote.</summary>
     public Deployment Deployment { get; }
 
+    /// <summary>The deployment file itself, for processes started by the tests.</summary>
+    public string DeploymentFile => Path.Combine(_directory, "deployment.json");
+
     /// <summary>A client for checks made by the tests themselves.</summary>
     public JsonRpcClient Rpc { get; }
 

@@ -1,0 +1,211 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Aml.Orleans.Ethereum;
+using Aml.Orleans.Grains.Chain;
+using Aml.Orleans.Grains.Storage;
+using Aml.Orleans.Grains.Tests.Chain;
+using Aml.Orleans.Grains.Tests.Storage;
+using Aml.Orleans.Protos;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+
+namespace Aml.Orleans.Grains.Tests.Gateway;
+
+/// <summary>
+/// The real thing over real sockets: the silo host started as its own process (as <c>./aml run</c> starts it) on
+/// PostgreSQL, with the contracts on anvil and a registered model set, and a gRPC channel to its gateway. Prices
+/// come in through an Orleans client, the way a feed adapter delivers them.
+/// </summary>
+public sealed class GatewayFixture : IAsyncLifetime
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("aml-gateway-").FullName;
+    private Process? _silo;
+    private IHost? _feedHost;
+    private long _lastTick;
+
+    public AnvilChain Chain { get; private set; } = null!;
+
+    public PostgresTestDatabase Database { get; private set; } = null!;
+
+    public GrpcChannel Channel { get; private set; } = null!;
+
+    /// <summary>An Orleans client of the silo, standing in for the price feed.</summary>
+    public IClusterClient Feed { get; private set; } = null!;
+
+    public string LogFile => Path.Combine(_directory, "silo.log");
+
+    public async Task InitializeAsync()
+    {
+        Chain = await AnvilChain.StartAsync();
+        Database = await PostgresTestDatabase.CreateAsync();
+        var models = Path.Combine(_directory, "models");
+        var btc = TestModels.TrainBtc();
+        btc.Save(Path.Combine(models, "BTC-USD"));
+        await Chain.AllowModelAsync(btc.ModelHash);
+
+        var grpcPort = FreePort();
+        var httpPort = FreePort();
+        var clusterId = "aml-gateway-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+        var environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Postgres"] = Database.ConnectionString,
+            ["ORLEANS_CLUSTER_ID"] = clusterId,
+            ["ORLEANS_SERVICE_ID"] = "aml-gateway-tests",
+            ["Aml__GrpcPort"] = grpcPort.ToString(CultureInfo.InvariantCulture),
+            ["Aml__HttpPort"] = httpPort.ToString(CultureInfo.InvariantCulture),
+            ["Aml__SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Aml__GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Aml__Chain__DeploymentFile"] = Chain.DeploymentFile,
+            ["Aml__Chain__GuardianKey"] = Chain.Key(9),
+            ["Aml__Oracle__RelayerKey"] = Chain.Key(10),
+            ["Aml__Risk__ModelsRoot"] = models,
+            ["Aml__Auth__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        };
+        for (var i = 0; i < 5; i++)
+        {
+            environment[$"Aml__Oracle__SignerKeys__{i}"] = Chain.Key(i + 1);
+        }
+
+        _silo = StartSilo(environment);
+        await WaitReadyAsync(httpPort);
+        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+
+        _feedHost = new HostBuilder()
+            .UseOrleansClient(client => client
+                .UseAmlPostgres(Database.ConnectionString)
+                .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, "aml-gateway-tests")))
+            .Build();
+        await _feedHost.StartAsync();
+        Feed = _feedHost.Services.GetRequiredService<IClusterClient>();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_feedHost is not null)
+        {
+            await _feedHost.StopAsync();
+            _feedHost.Dispose();
+        }
+
+        Channel?.Dispose();
+        if (_silo is { HasExited: false })
+        {
+            _silo.Kill(entireProcessTree: true);
+            await _silo.WaitForExitAsync();
+        }
+
+        _silo?.Dispose();
+        if (Database is not null)
+        {
+            await Database.DisposeAsync();
+        }
+
+        if (Chain is not null)
+        {
+            await Chain.DisposeAsync();
+        }
+
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    /// <summary>Signs in as dev account <paramref name="index"/>; returns the call headers carrying the token.</summary>
+    public async Task<Metadata> SignInAsync(int index)
+    {
+        var auth = new Protos.Auth.AuthClient(Channel);
+        var signer = Chain.Signer(index);
+        var challenge = await auth.ChallengeAsync(new ChallengeRequest { Address = signer.Address.ToString() });
+        var signature = Hex.Encode(signer.SignHash(PersonalMessage.Hash(challenge.Message)).ToRsv());
+        var signedIn = await auth.SignInAsync(new SignInRequest { Message = challenge.Message, Signature = signature });
+        return new Metadata { { "Authorization", "Bearer " + signedIn.Token } };
+    }
+
+    /// <summary>Warms the market's features up with real candles (once) and sends a tick at <paramref name="priceE8"/>.</summary>
+    public async Task PriceAsync(string asset, long priceE8)
+    {
+        var market = Feed.GetGrain<Interfaces.IMarketGrain>(asset);
+        if (await market.GetFeaturesAsync() is null)
+        {
+            foreach (var candle in TestModels.CandlesAfterTraining(Aml.Orleans.Risk.FeatureWindow.WarmUp + 5))
+            {
+                await market.CloseCandleAsync(candle);
+            }
+        }
+
+        var now = Math.Max(DateTimeOffset.UtcNow.UtcTicks, Interlocked.Read(ref _lastTick) + TimeSpan.TicksPerMillisecond);
+        Interlocked.Exchange(ref _lastTick, now);
+        await market.SubmitTickAsync(new Interfaces.MarketTick(priceE8, new DateTimeOffset(now, TimeSpan.Zero)));
+    }
+
+    private Process StartSilo(Dictionary<string, string> environment)
+    {
+        var root = AnvilChain.RepositoryRoot();
+        var dll = Path.Combine(root, "Silo", "bin", "Release", "net10.0", "Aml.Orleans.Silo.dll");
+        if (!File.Exists(dll))
+        {
+            throw new InvalidOperationException($"{dll} is missing: build the solution in Release first (./aml test does)");
+        }
+
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = root };
+        start.ArgumentList.Add(dll);
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the silo");
+        var log = new StreamWriter(LogFile) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => { lock (log) { log.WriteLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (log) { log.WriteLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private async Task WaitReadyAsync(int httpPort)
+    {
+        using var http = new HttpClient();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_silo!.HasExited)
+            {
+                throw new InvalidOperationException($"the silo exited with {_silo.ExitCode}: {File.ReadAllText(LogFile)}");
+            }
+
+            try
+            {
+                if ((await http.GetAsync(new Uri($"http://127.0.0.1:{httpPort}/health/ready"))).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"the silo was not ready within 60 s: {File.ReadAllText(LogFile)}");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class GatewayCollection : ICollectionFixture<GatewayFixture>
+{
+    public const string Name = "gateway";
+}

@@ -1,0 +1,130 @@
+using Aml.Orleans.Ethereum;
+using Aml.Orleans.Protos;
+using Grpc.Core;
+
+namespace Aml.Orleans.Grains.Tests.Gateway;
+
+/// <summary>The gateway as a frontend meets it: gRPC over a socket to a silo process, wallets signing in.</summary>
+[Collection(GatewayCollection.Name)]
+public sealed class GatewayTests(GatewayFixture fixture)
+{
+    private const string Asset = "BTC-USD";
+    private const long EntryE8 = 47_000_00000000;
+
+    [Fact]
+    public async Task SignIn_ChallengeUsedTwice_SecondRefused()
+    {
+        var auth = new Protos.Auth.AuthClient(fixture.Channel);
+        var signer = fixture.Chain.Signer(6);
+        var challenge = await auth.ChallengeAsync(new ChallengeRequest { Address = signer.Address.ToString() });
+        var request = new SignInRequest { Message = challenge.Message, Signature = Hex.Encode(signer.SignHash(PersonalMessage.Hash(challenge.Message)).ToRsv()) };
+
+        var first = await auth.SignInAsync(request);
+        var replay = await Assert.ThrowsAsync<RpcException>(async () => await auth.SignInAsync(request));
+
+        Assert.Equal(signer.Address.ToString(), first.Address);
+        Assert.False(first.IsAdmin);
+        Assert.Equal(StatusCode.Unauthenticated, replay.StatusCode);
+        Assert.Contains("used already", replay.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SignIn_SignatureOfAnotherWallet_Unauthenticated()
+    {
+        var auth = new Protos.Auth.AuthClient(fixture.Channel);
+        var challenge = await auth.ChallengeAsync(new ChallengeRequest { Address = fixture.Chain.Signer(6).Address.ToString() });
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await auth.SignInAsync(new SignInRequest
+        {
+            Message = challenge.Message,
+            Signature = Hex.Encode(fixture.Chain.Signer(7).SignHash(PersonalMessage.Hash(challenge.Message)).ToRsv()),
+        }));
+
+        Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
+        Assert.Contains("the signature is from", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Quote_WithoutToken_Unauthenticated()
+    {
+        var positions = new Protos.Positions.PositionsClient(fixture.Channel);
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await positions.QuoteAsync(new QuoteRequest { Asset = Asset, IsLong = true, Collateral = 1_000_000, RequestedLeverageX100 = 500 }));
+
+        Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("BTCUSD", 1_000_000L, 500L, "asset")]
+    [InlineData(Asset, 0L, 500L, "collateral")]
+    [InlineData(Asset, 1_000_000L, 50L, "requested_leverage_x100")]
+    public async Task Quote_BadField_InvalidArgumentNamingIt(string asset, long collateral, long leverage, string field)
+    {
+        var positions = new Protos.Positions.PositionsClient(fixture.Channel);
+        var headers = await fixture.SignInAsync(6);
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await positions.QuoteAsync(
+            new QuoteRequest { Asset = asset, IsLong = true, Collateral = collateral, RequestedLeverageX100 = leverage }, headers));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.StartsWith(field + ":", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Get_AnotherTradersPosition_NotFound()
+    {
+        await fixture.PriceAsync(Asset, EntryE8);
+        var positions = new Protos.Positions.PositionsClient(fixture.Channel);
+        var quote = await positions.QuoteAsync(new QuoteRequest { Asset = Asset, IsLong = true, Collateral = 100_000_000, RequestedLeverageX100 = 200 }, await fixture.SignInAsync(6));
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await positions.GetAsync(new GetPositionRequest { PositionId = quote.PositionId }, await fixture.SignInAsync(7)));
+
+        Assert.True(quote.Accepted, quote.Reason);
+        Assert.Equal(StatusCode.NotFound, error.StatusCode);
+        var admin = await positions.GetAsync(new GetPositionRequest { PositionId = quote.PositionId }, await fixture.SignInAsync(0));
+        Assert.Equal("Requested", admin.Status);
+    }
+
+    [Fact]
+    public async Task EndToEnd_QuoteSignOpenCrash_StreamShowsOpenSuggestionAndLiquidation()
+    {
+        await fixture.PriceAsync(Asset, EntryE8);
+        var positions = new Protos.Positions.PositionsClient(fixture.Channel);
+        var trader = fixture.Chain.Signer(8);
+        var headers = await fixture.SignInAsync(8);
+
+        var quote = await positions.QuoteAsync(new QuoteRequest { Asset = Asset, IsLong = true, Collateral = 1_000_000_000, RequestedLeverageX100 = 1_000 }, headers);
+        Assert.True(quote.Accepted, quote.Reason);
+        var signature = Hex.Encode(trader.SignHash(Hex.Decode(quote.Digest)).ToRsv());
+        var pending = await positions.OpenAsync(new OpenRequest { PositionId = quote.PositionId, Digest = quote.Digest, TraderSignature = signature }, headers);
+        Assert.Equal("Pending", pending.Status);
+
+        using var watch = positions.Watch(new GetPositionRequest { PositionId = quote.PositionId }, headers, DateTime.UtcNow.AddSeconds(60));
+        var seen = new List<Position>();
+        var crashed = false;
+        while (await watch.ResponseStream.MoveNext(CancellationToken.None))
+        {
+            var update = watch.ResponseStream.Current;
+            seen.Add(update);
+            if (update.Status == "Open" && !crashed)
+            {
+                // The market falls through the warning band, then through the liquidation band.
+                var liquidation = update.LiquidationPriceE8;
+                await fixture.PriceAsync(Asset, (update.WarningPriceE8 + liquidation) / 2);
+                await fixture.PriceAsync(Asset, liquidation - (liquidation / 100));
+                crashed = true;
+            }
+
+            if (update.Status == "Liquidated" || (update.OnChainVersion > 1 && update.Status == "Open" && crashed))
+            {
+                break;
+            }
+        }
+
+        Assert.Contains(seen, p => p.Status == "Open");
+        Assert.Contains(seen, p => p.Suggestion is "AddCollateral" or "Close");
+        Assert.True(seen[^1].OnChainVersion > 1, $"liquidated on-chain; saw {string.Join(" → ", seen.Select(p => $"{p.Status}/v{p.OnChainVersion}/{p.Suggestion}"))}");
+    }
+}
