@@ -1,5 +1,6 @@
 using Aml.Orleans.Grains.Domain;
 using Aml.Orleans.Grains.Interfaces;
+using Aml.Orleans.Grains.Telemetry;
 using Aml.Orleans.Risk;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -59,7 +60,11 @@ internal sealed partial class MarketGrain(
     public Task<TickOutcome> SubmitTickAsync(MarketTick tick)
     {
         ArgumentNullException.ThrowIfNull(tick);
+        using var activity = EngineTelemetry.Source.StartActivity("aml.tick");
+        activity?.SetTag("aml.asset", this.GetPrimaryKeyString());
+        activity?.SetTag("aml.price_e8", tick.PriceE8);
         var verdict = _validator.Check(tick.PriceE8, tick.Timestamp, clock.GetUtcNow());
+        EngineTelemetry.Ticks.Add(1, new("asset", this.GetPrimaryKeyString()), new("outcome", verdict.ToString()));
         _dirty = true;
         if (verdict != TickRejection.Accepted)
         {

@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Numerics;
 using Aml.Orleans.Ethereum;
 using Aml.Orleans.Ethereum.Rpc;
 using Aml.Orleans.Grains.Chain;
 using Aml.Orleans.Grains.Interfaces;
 using Aml.Orleans.Grains.Markets;
+using Aml.Orleans.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ChainDecisionKind = Aml.Orleans.Ethereum.DecisionKind;
@@ -67,13 +69,20 @@ internal sealed partial class OracleGrain(
     public async Task<DecisionAudit> SubmitAsync(Decision decision, string? traderSignature)
     {
         ArgumentNullException.ThrowIfNull(decision);
+        using var activity = EngineTelemetry.Source.StartActivity("aml.oracle.submit");
         var digest = chain.DigestOf(decision);
+        activity?.SetTag("aml.decision_digest", digest);
+        activity?.SetTag("aml.decision_kind", decision.Kind.ToString());
         if (state.State.Entries.TryGetValue(digest, out var known))
         {
             return known.ToAudit(); // the same decision again: never a second transaction
         }
 
-        var entry = new OracleEntry { Decision = decision, Digest = digest, TraderSignature = traderSignature, UpdatedAt = clock.GetUtcNow() };
+        var entry = new OracleEntry
+        {
+            Decision = decision, Digest = digest, TraderSignature = traderSignature, UpdatedAt = clock.GetUtcNow(),
+            QueuedAt = clock.GetUtcNow(), TraceParent = Activity.Current?.Id,
+        };
         if (await ViolationAsync(decision, traderSignature, submitting: true) is { } violation)
         {
             // Audited, but not remembered by digest: a corrected submission (say, a valid trader signature) may follow.
@@ -171,6 +180,10 @@ internal sealed partial class OracleGrain(
                 .Select(d => state.State.Entries[d])
                 .TakeWhile(e => e.Decision.Kind != Interfaces.DecisionKind.Open)
                 .ToList();
+        var links = batch.Where(e => e.TraceParent is not null && ActivityContext.TryParse(e.TraceParent, null, out _))
+            .Select(e => new ActivityLink(ActivityContext.Parse(e.TraceParent!, null))).ToList();
+        using var activity = EngineTelemetry.Source.StartActivity("aml.oracle.send", ActivityKind.Client, parentContext: default, links: links);
+        activity?.SetTag("aml.batch_size", batch.Count);
         var (calldata, batchNonce, bitmap) = await EncodeAsync(batch, cancellationToken);
         SignedTransaction tx;
         try
@@ -201,7 +214,9 @@ internal sealed partial class OracleGrain(
         await state.WriteStateAsync(); // the exact bytes are durable before they leave this process
         await AuditAsync(batch);
         LogSending(tx.Hash.ToString(), batch.Count, batchNonce);
+        activity?.SetTag("aml.tx_hash", tx.Hash.ToString());
         var receipt = await chain.Sender.SendAsync(tx, cancellationToken);
+        activity?.AddEvent(new ActivityEvent("receipt", tags: new ActivityTagsCollection { ["gas_used"] = receipt.GasUsed, ["block"] = receipt.BlockNumber }));
         await SettleAsync(receipt);
     }
 
@@ -291,6 +306,7 @@ internal sealed partial class OracleGrain(
                 ? outcome
                 : (SubmissionStatus.Failed, "mined without an event for this decision");
             entry.UpdatedAt = clock.GetUtcNow();
+            Settled(entry);
         }
 
         state.State.InFlight = null;
@@ -309,6 +325,7 @@ internal sealed partial class OracleGrain(
             entry.Status = SubmissionStatus.Failed;
             entry.Outcome = outcome;
             entry.UpdatedAt = clock.GetUtcNow();
+            Settled(entry);
             state.State.Queue.Remove(entry.Digest);
             LogRefused(entry.Digest, entry.Decision.PositionId, outcome);
         }
@@ -384,6 +401,16 @@ internal sealed partial class OracleGrain(
     }
 
     private Task AuditAsync(OracleEntry entry) => AuditAsync([entry]);
+
+    private static void Settled(OracleEntry entry)
+    {
+        var kind = new KeyValuePair<string, object?>("kind", entry.Decision.Kind.ToString());
+        EngineTelemetry.DecisionsSettled.Add(1, kind, new KeyValuePair<string, object?>("status", entry.Status.ToString()));
+        if (entry.QueuedAt != default)
+        {
+            EngineTelemetry.DecisionLatency.Record((entry.UpdatedAt - entry.QueuedAt).TotalMilliseconds, kind);
+        }
+    }
 
     private async Task AuditAsync(IReadOnlyList<OracleEntry> entries)
     {

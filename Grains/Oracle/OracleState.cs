@@ -32,6 +32,12 @@ public sealed class OracleEntry
     [Id(6)] public string? Outcome { get; set; }
     [Id(7)] public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <summary>The W3C trace context of the submission, so the transaction's span links back to the tick that caused it.</summary>
+    [Id(8)] public string? TraceParent { get; set; }
+
+    /// <summary>When the oracle took the decision in.</summary>
+    [Id(9)] public DateTimeOffset QueuedAt { get; set; }
+
     /// <summary>The row an operator and the position see.</summary>
     public DecisionAudit ToAudit() => new(
         Digest, Decision.Kind, Decision.PositionId, Decision.ModelHash, Decision.FeaturesHash, SignerBitmap, Status,

@@ -1,6 +1,7 @@
 using Aml.Orleans.Grains.Domain;
 using Aml.Orleans.Grains.Interfaces;
 using Aml.Orleans.Grains.Markets;
+using Aml.Orleans.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -26,6 +27,7 @@ internal sealed partial class PositionGrain(
     private readonly PositionOptions _options = options.Value;
 
     private IGrainTimer? _monitor;
+    private PositionStatus? _countedStatus;
 
     private string PositionId => this.GetPrimaryKeyString();
 
@@ -46,12 +48,32 @@ internal sealed partial class PositionGrain(
             StartMonitor();
         }
 
+        _countedStatus = state.State.Exists ? state.State.Status : null;
+        EngineTelemetry.PositionMoved(null, _countedStatus);
         return base.OnActivateAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        EngineTelemetry.PositionMoved(_countedStatus, null);
+        return base.OnDeactivateAsync(reason, cancellationToken);
+    }
+
+    /// <summary>Writes state and keeps the positions-by-state gauge in step with it.</summary>
+    private async Task SaveAsync()
+    {
+        await state.WriteStateAsync();
+        var now = state.State.Exists ? state.State.Status : (PositionStatus?)null;
+        EngineTelemetry.PositionMoved(_countedStatus, now);
+        _countedStatus = now;
     }
 
     /// <inheritdoc />
     public async Task<QuoteResult> QuoteAsync(QuoteRequest request)
     {
+        using var activity = EngineTelemetry.Source.StartActivity("aml.position.quote");
+        activity?.SetTag("aml.position_id", PositionId);
         ArgumentNullException.ThrowIfNull(request);
         if (state.State.Exists && state.State.Status != PositionStatus.Requested)
         {
@@ -90,7 +112,7 @@ internal sealed partial class PositionGrain(
         (s.MaxLeverageX100, s.MaintenanceMarginBps, s.RiskScoreBps) = (assessment.MaxLeverageX100, assessment.MaintenanceMarginBps, assessment.RiskScoreBps);
         (s.ModelHash, s.FeaturesHash, s.PendingDecision, s.PendingDigest) = (assessment.ModelHash, assessment.FeaturesHash, decision, digest);
         s.UpdatedAt = clock.GetUtcNow();
-        await state.WriteStateAsync();
+        await SaveAsync();
         var capped = grantedX100 < request.RequestedLeverageX100
             ? $"leverage capped at {grantedX100 / 100.0:0.##}x by the risk model (asked {request.RequestedLeverageX100 / 100.0:0.##}x)"
             : null;
@@ -120,7 +142,7 @@ internal sealed partial class PositionGrain(
 
         s.Status = PositionLifecycle.Move(s.Status, PositionStatus.Pending);
         s.UpdatedAt = clock.GetUtcNow();
-        await state.WriteStateAsync();
+        await SaveAsync();
         await GrainFactory.GetGrain<ITraderGrain>(s.Trader).RecordOpenAsync(PositionId, (double)quote.Size / quote.Collateral, clock.GetUtcNow());
         return new PositionResult(true, null, await GetSnapshotAsync());
     }
@@ -145,7 +167,7 @@ internal sealed partial class PositionGrain(
         var signed = await GrainFactory.GetGrain<IOracleGrain>(_options.OracleKey).SignAsync(decision);
         (s.Status, s.PendingDecision, s.PendingDigest) = (PositionStatus.Closing, decision, signed.Digest);
         s.UpdatedAt = clock.GetUtcNow();
-        await state.WriteStateAsync();
+        await SaveAsync();
         return signed;
     }
 
@@ -168,7 +190,7 @@ internal sealed partial class PositionGrain(
         s.PendingDecision = null;
         s.PendingDigest = null;
         s.UpdatedAt = clock.GetUtcNow();
-        await state.WriteStateAsync();
+        await SaveAsync();
     }
 
     /// <summary>
@@ -177,6 +199,8 @@ internal sealed partial class PositionGrain(
     /// </summary>
     private async Task EvaluateAsync(long priceE8, DateTimeOffset at)
     {
+        using var activity = EngineTelemetry.Source.StartActivity("aml.position.evaluate");
+        activity?.SetTag("aml.position_id", PositionId);
         if (!PositionLifecycle.IsLive(state.State.Status) || state.State.Size <= 0)
         {
             return; // a late wake-up for a position that has ended
@@ -199,7 +223,7 @@ internal sealed partial class PositionGrain(
 
         UpdateSuggestion(priceE8);
         state.State.UpdatedAt = clock.GetUtcNow();
-        await state.WriteStateAsync();
+        await SaveAsync();
         await WatchBandsAsync(priceE8);
     }
 
@@ -272,7 +296,7 @@ internal sealed partial class PositionGrain(
         catch (Exception ex) when (ex is InvalidOperationException or FileNotFoundException or InvalidDataException)
         {
             LogReassessFailed(PositionId, ex.Message);
-            await state.WriteStateAsync();
+            await SaveAsync();
             return;
         }
 
@@ -283,7 +307,7 @@ internal sealed partial class PositionGrain(
         var scoreMove = Math.Abs(assessment.RiskScoreBps - s.RiskScoreBps);
         if (Math.Abs(marginMove) < _options.MarginHysteresisBps && capMove < _options.CapHysteresisBps && scoreMove < _options.ScoreHysteresisBps)
         {
-            await state.WriteStateAsync();
+            await SaveAsync();
             return;
         }
 
@@ -296,7 +320,7 @@ internal sealed partial class PositionGrain(
         s.Status = PositionLifecycle.Move(s.Status, PositionStatus.Adjusting);
         s.PendingDecision = decision;
         s.UpdatedAt = clock.GetUtcNow();
-        await state.WriteStateAsync();
+        await SaveAsync();
 
         var audit = await GrainFactory.GetGrain<IOracleGrain>(_options.OracleKey).SubmitAsync(decision, null);
         s.PendingDigest = audit.Digest;
@@ -306,7 +330,7 @@ internal sealed partial class PositionGrain(
             LogDecisionFailed(PositionId, audit.Digest, audit.Outcome ?? "refused");
         }
 
-        await state.WriteStateAsync();
+        await SaveAsync();
         LogAdjustRouted(PositionId, s.MaintenanceMarginBps, margin, assessment.MaxLeverageX100, audit.Digest);
     }
 
@@ -421,7 +445,7 @@ internal sealed partial class PositionGrain(
 
         s.UpdatedAt = clock.GetUtcNow();
         LogChainEvent(PositionId, chainEvent.EventName, chain.Version, s.Status);
-        await state.WriteStateAsync();
+        await SaveAsync();
 
         var market = GrainFactory.GetGrain<IMarketGrain>(s.Asset);
         if (PositionLifecycle.IsLive(s.Status))
@@ -512,6 +536,8 @@ internal sealed partial class PositionGrain(
 
     private async Task LiquidateAsync(long priceE8, DateTimeOffset at)
     {
+        using var activity = EngineTelemetry.Source.StartActivity("aml.position.liquidate");
+        activity?.SetTag("aml.position_id", PositionId);
         var s = state.State;
         if (s.Frozen)
         {
@@ -532,7 +558,7 @@ internal sealed partial class PositionGrain(
         s.PendingDecision = decision;
         (s.Suggestion, s.SuggestionReason) = (Suggestion.Close, $"liquidating: equity below maintenance at {priceE8}");
         s.UpdatedAt = clock.GetUtcNow();
-        await state.WriteStateAsync(); // the intent is durable before anything is signed
+        await SaveAsync(); // the intent is durable before anything is signed
 
         var audit = await GrainFactory.GetGrain<IOracleGrain>(_options.OracleKey).SubmitAsync(decision, null);
         s.PendingDigest = audit.Digest;
@@ -544,7 +570,7 @@ internal sealed partial class PositionGrain(
             LogDecisionFailed(PositionId, audit.Digest, audit.Outcome ?? "refused");
         }
 
-        await state.WriteStateAsync();
+        await SaveAsync();
         LogLiquidationRouted(PositionId, priceE8, audit.Digest, audit.Status);
     }
 

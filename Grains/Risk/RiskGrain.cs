@@ -1,5 +1,6 @@
 using Aml.Orleans.Grains.Interfaces;
 using Aml.Orleans.Grains.Markets;
+using Aml.Orleans.Grains.Telemetry;
 using Aml.Orleans.Risk;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -45,6 +46,8 @@ internal sealed partial class RiskGrain(
     public async Task<RiskAssessment> AssessAsync(RiskRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        using var activity = EngineTelemetry.Source.StartActivity("aml.risk.assess");
+        activity?.SetTag("aml.asset", Asset);
         var engine = Engine();
         var terms = catalog.Value.For(Asset);
         var features = await GrainFactory.GetGrain<IMarketGrain>(Asset).GetFeaturesAsync()
@@ -116,6 +119,7 @@ internal sealed partial class RiskGrain(
         _engine = new RiskEngine(models);
         _loadedAt = clock.GetUtcNow();
         previous?.Dispose();
+        EngineTelemetry.ServingModel(Asset, models.ModelHash);
         LogServing(Asset, models.ModelHash, directory);
     }
 

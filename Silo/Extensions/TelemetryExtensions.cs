@@ -1,4 +1,4 @@
-using Aml.Orleans.Silo.Telemetry;
+using Aml.Orleans.Grains.Telemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -16,7 +16,7 @@ public static class TelemetryExtensions
             .ConfigureResource(r => r.AddService("aml-silo"))
             .WithTracing(tracing =>
             {
-                tracing.AddSource(AmlTelemetry.Name, "Microsoft.Orleans.Application", "Microsoft.Orleans.Runtime")
+                tracing.AddSource(EngineTelemetry.Name, "Microsoft.Orleans.Application", "Microsoft.Orleans.Runtime")
                     .AddAspNetCoreInstrumentation();
                 if (otlp)
                 {
@@ -25,7 +25,7 @@ public static class TelemetryExtensions
             })
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(AmlTelemetry.Name, "Microsoft.Orleans")
+                metrics.AddMeter(EngineTelemetry.Name, "Microsoft.Orleans")
                     .AddAspNetCoreInstrumentation()
                     .AddPrometheusExporter();
                 if (otlp)

@@ -58,6 +58,7 @@ public sealed class ChainClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddAmlPostgresStorage(Database.ConnectionString, applyMigrations: false);
+            silo.AddActivityPropagation();
             silo.AddAmlGrains(
                 positions: p =>
                 {

@@ -1,0 +1,46 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Aml.Orleans.Grains.Interfaces;
+using Aml.Orleans.Grains.Telemetry;
+using PositionStatus = Aml.Orleans.Grains.Interfaces.PositionStatus;
+
+namespace Aml.Orleans.Grains.Tests.Chain;
+
+/// <summary>tick → position → oracle submit is one trace, and the transaction's span links back to it.</summary>
+[Collection(ChainClusterCollection.Name)]
+public sealed class TraceTests(ChainClusterFixture fixture) : IDisposable
+{
+    private const string Asset = "ETH-USD";
+    private readonly ConcurrentBag<Activity> _spans = [];
+    private readonly ActivityListener _listener = new()
+    {
+        // Orleans propagates context through its own spans, which exist only when someone listens (the silo's OpenTelemetry does).
+        ShouldListenTo = source => source.Name is EngineTelemetry.Name or "Microsoft.Orleans.Application",
+        Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+    };
+
+    [Fact]
+    public async Task Liquidation_FromTickToTransaction_OneTraceLinkedToTheSend()
+    {
+        _listener.ActivityStopped = _spans.Add;
+        ActivitySource.AddActivityListener(_listener);
+        const long entry = 2_000_00000000;
+        await fixture.TickAsync(Asset, entry);
+        var (positionId, _) = await fixture.OpenAsync(Asset, 7, isLong: true, 500_000_000, 2_000, 100, entry);
+        var position = fixture.Client.GetGrain<IPositionGrain>(positionId);
+        await ClusterFixture.EventuallyAsync(() => position.GetSnapshotAsync(), s => s is { Status: PositionStatus.Open }, "open");
+
+        await fixture.TickAsync(Asset, entry * 95 / 100);
+        await ClusterFixture.EventuallyAsync(() => position.GetSnapshotAsync(), s => s!.OnChainVersion > 1 && s.PendingDigest is null, "liquidated");
+
+        var liquidate = Assert.Single(_spans, s => s.OperationName == "aml.position.liquidate" && (string?)s.GetTagItem("aml.position_id") == positionId);
+        var trace = liquidate.TraceId;
+        Assert.Contains(_spans, s => s.OperationName == "aml.tick" && s.TraceId == trace);
+        Assert.Contains(_spans, s => s.OperationName == "aml.oracle.submit" && s.TraceId == trace);
+        var send = Assert.Single(_spans, s => s.OperationName == "aml.oracle.send" && s.Links.Any(l => l.Context.TraceId == trace));
+        Assert.NotNull(send.GetTagItem("aml.tx_hash"));
+        Assert.Contains(send.Events, e => e.Name == "receipt");
+    }
+
+    public void Dispose() => _listener.Dispose();
+}
