@@ -69,6 +69,13 @@ public interface IPositionGrain : IGrainWithStringKey
     /// <summary>Applies a contract event about this position, so that grain state follows the chain.</summary>
     Task ApplyChainEventAsync(ChainPositionEvent chainEvent);
 
+    /// <summary>
+    /// The same, one-way: the oracle's fast path from its own receipts must not wait on a position that may at that
+    /// moment be waiting on the oracle. The indexer delivers every event again, awaited, before its cursor moves.
+    /// </summary>
+    [OneWay]
+    Task NotifyChainEventAsync(ChainPositionEvent chainEvent);
+
     /// <summary>The position as the trader sees it.</summary>
     [ReadOnly]
     Task<PositionSnapshot?> GetSnapshotAsync();

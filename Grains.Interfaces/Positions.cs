@@ -121,4 +121,5 @@ public sealed record ChainPositionEvent(
     ChainPosition Position,
     long RealizedPnl,
     long BadDebt,
-    int SkipReason = 0);
+    int SkipReason = 0,
+    ulong BlockTimestamp = 0);

@@ -18,11 +18,15 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
         "PositionOpened", "CollateralAdded", "RiskUpdated", "PositionClosed", "PositionLiquidated", "DecisionSkipped", "PositionFrozen",
     };
 
-    /// <summary>Delivers the position events among <paramref name="logs"/> in log order; returns how many.</summary>
-    public async Task<int> DeliverAsync(IEnumerable<LogEntry> logs, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Delivers the position events among <paramref name="logs"/> in log order; returns how many. With
+    /// <paramref name="awaitDelivery"/> false the positions are told one-way (the oracle's fast path).
+    /// </summary>
+    public async Task<int> DeliverAsync(IEnumerable<LogEntry> logs, bool awaitDelivery = true, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(logs);
         var positions = new Dictionary<Bytes32, ChainPosition>();
+        var blockTimes = new Dictionary<ulong, ulong>();
         var delivered = 0;
         foreach (var log in logs)
         {
@@ -33,14 +37,21 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
             }
 
             var positionId = new Bytes32((byte[])decoded["positionId"]);
-            if (!positions.TryGetValue(positionId, out var position))
+            if (!positions.TryGetValue(positionId, out var state))
             {
-                position = chain.ToEngine(await chain.Contract.GetPositionAsync(positionId, cancellationToken).ConfigureAwait(false));
+                state = chain.ToEngine(await chain.Contract.GetPositionAsync(positionId, cancellationToken).ConfigureAwait(false));
                 var pending = chain.Abi.Function("pendingMargin");
                 var margin = pending.DecodeOutput(await chain.Rpc.CallAsync(
                     new CallRequest(chain.Contract.Contract, pending.EncodeCall(positionId)), "latest", cancellationToken).ConfigureAwait(false));
-                position = position with { PendingMarginBps = (uint)(BigInteger)margin[0], PendingMarginFrom = (ulong)(BigInteger)margin[1] };
-                positions[positionId] = position;
+                state = state with { PendingMarginBps = (uint)(BigInteger)margin[0], PendingMarginFrom = (ulong)(BigInteger)margin[1] };
+                positions[positionId] = state;
+            }
+
+            var block = log.BlockNumber ?? 0;
+            if (!blockTimes.TryGetValue(block, out var blockTime))
+            {
+                blockTime = (await chain.Rpc.GetBlockAsync(Quantity.Encode(block), cancellationToken).ConfigureAwait(false)).Timestamp;
+                blockTimes[block] = blockTime;
             }
 
             var chainEvent = new ChainPositionEvent(
@@ -49,11 +60,13 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
                 decoded.Names.Contains("decisionHash") ? Hex.Encode((byte[])decoded["decisionHash"]) : null,
                 log.BlockNumber ?? 0,
                 log.TransactionHash?.ToString() ?? "",
-                position,
+                state,
                 decoded.Names.Contains("pnl") ? checked((long)(BigInteger)decoded["pnl"]) : 0,
                 decoded.Names.Contains("badDebt") ? checked((long)(BigInteger)decoded["badDebt"]) : 0,
-                decoded.Name == "DecisionSkipped" ? (int)(BigInteger)decoded["reason"] : 0);
-            await grains.GetGrain<IPositionGrain>(chainEvent.PositionId).ApplyChainEventAsync(chainEvent).ConfigureAwait(false);
+                decoded.Name == "DecisionSkipped" ? (int)(BigInteger)decoded["reason"] : 0,
+                blockTime);
+            var position = grains.GetGrain<IPositionGrain>(chainEvent.PositionId);
+            await (awaitDelivery ? position.ApplyChainEventAsync(chainEvent) : position.NotifyChainEventAsync(chainEvent)).ConfigureAwait(false);
             delivered++;
         }
 

@@ -315,7 +315,7 @@ internal sealed partial class OracleGrain(
         LogSettled(receipt.TransactionHash.ToString(), receipt.GasUsed, batch.Count(e => e.Status == SubmissionStatus.Applied), batch.Count);
 
         // The positions follow the chain now rather than at the indexer's next poll.
-        await relay.DeliverAsync(receipt.Logs);
+        await relay.DeliverAsync(receipt.Logs, awaitDelivery: false);
     }
 
     private async Task FailAsync(List<OracleEntry> batch, string outcome)

@@ -21,7 +21,7 @@ internal sealed partial class PositionGrain(
     /// <summary>The contract's <c>SkipReason.StaleVersion</c>.</summary>
     private const int StaleVersionSkip = 3;
 
-    /// <summary>Block timestamps are whole seconds: a change seen now may carry a timestamp up to a second earlier.</summary>
+    /// <summary>Block timestamps are whole seconds: a price within the same second as the change is as new as it.</summary>
     private static readonly TimeSpan ChainClockTolerance = TimeSpan.FromSeconds(1);
 
     private readonly PositionOptions _options = options.Value;
@@ -376,6 +376,9 @@ internal sealed partial class PositionGrain(
     private static QuoteResult Refused(string reason) => new(false, reason, null, null, null);
 
     /// <inheritdoc />
+    public Task NotifyChainEventAsync(ChainPositionEvent chainEvent) => ApplyChainEventAsync(chainEvent);
+
+    /// <inheritdoc />
     public async Task ApplyChainEventAsync(ChainPositionEvent chainEvent)
     {
         ArgumentNullException.ThrowIfNull(chainEvent);
@@ -389,7 +392,9 @@ internal sealed partial class PositionGrain(
         var wasLive = PositionLifecycle.IsLive(s.Status);
         if (!s.Exists || chain.Version != s.OnChainVersion)
         {
-            s.LastChainChangeAt = clock.GetUtcNow();
+            // The contract compares a decision's price time with the block's time, which can run ahead of ours.
+            var blockTime = DateTimeOffset.FromUnixTimeSeconds((long)chainEvent.BlockTimestamp);
+            s.LastChainChangeAt = blockTime > clock.GetUtcNow() ? blockTime : clock.GetUtcNow();
         }
 
         s.Exists = true;
@@ -408,10 +413,12 @@ internal sealed partial class PositionGrain(
         s.OpenedAt ??= clock.GetUtcNow();
         s.LastReassessedAt ??= clock.GetUtcNow(); // the terms were just decided: the first re-assessment comes one interval later
         if (chainEvent.EventName is "PositionOpened" or "RiskUpdated" && chainEvent.DecisionDigest is { } applied &&
+            chainEvent.BlockNumber >= s.TermsBlock &&
             await GrainFactory.GetGrain<IOracleGrain>(_options.OracleKey).GetAuditAsync(applied) is { } audit)
         {
             // The terms now in force came from this decision: later decisions cite its model (which is registered).
-            (s.ModelHash, s.FeaturesHash) = (audit.ModelHash, audit.FeaturesHash);
+            // An older event delivered again (the indexer trails the oracle's receipts) must not bring back older terms.
+            (s.ModelHash, s.FeaturesHash, s.TermsBlock) = (audit.ModelHash, audit.FeaturesHash, chainEvent.BlockNumber);
         }
 
         var settledPending = chainEvent.DecisionDigest is { } digest && digest == s.PendingDigest;

@@ -52,4 +52,7 @@ public sealed class PositionState
 
     /// <summary>When the position last asked the risk models about its terms.</summary>
     [Id(27)] public DateTimeOffset? LastReassessedAt { get; set; }
+
+    /// <summary>The block of the decision whose model and features hashes the position carries.</summary>
+    [Id(28)] public ulong TermsBlock { get; set; }
 }

@@ -139,6 +139,31 @@ public sealed class ChainClusterFixture : IAsyncLifetime
         return (positionId, await Oracle.SubmitAsync(decision, signature));
     }
 
+    /// <summary>
+    /// Waits until the wall clock has caught up with the newest block: anvil gives every block a later second than the
+    /// last, so bursts of transactions push chain time ahead, and the contract refuses prices older than a change.
+    /// </summary>
+    public async Task WaitForChainClockAsync()
+    {
+        var head = await Chain.Rpc.GetBlockAsync("latest");
+        while ((ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds() <= head.Timestamp)
+        {
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>
+    /// Moves <paramref name="asset"/>'s market to <paramref name="priceE8"/> whatever another suite left it at: a jump
+    /// beyond the outlier limit is held until a second tick confirms it, as a real feed's next print would.
+    /// </summary>
+    public async Task MoveMarketAsync(string asset, long priceE8)
+    {
+        if ((await TickAsync(asset, priceE8)).Rejection == TickRejection.UnconfirmedJump)
+        {
+            Assert.True((await TickAsync(asset, priceE8)).Accepted, $"{asset} did not confirm {priceE8}");
+        }
+    }
+
     /// <summary>Sends a tick to <paramref name="asset"/>'s market at the next tick time.</summary>
     public Task<TickOutcome> TickAsync(string asset, long priceE8) =>
         Client.GetGrain<IMarketGrain>(asset).SubmitTickAsync(new MarketTick(priceE8, NextTickTime()));

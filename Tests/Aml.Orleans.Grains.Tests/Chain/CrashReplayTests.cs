@@ -27,7 +27,7 @@ public sealed class CrashReplayTests(ChainClusterFixture fixture, ITestOutputHel
             Path.Combine(AnvilChain.RepositoryRoot(), "data", "market", "BTCUSDT-5m.csv"),
             new DateTimeOffset(2022, 11, 7, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2022, 11, 10, 0, 0, 0, TimeSpan.Zero));
         var entryE8 = candles[0].OpenE8;
-        await fixture.TickAsync(Asset, entryE8);
+        await fixture.MoveMarketAsync(Asset, entryE8);
         var book = new List<(string Id, bool IsLong, uint LeverageX100)>();
         var trader = 6;
         foreach (var (isLong, leverageX100) in ((bool, uint)[])[

@@ -15,7 +15,7 @@ public sealed class OracleChainTests(ChainClusterFixture fixture)
     [Fact]
     public async Task SubmitAsync_TraderSignedOpen_PositionOpenOnChainAndInGrain()
     {
-        await fixture.TickAsync(Asset, EntryE8);
+        await fixture.MoveMarketAsync(Asset, EntryE8);
 
         var (positionId, audit) = await fixture.OpenAsync(Asset, 6, isLong: true, Collateral, 500, 100, EntryE8);
 
@@ -37,7 +37,7 @@ public sealed class OracleChainTests(ChainClusterFixture fixture)
     [Fact]
     public async Task Indexer_TraderTopsUpOnChainDirectly_GrainFollows()
     {
-        await fixture.TickAsync(Asset, EntryE8);
+        await fixture.MoveMarketAsync(Asset, EntryE8);
         var (positionId, _) = await fixture.OpenAsync(Asset, 6, isLong: true, Collateral, 1_000, 100, EntryE8);
         var open = await EventuallyOpenAsync(positionId);
         var sender = new Ethereum.Rpc.TransactionSender(fixture.Chain.Rpc);
@@ -76,7 +76,7 @@ public sealed class OracleChainTests(ChainClusterFixture fixture)
     [Fact]
     public async Task SubmitAsync_SameDecisionTwice_OneTransaction()
     {
-        await fixture.TickAsync(Asset, EntryE8);
+        await fixture.MoveMarketAsync(Asset, EntryE8);
         var (positionId, first) = await fixture.OpenAsync(Asset, 7, isLong: false, Collateral, 300, 100, EntryE8);
         await EventuallyOpenAsync(positionId);
         var decisionAgain = (await fixture.Client.GetGrain<IPositionGrain>(positionId).GetSnapshotAsync())!;
@@ -96,7 +96,7 @@ public sealed class OracleChainTests(ChainClusterFixture fixture)
     [Fact]
     public async Task SubmitAsync_LiquidateOnHealthyPosition_RefusedByTheContractView()
     {
-        await fixture.TickAsync(Asset, EntryE8);
+        await fixture.MoveMarketAsync(Asset, EntryE8);
         var (positionId, _) = await fixture.OpenAsync(Asset, 8, isLong: true, Collateral, 200, 100, EntryE8);
         var open = await EventuallyOpenAsync(positionId);
         var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
@@ -114,7 +114,7 @@ public sealed class OracleChainTests(ChainClusterFixture fixture)
     [Fact]
     public async Task Tick_PriceThroughTheLiquidationBand_LiquidatedOnChainAndGrainAgrees()
     {
-        await fixture.TickAsync(Asset, EntryE8);
+        await fixture.MoveMarketAsync(Asset, EntryE8);
         var (positionId, _) = await fixture.OpenAsync(Asset, 6, isLong: true, Collateral, 2_000, 100, EntryE8);
         var open = await EventuallyOpenAsync(positionId);
         var crashE8 = EntryE8 * 955 / 1000; // -4.5 %: a 20x long keeps 10 % of its collateral, below the 1 % margin of size
