@@ -1,18 +1,45 @@
 namespace Aml.Orleans.Cli;
 
-/// <summary>Entry point for the <c>aml</c> verbs that run .NET code (train, backtest, quote, …).</summary>
+/// <summary>Entry point for the <c>aml</c> verbs that run .NET code.</summary>
 public static class Program
 {
-    /// <summary>Dispatches to a verb; with no verb, lists them.</summary>
-    public static int Main(string[] args)
-    {
-        if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
-        {
-            Console.WriteLine("aml-cli: verbs arrive with their issues (train, backtest: the risk issue).");
-            return 0;
-        }
+    /// <summary>Dispatches to a verb; bad arguments exit 2 with the flag named.</summary>
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
-        Console.Error.WriteLine($"aml-cli: unknown verb '{args[0]}'");
-        return 2;
+    /// <summary>The same, with the output streams given (tests call it in-process).</summary>
+    public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(error);
+        try
+        {
+            return args.Count == 0 ? Help(output) : args[0] switch
+            {
+                "train" => RiskVerbs.Train(args.Skip(1).ToArray(), output),
+                "backtest" => RiskVerbs.Backtest(args.Skip(1).ToArray(), output),
+                "help" or "--help" or "-h" => Help(output),
+                var verb => throw new UsageException($"unknown verb '{verb}'"),
+            };
+        }
+        catch (UsageException e)
+        {
+            error.WriteLine($"aml: {e.Message}");
+            return 2;
+        }
+        catch (Exception e) when (e is Risk.CandleFormatException or InvalidDataException or FileNotFoundException or ArgumentException)
+        {
+            error.WriteLine($"aml: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static int Help(TextWriter output)
+    {
+        output.WriteLine("""
+            usage: aml-cli <verb> [flags]
+              train    --data <csv>... --out <dir> [--from <date>] [--to <date>] [--trees N] [--json]
+              backtest --data <csv>... [--from <date>] [--to <date>] [--models <dir>] [--policy static|volscaled|aml|all] [--json] [--plot <dir>]
+            """);
+        return 0;
     }
 }

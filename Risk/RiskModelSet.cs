@@ -169,6 +169,15 @@ public sealed class RiskModelSet
         return new ModelEvaluation(rows.Count, covered / rows.Count, loss / rows.Count);
     }
 
+    /// <summary>The calibrated 24 h long excursion quantile for each feature vector (for calibration charts).</summary>
+    public double[] LeverageQuantiles(IReadOnlyList<float[]> marketFeatures)
+    {
+        ArgumentNullException.ThrowIfNull(marketFeatures);
+        var rows = marketFeatures.Select(f => new ExcursionRow { Features = TrainingSet.ExcursionFeatures(f, true) }).ToList();
+        var scores = Leverage.Transform(Context.Data.LoadFromEnumerable(rows)).GetColumn<float>("Score").ToArray();
+        return scores.Select(score => TrainingSet.FromLogExcursion(score + Manifest.LeverageOffset)).ToArray();
+    }
+
     /// <summary>Writes the model files and <c>model.json</c> into <paramref name="directory"/>.</summary>
     public void Save(string directory)
     {
