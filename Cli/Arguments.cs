@@ -9,8 +9,10 @@ internal sealed class Arguments
     private readonly Dictionary<string, List<string>> _values = new(StringComparer.Ordinal);
     private readonly HashSet<string> _switches = new(StringComparer.Ordinal);
 
-    public Arguments(IReadOnlyList<string> args, IReadOnlySet<string> valued, IReadOnlySet<string> switches)
+    public Arguments(IReadOnlyList<string> args, IEnumerable<string> valuedFlags, IEnumerable<string> switchFlags)
     {
+        var valued = valuedFlags.ToHashSet(StringComparer.Ordinal);
+        var switches = switchFlags.ToHashSet(StringComparer.Ordinal);
         for (var i = 0; i < args.Count; i++)
         {
             var flag = args[i];

@@ -25,7 +25,7 @@ internal static class RiskVerbs
 
     public static int Train(IReadOnlyList<string> args, TextWriter output)
     {
-        var a = new Arguments(args, new HashSet<string> { "--data", "--out", "--from", "--to", "--trees" }, new HashSet<string> { "--json" });
+        var a = new Arguments(args, ["--data", "--out", "--from", "--to", "--trees"], ["--json"]);
         var series = Load(a);
         var from = a.Date("--from") ?? series.Candles[0].OpenTime;
         var to = a.Date("--to") ?? series.Candles[^1].OpenTime;
@@ -41,7 +41,7 @@ internal static class RiskVerbs
 
     public static int Backtest(IReadOnlyList<string> args, TextWriter output)
     {
-        var a = new Arguments(args, new HashSet<string> { "--data", "--from", "--to", "--models", "--policy", "--plot", "--trees" }, new HashSet<string> { "--json" });
+        var a = new Arguments(args, ["--data", "--from", "--to", "--models", "--policy", "--plot", "--trees"], ["--json"]);
         var json = a.Has("--json");
         var series = Load(a);
         var to = a.Date("--to") ?? series.Candles[^1].OpenTime;

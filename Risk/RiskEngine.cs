@@ -164,9 +164,9 @@ public sealed class RiskEngine : IDisposable
         IEstimator<ITransformer> calculator = steps[^1] switch
         {
             ISingleFeaturePredictionTransformer<ICalculateFeatureContribution> trees =>
-                context.Transforms.CalculateFeatureContribution(trees, slots, slots),
+                context.Transforms.CalculateFeatureContribution(trees, slots, slots, normalize: false),
             ISingleFeaturePredictionTransformer<CalibratedModelParametersBase<FastTreeBinaryModelParameters, PlattCalibrator>> calibrated =>
-                context.Transforms.CalculateFeatureContribution(calibrated, slots, slots),
+                context.Transforms.CalculateFeatureContribution(calibrated, slots, slots, normalize: false),
             _ => throw new InvalidOperationException($"the {model} model's last step is not a tree ensemble"),
         };
         var amounts = calculator.Fit(data).Transform(data).GetColumn<float[]>("FeatureContributions").First();

@@ -47,6 +47,9 @@ pg_start() {
       -o "-h 127.0.0.1 -p $port -k $dir -c fsync=off -c full_page_writes=off -c max_connections=200" start >/dev/null \
       || die "PostgreSQL did not start, see $dir/server.log"
     on_exit "pg_stop $name"
+  else
+    # Already running (another verb started it): use the port it listens on, line 4 of its postmaster.pid.
+    port="$(sed -n 4p "$dir/postmaster.pid")"
   fi
   export AML_PG_CONNECTION="Host=127.0.0.1;Port=$port;Username=aml;Database=postgres"
   log "PostgreSQL $name on 127.0.0.1:$port"
