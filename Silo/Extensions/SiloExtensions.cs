@@ -51,7 +51,9 @@ public static partial class SiloExtensions
         AddWalletAuth(builder, deployment);
         builder.Services.AddGrpc(o => o.EnableDetailedErrors = builder.Environment.IsDevelopment()).AddJsonTranscoding();
         builder.Services.AddGrpcHealthChecks();
-        builder.Services.AddHealthChecks();
+        builder.Services.AddHealthChecks()
+            .AddCheck<Health.PostgresHealthCheck>("postgres")
+            .AddCheck<Health.ChainHealthCheck>("chain");
         return builder;
     }
 

@@ -63,6 +63,7 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Aml__GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
             ["Aml__Chain__DeploymentFile"] = Chain.DeploymentFile,
             ["Aml__Chain__GuardianKey"] = Chain.Key(9),
+            ["Aml__Chain__AdminKey"] = Chain.Key(0),
             ["Aml__Oracle__RelayerKey"] = Chain.Key(10),
             ["Aml__Risk__ModelsRoot"] = models,
             ["Aml__Auth__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),

@@ -88,6 +88,39 @@ public sealed class GatewayTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task Admin_HaltThenResume_OnlyForAdminsAndTheContractFollows()
+    {
+        var admin = new Protos.Admin.AdminClient(fixture.Channel);
+        var contract = new MarginManagerClient(fixture.Chain.Rpc, Address.Parse(fixture.Chain.Deployment.MarginManager));
+
+        var denied = await Assert.ThrowsAsync<RpcException>(async () => await admin.HaltAsync(new HaltRequest { Reason = "test" }, await fixture.SignInAsync(6)));
+        var headers = await fixture.SignInAsync(0);
+        try
+        {
+            var halted = await admin.HaltAsync(new HaltRequest { Reason = "test" }, headers);
+            Assert.StartsWith("0x", halted.TransactionHash, StringComparison.Ordinal);
+            Assert.True(await IsHaltedAsync());
+        }
+        finally
+        {
+            await admin.ResumeAsync(new ResumeRequest(), headers);
+        }
+
+        Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
+        Assert.False(await IsHaltedAsync());
+        var badMode = await Assert.ThrowsAsync<RpcException>(async () => await admin.SetMarketModeAsync(new SetMarketModeRequest { Asset = Asset, Mode = "PAUSED" }, headers));
+        Assert.Equal(StatusCode.InvalidArgument, badMode.StatusCode);
+        Assert.StartsWith("mode:", badMode.Status.Detail, StringComparison.Ordinal);
+
+        async Task<bool> IsHaltedAsync()
+        {
+            var abi = Ethereum.Abi.AbiContract.FromJson(File.ReadAllText(Path.Combine(Chain.AnvilChain.RepositoryRoot(), "Contracts.Solidity", "abi", "MarginManager.json")));
+            var function = abi.Function("halted");
+            return (bool)function.DecodeOutput(await fixture.Chain.Rpc.CallAsync(new Ethereum.Rpc.CallRequest(contract.Contract, function.EncodeCall())))[0];
+        }
+    }
+
+    [Fact]
     public async Task EndToEnd_QuoteSignOpenCrash_StreamShowsOpenSuggestionAndLiquidation()
     {
         await fixture.PriceAsync(Asset, EntryE8);
