@@ -5,6 +5,7 @@ using Aml.Orleans.Grains.Storage;
 using Aml.Orleans.Silo.Auth;
 using Aml.Orleans.Silo.Feeds;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Orleans.Dashboard;
 using Aml.Orleans.Grains.Hosting;
 using Aml.Orleans.Silo.Services;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -44,6 +45,7 @@ public static partial class SiloExtensions
             }
 
             silo.AddActivityPropagation();
+            silo.AddDashboard();
         });
 
         builder.Services.Configure<CandleReplayOptions>(builder.Configuration.GetSection(CandleReplayOptions.Section));
@@ -67,6 +69,8 @@ public static partial class SiloExtensions
         app.MapGrpcService<AuthService>();
         app.MapGrpcService<PositionsService>();
         app.MapGrpcService<AdminServiceImpl>();
+        // The dashboard shows every grain and silo: administrators only (it has no auth of its own).
+        app.MapOrleansDashboard("/dashboard").RequireAuthorization(p => p.RequireRole(WalletSignIn.AdminRole));
         app.MapGrpcHealthChecksService();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready");

@@ -40,6 +40,9 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     public string LogFile => Path.Combine(_directory, "silo.log");
 
+    /// <summary>The silo's HTTP/1.1 endpoint (REST, health, metrics, dashboard).</summary>
+    public Uri HttpBase { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         Chain = await AnvilChain.StartAsync();
@@ -75,6 +78,7 @@ public sealed class GatewayFixture : IAsyncLifetime
 
         _silo = StartSilo(environment);
         await WaitReadyAsync(httpPort);
+        HttpBase = new Uri($"http://127.0.0.1:{httpPort}");
         Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
 
         _feedHost = new HostBuilder()

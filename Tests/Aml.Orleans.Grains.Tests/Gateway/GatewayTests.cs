@@ -121,6 +121,23 @@ public sealed class GatewayTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task Dashboard_WithoutAdminToken_Refused()
+    {
+        using var http = new HttpClient { BaseAddress = fixture.HttpBase };
+        var trader = (await fixture.SignInAsync(6)).Single(h => h.Key == "authorization").Value;
+        var admin = (await fixture.SignInAsync(0)).Single(h => h.Key == "authorization").Value;
+
+        var anonymous = await http.GetAsync(new Uri("/dashboard", UriKind.Relative));
+        using var asTrader = new HttpRequestMessage(HttpMethod.Get, "/dashboard") { Headers = { { "Authorization", trader } } };
+        using var asAdmin = new HttpRequestMessage(HttpMethod.Get, "/dashboard/") { Headers = { { "Authorization", admin } } };
+
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await http.SendAsync(asTrader)).StatusCode);
+        var adminResponse = await http.SendAsync(asAdmin);
+        Assert.True(adminResponse.IsSuccessStatusCode, $"admin got {(int)adminResponse.StatusCode}");
+    }
+
+    [Fact]
     public async Task EndToEnd_QuoteSignOpenCrash_StreamShowsOpenSuggestionAndLiquidation()
     {
         await fixture.PriceAsync(Asset, EntryE8);
