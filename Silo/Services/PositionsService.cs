@@ -16,7 +16,7 @@ namespace Aml.Orleans.Silo.Services;
 /// a position of someone else is NOT_FOUND (its existence is not the caller's business).
 /// </summary>
 [Authorize]
-internal sealed class PositionsService(IClusterClient cluster) : Positions.PositionsBase
+internal sealed class PositionsService(IClusterClient cluster, IServiceProvider services) : Positions.PositionsBase
 {
     private static readonly TimeSpan WatchInterval = TimeSpan.FromMilliseconds(250);
 
@@ -84,6 +84,25 @@ internal sealed class PositionsService(IClusterClient cluster) : Positions.Posit
         }
 
         return response;
+    }
+
+    /// <inheritdoc />
+    public override async Task<WalletCall> AddCollateral(AddCollateralRequest request, ServerCallContext context)
+    {
+        var position = await OwnedAsync(request.PositionId, context);
+        if (request.Amount <= 0)
+        {
+            throw RpcErrors.InvalidArgument("amount", $"{request.Amount} must be positive (collateral units, 1e-6 USDC)");
+        }
+
+        if (position.Status is not (Grains.Interfaces.PositionStatus.Open or Grains.Interfaces.PositionStatus.Adjusting or Grains.Interfaces.PositionStatus.Liquidating))
+        {
+            throw RpcErrors.FailedPrecondition($"position {request.PositionId} is {position.Status}: only a live position takes collateral");
+        }
+
+        var chain = services.GetService<Grains.Chain.ChainContext>() ?? throw RpcErrors.FailedPrecondition("this gateway is not connected to a chain");
+        var data = MarginManagerAbi.Function("addCollateral").EncodeCall(Bytes32.Parse(request.PositionId), checked((UInt128)request.Amount));
+        return new WalletCall { ChainId = chain.Deployment.ChainId, To = chain.Contract.Contract.ToString(), Data = Hex.Encode(data) };
     }
 
     /// <inheritdoc />

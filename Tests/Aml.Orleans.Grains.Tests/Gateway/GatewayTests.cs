@@ -121,6 +121,28 @@ public sealed class GatewayTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task AddCollateral_WalletSendsTheReturnedCall_PositionFollows()
+    {
+        await fixture.PriceAsync(Asset, EntryE8);
+        var positions = new Protos.Positions.PositionsClient(fixture.Channel);
+        var trader = fixture.Chain.Signer(7);
+        var headers = await fixture.SignInAsync(7);
+        var quote = await positions.QuoteAsync(new QuoteRequest { Asset = Asset, IsLong = false, Collateral = 300_000_000, RequestedLeverageX100 = 200 }, headers);
+        await positions.OpenAsync(new OpenRequest { PositionId = quote.PositionId, Digest = quote.Digest, TraderSignature = Hex.Encode(trader.SignHash(Hex.Decode(quote.Digest)).ToRsv()) }, headers);
+        await ClusterFixture.EventuallyAsync(async () => await positions.GetAsync(new GetPositionRequest { PositionId = quote.PositionId }, headers), p => p.Status == "Open", "open");
+
+        var bad = await Assert.ThrowsAsync<RpcException>(async () => await positions.AddCollateralAsync(new AddCollateralRequest { PositionId = quote.PositionId, Amount = 0 }, headers));
+        var call = await positions.AddCollateralAsync(new AddCollateralRequest { PositionId = quote.PositionId, Amount = 50_000_000 }, headers);
+        var sender = new Ethereum.Rpc.TransactionSender(fixture.Chain.Rpc);
+        await sender.SendAndWaitAsync(await sender.SignEip1559Async(trader, Address.Parse(call.To), Hex.Decode(call.Data)));
+
+        Assert.Equal(StatusCode.InvalidArgument, bad.StatusCode);
+        Assert.StartsWith("amount:", bad.Status.Detail, StringComparison.Ordinal);
+        await ClusterFixture.EventuallyAsync(
+            async () => await positions.GetAsync(new GetPositionRequest { PositionId = quote.PositionId }, headers), p => p.Collateral == 350_000_000, "topped up");
+    }
+
+    [Fact]
     public async Task Dashboard_WithoutAdminToken_Refused()
     {
         using var http = new HttpClient { BaseAddress = fixture.HttpBase };
