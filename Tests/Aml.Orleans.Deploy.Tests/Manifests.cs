@@ -1,0 +1,107 @@
+using YamlDotNet.RepresentationModel;
+
+namespace Aml.Orleans.Deploy.Tests;
+
+/// <summary>
+/// The Kubernetes manifests of a kustomize folder as YAML trees, and the invariants the cluster depends on. Each
+/// check returns what is wrong, so a test can show a mutated manifest being caught.
+/// </summary>
+internal sealed class Manifests
+{
+    private readonly List<YamlMappingNode> _documents;
+
+    private Manifests(List<YamlMappingNode> documents) => _documents = documents;
+
+    /// <summary>Every YAML document in <paramref name="directory"/> (kustomization files excluded).</summary>
+    public static Manifests Load(string directory) => new(Directory.GetFiles(directory, "*.yaml")
+        .Where(f => Path.GetFileName(f) != "kustomization.yaml")
+        .SelectMany(f =>
+        {
+            var stream = new YamlStream();
+            using var reader = new StreamReader(f);
+            stream.Load(reader);
+            return stream.Documents.Select(d => (YamlMappingNode)d.RootNode);
+        })
+        .ToList());
+
+    /// <summary>The repository's k8s folder.</summary>
+    public static string Root()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Aml.Orleans.sln")))
+            {
+                return Path.Combine(dir.FullName, "k8s");
+            }
+        }
+
+        throw new InvalidOperationException("no Aml.Orleans.sln above the test binaries");
+    }
+
+    public YamlMappingNode? Find(string kind, string name) =>
+        _documents.FirstOrDefault(d => Scalar(d, "kind") == kind && Scalar(d, "metadata", "name") == name);
+
+    public IEnumerable<YamlMappingNode> OfKind(string kind) => _documents.Where(d => Scalar(d, "kind") == kind);
+
+    /// <summary>What the silo Deployment gets wrong (empty when nothing).</summary>
+    public List<string> SiloViolations()
+    {
+        var problems = new List<string>();
+        var deployment = Find("Deployment", "aml-silo");
+        if (deployment is null)
+        {
+            return ["no Deployment aml-silo"];
+        }
+
+        Expect(Scalar(deployment, "spec", "strategy", "rollingUpdate", "maxUnavailable") == "0", "rolling update maxUnavailable must be 0");
+        var grace = int.TryParse(Scalar(deployment, "spec", "template", "spec", "terminationGracePeriodSeconds"), out var g) ? g : 0;
+        Expect(grace > 60, $"terminationGracePeriodSeconds {grace} must exceed the host's 60 s shutdown timeout");
+        Expect(Scalar(deployment, "spec", "template", "spec", "securityContext", "runAsNonRoot") == "true", "pods must run as non-root");
+        Expect(Scalar(deployment, "spec", "template", "metadata", "labels", "orleans/serviceId") is not null, "pod label orleans/serviceId missing");
+        Expect(Scalar(deployment, "spec", "template", "metadata", "labels", "orleans/clusterId") is not null, "pod label orleans/clusterId missing");
+        var container = (YamlMappingNode)((YamlSequenceNode)Node(deployment, "spec", "template", "spec", "containers")!)[0];
+        Expect(Scalar(container, "securityContext", "readOnlyRootFilesystem") == "true", "root file system must be read-only");
+        Expect(Scalar(container, "readinessProbe", "httpGet", "path") == "/health/ready", "readiness probe must be /health/ready");
+        Expect(Scalar(container, "livenessProbe", "httpGet", "path") == "/health/live", "liveness probe must be /health/live");
+        var env = ((YamlSequenceNode?)Node(container, "env"))?.Cast<YamlMappingNode>().ToList() ?? [];
+        var podIp = env.FirstOrDefault(e => Scalar(e, "name") == "POD_IP");
+        Expect(podIp is not null && Scalar(podIp, "valueFrom", "fieldRef", "fieldPath") == "status.podIP", "POD_IP must come from status.podIP");
+        foreach (var variable in env.Where(e => IsSecretName(Scalar(e, "name")!)))
+        {
+            // Either a secretKeyRef, or the path of a key file on the read-only secret volume.
+            Expect(Node(variable, "value") is null || Scalar(variable, "value")!.StartsWith("/etc/aml/keys/", StringComparison.Ordinal),
+                $"{Scalar(variable, "name")} must reference a secret, not carry a value");
+        }
+
+        return problems;
+
+        void Expect(bool ok, string problem)
+        {
+            if (!ok)
+            {
+                problems.Add(problem);
+            }
+        }
+    }
+
+    private static bool IsSecretName(string name) =>
+        name.Contains("Key", StringComparison.Ordinal) || name.Contains("Password", StringComparison.Ordinal) || name.Contains("Postgres", StringComparison.Ordinal);
+
+    public static YamlNode? Node(YamlMappingNode root, params string[] path)
+    {
+        YamlNode current = root;
+        foreach (var key in path)
+        {
+            if (current is not YamlMappingNode map || !map.Children.TryGetValue(new YamlScalarNode(key), out var next))
+            {
+                return null;
+            }
+
+            current = next;
+        }
+
+        return current;
+    }
+
+    public static string? Scalar(YamlMappingNode root, params string[] path) => (Node(root, path) as YamlScalarNode)?.Value;
+}
