@@ -22,23 +22,40 @@ namespace Aml.Orleans.Grains.Tests.Gateway;
 /// PostgreSQL, with the contracts on anvil and a registered model set, and a gRPC channel to its gateway. Prices
 /// come in through an Orleans client, the way a feed adapter delivers them.
 /// </summary>
-public sealed class GatewayFixture : IAsyncLifetime
+public class GatewayFixture : IAsyncLifetime
 {
+    private readonly int _siloCount;
     private readonly string _directory = Directory.CreateTempSubdirectory("aml-gateway-").FullName;
-    private Process? _silo;
+    private readonly List<Process> _silos = [];
     private IHost? _feedHost;
     private long _lastTick;
+
+    /// <summary>One silo, the gateway suites' shape.</summary>
+    public GatewayFixture()
+        : this(1)
+    {
+    }
+
+    /// <summary>A cluster of <paramref name="silos"/> silo processes sharing PostgreSQL membership.</summary>
+    protected GatewayFixture(int silos) => _siloCount = silos;
 
     public AnvilChain Chain { get; private set; } = null!;
 
     public PostgresTestDatabase Database { get; private set; } = null!;
 
-    public GrpcChannel Channel { get; private set; } = null!;
+    /// <summary>A channel to the first silo's gateway.</summary>
+    public GrpcChannel Channel => Channels[0];
+
+    /// <summary>A channel to each silo's gateway.</summary>
+    public List<GrpcChannel> Channels { get; } = [];
+
+    /// <summary>The silo processes, in start order.</summary>
+    public IReadOnlyList<Process> Silos => _silos;
 
     /// <summary>An Orleans client of the silo, standing in for the price feed.</summary>
     public IClusterClient Feed { get; private set; } = null!;
 
-    public string LogFile => Path.Combine(_directory, "silo.log");
+    public string LogFile => Path.Combine(_directory, "silo-0.log");
 
     /// <summary>The silo's HTTP/1.1 endpoint (REST, health, metrics, dashboard).</summary>
     public Uri HttpBase { get; private set; } = null!;
@@ -52,34 +69,43 @@ public sealed class GatewayFixture : IAsyncLifetime
         btc.Save(Path.Combine(models, "BTC-USD"));
         await Chain.AllowModelAsync(btc.ModelHash);
 
-        var grpcPort = FreePort();
-        var httpPort = FreePort();
         var clusterId = "aml-gateway-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
-        var environment = new Dictionary<string, string>
+        var signingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        for (var silo = 0; silo < _siloCount; silo++)
         {
-            ["ConnectionStrings__Postgres"] = Database.ConnectionString,
-            ["ORLEANS_CLUSTER_ID"] = clusterId,
-            ["ORLEANS_SERVICE_ID"] = "aml-gateway-tests",
-            ["Aml__GrpcPort"] = grpcPort.ToString(CultureInfo.InvariantCulture),
-            ["Aml__HttpPort"] = httpPort.ToString(CultureInfo.InvariantCulture),
-            ["Aml__SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Aml__GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Aml__Chain__DeploymentFile"] = Chain.DeploymentFile,
-            ["Aml__Chain__GuardianKey"] = Chain.Key(9),
-            ["Aml__Chain__AdminKey"] = Chain.Key(0),
-            ["Aml__Oracle__RelayerKey"] = Chain.Key(10),
-            ["Aml__Risk__ModelsRoot"] = models,
-            ["Aml__Auth__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-        };
-        for (var i = 0; i < 5; i++)
-        {
-            environment[$"Aml__Oracle__SignerKeys__{i}"] = Chain.Key(i + 1);
-        }
+            var grpcPort = FreePort();
+            var httpPort = FreePort();
+            var environment = new Dictionary<string, string>
+            {
+                ["ConnectionStrings__Postgres"] = Database.ConnectionString,
+                ["ORLEANS_CLUSTER_ID"] = clusterId,
+                ["ORLEANS_SERVICE_ID"] = "aml-gateway-tests",
+                ["Aml__GrpcPort"] = grpcPort.ToString(CultureInfo.InvariantCulture),
+                ["Aml__HttpPort"] = httpPort.ToString(CultureInfo.InvariantCulture),
+                ["Aml__SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
+                ["Aml__GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
+                ["Aml__Chain__DeploymentFile"] = Chain.DeploymentFile,
+                ["Aml__Chain__GuardianKey"] = Chain.Key(9),
+                ["Aml__Chain__AdminKey"] = Chain.Key(0),
+                ["Aml__Oracle__RelayerKey"] = Chain.Key(10),
+                ["Aml__Risk__ModelsRoot"] = models,
+                ["Aml__Auth__SigningKey"] = signingKey, // shared: a token from one silo's gateway is good on every other
+            };
+            for (var i = 0; i < 5; i++)
+            {
+                environment[$"Aml__Oracle__SignerKeys__{i}"] = Chain.Key(i + 1);
+            }
 
-        _silo = StartSilo(environment);
-        await WaitReadyAsync(httpPort);
-        HttpBase = new Uri($"http://127.0.0.1:{httpPort}");
-        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+            var process = StartSilo(environment, Path.Combine(_directory, $"silo-{silo}.log"));
+            _silos.Add(process);
+            await WaitReadyAsync(process, httpPort, Path.Combine(_directory, $"silo-{silo}.log"));
+            if (silo == 0)
+            {
+                HttpBase = new Uri($"http://127.0.0.1:{httpPort}");
+            }
+
+            Channels.Add(GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}"));
+        }
 
         _feedHost = new HostBuilder()
             .UseOrleansClient(client => client
@@ -98,14 +124,21 @@ public sealed class GatewayFixture : IAsyncLifetime
             _feedHost.Dispose();
         }
 
-        Channel?.Dispose();
-        if (_silo is { HasExited: false })
+        foreach (var channel in Channels)
         {
-            _silo.Kill(entireProcessTree: true);
-            await _silo.WaitForExitAsync();
+            channel.Dispose();
         }
 
-        _silo?.Dispose();
+        foreach (var silo in _silos)
+        {
+            if (!silo.HasExited)
+            {
+                silo.Kill(entireProcessTree: true);
+                await silo.WaitForExitAsync();
+            }
+
+            silo.Dispose();
+        }
         if (Database is not null)
         {
             await Database.DisposeAsync();
@@ -147,7 +180,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         await market.SubmitTickAsync(new Interfaces.MarketTick(priceE8, new DateTimeOffset(now, TimeSpan.Zero)));
     }
 
-    private Process StartSilo(Dictionary<string, string> environment)
+    private static Process StartSilo(Dictionary<string, string> environment, string logFile)
     {
         var root = AnvilChain.RepositoryRoot();
         var dll = Path.Combine(root, "Silo", "bin", "Release", "net10.0", "Aml.Orleans.Silo.dll");
@@ -164,7 +197,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the silo");
-        var log = new StreamWriter(LogFile) { AutoFlush = true };
+        var log = new StreamWriter(logFile) { AutoFlush = true };
         process.OutputDataReceived += (_, e) => { lock (log) { log.WriteLine(e.Data); } };
         process.ErrorDataReceived += (_, e) => { lock (log) { log.WriteLine(e.Data); } };
         process.BeginOutputReadLine();
@@ -172,15 +205,15 @@ public sealed class GatewayFixture : IAsyncLifetime
         return process;
     }
 
-    private async Task WaitReadyAsync(int httpPort)
+    private static async Task WaitReadyAsync(Process silo, int httpPort, string logFile)
     {
         using var http = new HttpClient();
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
-            if (_silo!.HasExited)
+            if (silo.HasExited)
             {
-                throw new InvalidOperationException($"the silo exited with {_silo.ExitCode}: {File.ReadAllText(LogFile)}");
+                throw new InvalidOperationException($"the silo exited with {silo.ExitCode}: {File.ReadAllText(logFile)}");
             }
 
             try
@@ -198,7 +231,7 @@ public sealed class GatewayFixture : IAsyncLifetime
             await Task.Delay(200);
         }
 
-        throw new TimeoutException($"the silo was not ready within 60 s: {File.ReadAllText(LogFile)}");
+        throw new TimeoutException($"the silo was not ready within 60 s: {File.ReadAllText(logFile)}");
     }
 
     private static int FreePort()
