@@ -1,0 +1,24 @@
+# help: run N silo processes on localhost sharing PostgreSQL membership, a gateway on each (--silos N, default 3)
+source "$AML_ROOT/scripts/lib.sh"
+source "$AML_ROOT/scripts/stack.sh"
+
+silos=3 from="2022-11-06" speed="1"
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --silos) [[ $# -ge 2 && "$2" =~ ^[1-9][0-9]*$ ]] || die "--silos needs a positive number"; silos="$2"; shift 2 ;;
+    --from) [[ $# -ge 2 ]] || die "--from needs a date"; from="$2"; shift 2 ;;
+    --speed) [[ $# -ge 2 ]] || die "--speed needs seconds"; speed="$2"; shift 2 ;;
+    *) die "unknown argument '$1' (usage: ./aml cluster [--silos N] [--from DATE] [--speed S])" ;;
+  esac
+done
+pg_available || die "a cluster shares PostgreSQL membership: install initdb/pg_ctl (./aml setup does on Debian as root)"
+
+stack_up "$from"
+export Aml__Replay__CandleEvery="00:00:$(printf '%06.3f' "$speed")"
+for ((i = 0; i < silos; i++)); do
+  start_silo "$i" $((i == 0 ? 1 : 0)) # one feed for the cluster: the replay runs on silo 0 only
+done
+
+log "$silos silos up; gateways on gRPC :8080, :8090, … (HTTP :8081, :8091, …); logs in $AML_DATA/silo-N.log"
+log "kill one (kill -9 ${SILO_PIDS[$((silos - 1))]}) and watch its grains come back on the others; Ctrl-C stops everything"
+wait
