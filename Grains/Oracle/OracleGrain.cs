@@ -180,6 +180,26 @@ internal sealed partial class OracleGrain(
                 .Select(d => state.State.Entries[d])
                 .TakeWhile(e => e.Decision.Kind != Interfaces.DecisionKind.Open)
                 .ToList();
+        var refused = new List<(OracleEntry Entry, string Reason)>();
+        foreach (var entry in batch)
+        {
+            if (await ChainViolationAsync(entry.Decision) is { } reason)
+            {
+                refused.Add((entry, reason));
+            }
+        }
+
+        foreach (var group in refused.GroupBy(r => r.Reason))
+        {
+            await FailAsync(group.Select(r => r.Entry).ToList(), $"refused before signing: {group.Key}");
+        }
+
+        batch = batch.Except(refused.Select(r => r.Entry)).ToList();
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
         var links = batch.Where(e => e.TraceParent is not null && ActivityContext.TryParse(e.TraceParent, null, out _))
             .Select(e => new ActivityLink(ActivityContext.Parse(e.TraceParent!, null))).ToList();
         using var activity = EngineTelemetry.Source.StartActivity("aml.oracle.send", ActivityKind.Client, parentContext: default, links: links);
@@ -363,14 +383,32 @@ internal sealed partial class OracleGrain(
                 return "a CLOSE is sent by the trader (the contract requires it): ask for a signed decision instead";
             case Interfaces.DecisionKind.Open when submitting && traderSignature is null:
                 return "a relayed OPEN needs the trader's signature over the decision digest";
-            case Interfaces.DecisionKind.Liquidate when !await chain.Contract.IsLiquidatableAsync(onChain.PositionId, onChain.MarkPriceE18):
-                return $"position {decision.PositionId} is not liquidatable at {decision.MarkPriceE8} (contract view)";
+            case Interfaces.DecisionKind.Liquidate when !submitting && await ChainViolationAsync(decision) is { } refused:
+                return refused;
             case Interfaces.DecisionKind.Open when traderSignature is not null:
                 var recovered = TryRecover(onChain.Digest(chain.Domain), traderSignature);
                 return recovered == onChain.Trader ? null : $"trader signature recovers to {recovered?.ToString() ?? "nothing"}, not {onChain.Trader}";
             default:
                 return null;
         }
+    }
+
+    /// <summary>
+    /// What only the chain can tell: a LIQUIDATE must find the position liquidatable in the contract's own view. For
+    /// queued decisions this runs right before the batch is signed, so a chain that is down delays decisions instead of
+    /// refusing them, and they go out in their queue order once it answers.
+    /// </summary>
+    private async Task<string?> ChainViolationAsync(Decision decision)
+    {
+        if (decision.Kind != Interfaces.DecisionKind.Liquidate)
+        {
+            return null;
+        }
+
+        var onChain = chain.ToChain(decision);
+        return await chain.Contract.IsLiquidatableAsync(onChain.PositionId, onChain.MarkPriceE18)
+            ? null
+            : $"position {decision.PositionId} is not liquidatable at {decision.MarkPriceE8} (contract view)";
     }
 
     private static Address? TryRecover(byte[] digest, string signatureHex)

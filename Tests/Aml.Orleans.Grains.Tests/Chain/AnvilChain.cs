@@ -93,6 +93,19 @@ public sealed class AnvilChain : IAsyncDisposable
     /// <summary>Turns automatic mining on or off (off: sent transactions wait in the mempool).</summary>
     public Task SetAutomineAsync(bool on) => Rpc.RequestAsync("evm_setAutomine", [on]);
 
+    /// <summary>
+    /// Waits until the wall clock has caught up with the newest block: anvil gives every block a later second than the
+    /// last, so bursts of transactions push chain time ahead, and the contract refuses prices older than a change.
+    /// </summary>
+    public async Task WaitForClockAsync()
+    {
+        var head = await Rpc.GetBlockAsync("latest");
+        while ((ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds() <= head.Timestamp)
+        {
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>Mines one block now.</summary>
     public Task MineAsync() => Rpc.RequestAsync("evm_mine", []);
 

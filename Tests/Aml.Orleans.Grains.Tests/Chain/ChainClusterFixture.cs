@@ -139,18 +139,8 @@ public sealed class ChainClusterFixture : IAsyncLifetime
         return (positionId, await Oracle.SubmitAsync(decision, signature));
     }
 
-    /// <summary>
-    /// Waits until the wall clock has caught up with the newest block: anvil gives every block a later second than the
-    /// last, so bursts of transactions push chain time ahead, and the contract refuses prices older than a change.
-    /// </summary>
-    public async Task WaitForChainClockAsync()
-    {
-        var head = await Chain.Rpc.GetBlockAsync("latest");
-        while ((ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds() <= head.Timestamp)
-        {
-            await Task.Delay(50);
-        }
-    }
+    /// <summary>Waits until the wall clock has caught up with the chain's (see <see cref="AnvilChain.WaitForClockAsync"/>).</summary>
+    public Task WaitForChainClockAsync() => Chain.WaitForClockAsync();
 
     /// <summary>
     /// Moves <paramref name="asset"/>'s market to <paramref name="priceE8"/> whatever another suite left it at: a jump

@@ -106,8 +106,11 @@ public sealed class OracleChainTests(ChainClusterFixture fixture)
             open.MaintenanceMarginBps, 10_000, open.RiskScoreBps, EntryE8, now, open.OnChainVersion, now + 60,
             ChainClusterFixture.TestModelHash, ChainClusterFixture.TestModelHash), null);
 
-        Assert.Equal(SubmissionStatus.Failed, audit.Status);
-        Assert.Contains("not liquidatable", audit.Outcome, StringComparison.Ordinal);
+        // Queued (the chain view is asked right before signing, so an unreachable chain delays rather than refuses).
+        var refused = await ClusterFixture.EventuallyAsync(
+            () => fixture.Oracle.GetAuditAsync(audit.Digest), a => a is { Status: SubmissionStatus.Failed }, "refused before signing");
+        Assert.Contains("not liquidatable", refused!.Outcome, StringComparison.Ordinal);
+        Assert.Null(refused.TransactionHash);
         Assert.Equal(1, (int)(await fixture.ChainPositionAsync(positionId)).Status);
     }
 

@@ -45,6 +45,7 @@ public sealed class ClusterFaultTests(ClusterFaultFixture fixture, ITestOutputHe
             () => Task.WhenAll(ids.Select(id => fixture.Feed.GetGrain<IPositionGrain>(id).GetSnapshotAsync())),
             all => all.All(s => s is { Status: PositionStatus.Open }), "all open", seconds: 30);
         await Task.Delay(TimeSpan.FromSeconds(1.5)); // the markets flush their bands once a second
+        await fixture.Chain.WaitForClockAsync(); // prices must not be older than the opens' blocks
 
         // Load: the feed keeps ticking while a silo dies; then the price falls 20 %, one percent per tick.
         var ticks = 0;
@@ -108,5 +109,99 @@ public sealed class ClusterFaultTests(ClusterFaultFixture fixture, ITestOutputHe
 
         output.WriteLine($"killed silo 2 (kill -9) under load; {ticks} ticks delivered, {refused} refused during fail-over; " +
                          $"{ids.Count} positions, {liquidationEvents} liquidations on-chain = {appliedDecisions} applied decisions in the audit; losses 0");
+    }
+
+    [Fact]
+    public async Task ChainUnreachable_ForAWhile_DecisionsQueueThenLandInTheirOrder()
+    {
+        var market = fixture.Feed.GetGrain<IMarketGrain>(Asset);
+        var startE8 = (await market.GetSnapshotAsync()).LastPriceE8 is > 0 and var last ? last : EntryE8;
+        await fixture.PriceAsync(Asset, startE8);
+        var positions = new Protos.Positions.PositionsClient(fixture.Channel);
+        var ids = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            var trader = fixture.Chain.Signer(6 + (i % 3));
+            var headers = await fixture.SignInAsync(6 + (i % 3));
+            var quote = await positions.QuoteAsync(new QuoteRequest { Asset = Asset, IsLong = true, Collateral = 150_000_000, RequestedLeverageX100 = 1_000 }, headers);
+            Assert.True(quote.Accepted, quote.Reason);
+            await positions.OpenAsync(new OpenRequest { PositionId = quote.PositionId, Digest = quote.Digest, TraderSignature = Hex.Encode(trader.SignHash(Hex.Decode(quote.Digest)).ToRsv()) }, headers);
+            ids.Add(quote.PositionId);
+        }
+
+        await ClusterFixture.EventuallyAsync(
+            () => Task.WhenAll(ids.Select(id => fixture.Feed.GetGrain<IPositionGrain>(id).GetSnapshotAsync())),
+            all => all.All(s => s is { Status: PositionStatus.Open }), "all open", seconds: 30);
+
+        await fixture.Chain.WaitForClockAsync(); // prices must not be older than the opens' blocks
+        fixture.ChainLink.Block();
+        for (var step = 1; step <= 20; step++)
+        {
+            await fixture.PriceAsync(Asset, startE8 * (100 - step) / 100);
+        }
+
+        var queued = await ClusterFixture.EventuallyAsync(
+            () => fixture.Database.ScalarAsync<long>(
+                "SELECT count(*) FROM aml_audit_decision WHERE position_id = ANY(@ids) AND kind = 'LIQUIDATE' AND status = 'QUEUED'", ("ids", ids.ToArray())),
+            n => n == ids.Count, "every liquidation queued while the chain is away", seconds: 30);
+        await Task.Delay(TimeSpan.FromSeconds(2)); // the oracle keeps trying meanwhile, and keeps failing
+        var landedDuringOutage = await CountLiquidationsAsync(ids);
+        fixture.ChainLink.Unblock();
+
+        var contract = new MarginManagerClient(fixture.Chain.Rpc, Address.Parse(fixture.Chain.Deployment.MarginManager));
+        var lastE8 = startE8 * 80 / 100;
+        await ClusterFixture.EventuallyAfterFailoverAsync(
+            async () =>
+            {
+                await fixture.PriceAsync(Asset, lastE8);
+                var settled = 0;
+                foreach (var id in ids)
+                {
+                    var chain = await contract.GetPositionAsync(Bytes32.Parse(id));
+                    var grain = await fixture.Feed.GetGrain<IPositionGrain>(id).GetSnapshotAsync();
+                    var healthy = chain.Status != Ethereum.PositionStatus.Open ||
+                                  !await contract.IsLiquidatableAsync(Bytes32.Parse(id), (UInt128)lastE8 * 10_000_000_000);
+                    settled += grain is not null && grain.PendingDigest is null && grain.OnChainVersion == chain.Version && healthy ? 1 : 0;
+                }
+
+                return settled;
+            },
+            settled => settled == ids.Count,
+            "every queued decision landed once the chain answered",
+            seconds: 90);
+
+        // In their order: the first decision of each position, in the order the oracle took them in, landed in
+        // blocks that never go backwards.
+        var blocks = new List<ulong>();
+        foreach (var id in ids)
+        {
+            var first = await fixture.Chain.Rpc.GetLogsAsync(new Ethereum.Rpc.LogFilter(
+                Address.Parse(fixture.Chain.Deployment.MarginManager),
+                [MarginManagerAbi.Definition.Event("PositionLiquidated").Topic0, Bytes32.Parse(id)], FromBlock: "0x0", ToBlock: "latest"));
+            blocks.Add(first[0].BlockNumber!.Value);
+        }
+
+        var order = await fixture.Database.ScalarAsync<string>(
+            "SELECT string_agg(position_id, ',' ORDER BY created_at) FROM (SELECT DISTINCT ON (position_id) position_id, created_at FROM aml_audit_decision " +
+            "WHERE position_id = ANY(@ids) AND kind = 'LIQUIDATE' ORDER BY position_id, created_at) firsts", ("ids", ids.ToArray()));
+        var byQueue = order.Split(',').Select(id => blocks[ids.IndexOf(id)]).ToList();
+        Assert.Equal(byQueue.Order().ToList(), byQueue);
+        Assert.Equal(0, landedDuringOutage);
+        var landed = await CountLiquidationsAsync(ids);
+        output.WriteLine($"cut the chain link for the crash: {queued} liquidations queued, {landedDuringOutage} landed during the outage; " +
+                         $"after it: {landed} liquidations on-chain in blocks {string.Join(", ", byQueue)} (queue order); losses 0");
+    }
+
+    private async Task<int> CountLiquidationsAsync(List<string> ids)
+    {
+        var total = 0;
+        foreach (var id in ids)
+        {
+            total += (await fixture.Chain.Rpc.GetLogsAsync(new Ethereum.Rpc.LogFilter(
+                Address.Parse(fixture.Chain.Deployment.MarginManager),
+                [MarginManagerAbi.Definition.Event("PositionLiquidated").Topic0, Bytes32.Parse(id)], FromBlock: "0x0", ToBlock: "latest"))).Count;
+        }
+
+        return total;
     }
 }

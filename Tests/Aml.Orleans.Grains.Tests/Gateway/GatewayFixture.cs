@@ -43,6 +43,9 @@ public class GatewayFixture : IAsyncLifetime
 
     public PostgresTestDatabase Database { get; private set; } = null!;
 
+    /// <summary>The cuttable link between the silos and anvil (the tests themselves talk to anvil directly).</summary>
+    public TcpProxy ChainLink { get; private set; } = null!;
+
     /// <summary>A channel to the first silo's gateway.</summary>
     public GrpcChannel Channel => Channels[0];
 
@@ -69,6 +72,16 @@ public class GatewayFixture : IAsyncLifetime
         btc.Save(Path.Combine(models, "BTC-USD"));
         await Chain.AllowModelAsync(btc.ModelHash);
 
+        // The silos reach the chain through a proxy the fault tests can cut.
+        ChainLink = new TcpProxy(Chain.Url.Port);
+        var siloDeployment = Path.Combine(_directory, "deployment.json");
+        File.WriteAllText(siloDeployment, File.ReadAllText(Chain.DeploymentFile).Replace(
+            $"\"rpcUrl\": \"{Chain.Url.ToString().TrimEnd('/')}\"", $"\"rpcUrl\": \"http://127.0.0.1:{ChainLink.Port}\"", StringComparison.Ordinal));
+        if (!File.ReadAllText(siloDeployment).Contains($":{ChainLink.Port}", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"could not point the deployment file's rpcUrl at the proxy: {File.ReadAllText(Chain.DeploymentFile)}");
+        }
+
         var clusterId = "aml-gateway-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         var signingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         for (var silo = 0; silo < _siloCount; silo++)
@@ -84,7 +97,7 @@ public class GatewayFixture : IAsyncLifetime
                 ["Aml__HttpPort"] = httpPort.ToString(CultureInfo.InvariantCulture),
                 ["Aml__SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
                 ["Aml__GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
-                ["Aml__Chain__DeploymentFile"] = Chain.DeploymentFile,
+                ["Aml__Chain__DeploymentFile"] = siloDeployment,
                 ["Aml__Chain__GuardianKey"] = Chain.Key(9),
                 ["Aml__Chain__AdminKey"] = Chain.Key(0),
                 ["Aml__Oracle__RelayerKey"] = Chain.Key(10),
@@ -139,6 +152,11 @@ public class GatewayFixture : IAsyncLifetime
 
             silo.Dispose();
         }
+        if (ChainLink is not null)
+        {
+            await ChainLink.DisposeAsync();
+        }
+
         if (Database is not null)
         {
             await Database.DisposeAsync();
@@ -149,7 +167,10 @@ public class GatewayFixture : IAsyncLifetime
             await Chain.DisposeAsync();
         }
 
-        Directory.Delete(_directory, recursive: true);
+        if (Environment.GetEnvironmentVariable("AML_KEEP_TEST_LOGS") is null)
+        {
+            Directory.Delete(_directory, recursive: true); // AML_KEEP_TEST_LOGS=1 keeps the silo logs for a look
+        }
     }
 
     /// <summary>Signs in as dev account <paramref name="index"/>; returns the call headers carrying the token.</summary>
