@@ -70,27 +70,7 @@ public sealed class ClusterFaultTests(ClusterFaultFixture fixture, ITestOutputHe
             }
         }
 
-        var contract = new MarginManagerClient(fixture.Chain.Rpc, Address.Parse(fixture.Chain.Deployment.MarginManager));
-        var lastE8 = EntryE8 * 80 / 100;
-        await ClusterFixture.EventuallyAfterFailoverAsync(
-            async () =>
-            {
-                await fixture.PriceAsync(Asset, lastE8);
-                var settled = 0;
-                foreach (var id in ids)
-                {
-                    var grain = await fixture.Feed.GetGrain<IPositionGrain>(id).GetSnapshotAsync();
-                    var chain = await contract.GetPositionAsync(Bytes32.Parse(id));
-                    var healthy = chain.Status != Ethereum.PositionStatus.Open ||
-                                  !await contract.IsLiquidatableAsync(Bytes32.Parse(id), (UInt128)lastE8 * 10_000_000_000);
-                    settled += grain is not null && grain.PendingDigest is null && grain.OnChainVersion == chain.Version && healthy ? 1 : 0;
-                }
-
-                return settled;
-            },
-            settled => settled == ids.Count,
-            "every position liquidated on-chain and followed by its grain",
-            seconds: 120);
+        await SettledAsync(ids, EntryE8 * 80 / 100, "every position liquidated on-chain and followed by its grain", seconds: 120);
 
         var liquidationEvents = 0;
         var appliedDecisions = 0;
@@ -148,27 +128,7 @@ public sealed class ClusterFaultTests(ClusterFaultFixture fixture, ITestOutputHe
         var landedDuringOutage = await CountLiquidationsAsync(ids);
         fixture.ChainLink.Unblock();
 
-        var contract = new MarginManagerClient(fixture.Chain.Rpc, Address.Parse(fixture.Chain.Deployment.MarginManager));
-        var lastE8 = startE8 * 80 / 100;
-        await ClusterFixture.EventuallyAfterFailoverAsync(
-            async () =>
-            {
-                await fixture.PriceAsync(Asset, lastE8);
-                var settled = 0;
-                foreach (var id in ids)
-                {
-                    var chain = await contract.GetPositionAsync(Bytes32.Parse(id));
-                    var grain = await fixture.Feed.GetGrain<IPositionGrain>(id).GetSnapshotAsync();
-                    var healthy = chain.Status != Ethereum.PositionStatus.Open ||
-                                  !await contract.IsLiquidatableAsync(Bytes32.Parse(id), (UInt128)lastE8 * 10_000_000_000);
-                    settled += grain is not null && grain.PendingDigest is null && grain.OnChainVersion == chain.Version && healthy ? 1 : 0;
-                }
-
-                return settled;
-            },
-            settled => settled == ids.Count,
-            "every queued decision landed once the chain answered",
-            seconds: 90);
+        await SettledAsync(ids, startE8 * 80 / 100, "every queued decision landed once the chain answered", seconds: 90);
 
         // In their order: the first decision of each position, in the order the oracle took them in, landed in
         // blocks that never go backwards.
@@ -190,6 +150,34 @@ public sealed class ClusterFaultTests(ClusterFaultFixture fixture, ITestOutputHe
         var landed = await CountLiquidationsAsync(ids);
         output.WriteLine($"cut the chain link for the crash: {queued} liquidations queued, {landedDuringOutage} landed during the outage; " +
                          $"after it: {landed} liquidations on-chain in blocks {string.Join(", ", byQueue)} (queue order); losses 0");
+    }
+
+    /// <summary>
+    /// Waits (through fail-over) until every position is healthy at <paramref name="lastE8"/> on-chain or closed out,
+    /// no decision of it is pending, and its grain holds the chain's version; the feed keeps ticking meanwhile.
+    /// </summary>
+    private async Task SettledAsync(List<string> ids, long lastE8, string what, int seconds)
+    {
+        var contract = new MarginManagerClient(fixture.Chain.Rpc, Address.Parse(fixture.Chain.Deployment.MarginManager));
+        await ClusterFixture.EventuallyAfterFailoverAsync(
+            async () =>
+            {
+                await fixture.PriceAsync(Asset, lastE8);
+                var settled = 0;
+                foreach (var id in ids)
+                {
+                    var grain = await fixture.Feed.GetGrain<IPositionGrain>(id).GetSnapshotAsync();
+                    var chain = await contract.GetPositionAsync(Bytes32.Parse(id));
+                    var healthy = chain.Status != Ethereum.PositionStatus.Open ||
+                                  !await contract.IsLiquidatableAsync(Bytes32.Parse(id), (UInt128)lastE8 * 10_000_000_000);
+                    settled += grain is not null && grain.PendingDigest is null && grain.OnChainVersion == chain.Version && healthy ? 1 : 0;
+                }
+
+                return settled;
+            },
+            settled => settled == ids.Count,
+            what,
+            seconds);
     }
 
     private async Task<int> CountLiquidationsAsync(List<string> ids)
