@@ -8,7 +8,7 @@ using QuoteRequest = Aml.Orleans.Protos.QuoteRequest;
 namespace Aml.Orleans.Grains.Tests.Gateway;
 
 /// <summary>Three silo processes on one PostgreSQL membership, the contracts on anvil, a feed client.</summary>
-public sealed class ClusterFaultFixture() : GatewayFixture(silos: 3);
+public sealed class ClusterFaultFixture() : GatewayFixture(silos: 3, ownDatabaseServer: true);
 
 [CollectionDefinition(Name)]
 public sealed class ClusterFaultCollection : ICollectionFixture<ClusterFaultFixture>
@@ -26,7 +26,7 @@ public sealed class ClusterFaultTests(ClusterFaultFixture fixture, ITestOutputHe
     [Fact]
     public async Task KillNine_OneSiloUnderLoad_PositionsComeBackAndEveryDecisionLandsOnce()
     {
-        await fixture.PriceAsync(Asset, EntryE8);
+        var startE8 = await StartPriceAsync();
         var ids = new List<string>();
         for (var i = 0; i < 9; i++)
         {
@@ -53,7 +53,7 @@ public sealed class ClusterFaultTests(ClusterFaultFixture fixture, ITestOutputHe
         fixture.Silos[2].Kill(entireProcessTree: true);
         for (var step = 0; step <= 20; step++)
         {
-            var price = EntryE8 * (100 - step) / 100;
+            var price = startE8 * (100 - step) / 100;
             while (true)
             {
                 try
@@ -70,7 +70,7 @@ public sealed class ClusterFaultTests(ClusterFaultFixture fixture, ITestOutputHe
             }
         }
 
-        await SettledAsync(ids, EntryE8 * 80 / 100, "every position liquidated on-chain and followed by its grain", seconds: 120);
+        await SettledAsync(ids, startE8 * 80 / 100, "every position liquidated on-chain and followed by its grain", seconds: 120);
 
         var liquidationEvents = 0;
         var appliedDecisions = 0;
@@ -94,25 +94,8 @@ public sealed class ClusterFaultTests(ClusterFaultFixture fixture, ITestOutputHe
     [Fact]
     public async Task ChainUnreachable_ForAWhile_DecisionsQueueThenLandInTheirOrder()
     {
-        var market = fixture.Feed.GetGrain<IMarketGrain>(Asset);
-        var startE8 = (await market.GetSnapshotAsync()).LastPriceE8 is > 0 and var last ? last : EntryE8;
-        await fixture.PriceAsync(Asset, startE8);
-        var positions = new Protos.Positions.PositionsClient(fixture.Channel);
-        var ids = new List<string>();
-        for (var i = 0; i < 4; i++)
-        {
-            var trader = fixture.Chain.Signer(6 + (i % 3));
-            var headers = await fixture.SignInAsync(6 + (i % 3));
-            var quote = await positions.QuoteAsync(new QuoteRequest { Asset = Asset, IsLong = true, Collateral = 150_000_000, RequestedLeverageX100 = 1_000 }, headers);
-            Assert.True(quote.Accepted, quote.Reason);
-            await positions.OpenAsync(new OpenRequest { PositionId = quote.PositionId, Digest = quote.Digest, TraderSignature = Hex.Encode(trader.SignHash(Hex.Decode(quote.Digest)).ToRsv()) }, headers);
-            ids.Add(quote.PositionId);
-        }
-
-        await ClusterFixture.EventuallyAsync(
-            () => Task.WhenAll(ids.Select(id => fixture.Feed.GetGrain<IPositionGrain>(id).GetSnapshotAsync())),
-            all => all.All(s => s is { Status: PositionStatus.Open }), "all open", seconds: 30);
-
+        var startE8 = await StartPriceAsync();
+        var ids = await OpenLongsAsync(4);
         await fixture.Chain.WaitForClockAsync(); // prices must not be older than the opens' blocks
         fixture.ChainLink.Block();
         for (var step = 1; step <= 20; step++)
@@ -150,6 +133,84 @@ public sealed class ClusterFaultTests(ClusterFaultFixture fixture, ITestOutputHe
         var landed = await CountLiquidationsAsync(ids);
         output.WriteLine($"cut the chain link for the crash: {queued} liquidations queued, {landedDuringOutage} landed during the outage; " +
                          $"after it: {landed} liquidations on-chain in blocks {string.Join(", ", byQueue)} (queue order); losses 0");
+    }
+
+    [Fact]
+    public async Task PostgresRestart_UnderLoad_EveryDecisionLandsOnce()
+    {
+        var startE8 = await StartPriceAsync();
+        var ids = await OpenLongsAsync(4);
+        await fixture.Chain.WaitForClockAsync();
+
+        var ticks = 0;
+        var refused = 0;
+        for (var step = 1; step <= 20; step++)
+        {
+            if (step == 5)
+            {
+                await fixture.DatabaseServer!.StopAsync(); // mid-crash: grain state, reminders and membership all go
+            }
+
+            if (step == 12)
+            {
+                await fixture.DatabaseServer!.StartAgainAsync();
+            }
+
+            try
+            {
+                await fixture.PriceAsync(Asset, startE8 * (100 - step) / 100);
+                ticks++;
+            }
+            catch (Exception ex) when (ex is OrleansException or TimeoutException)
+            {
+                refused++;
+            }
+
+            await Task.Delay(300);
+        }
+
+        await SettledAsync(ids, startE8 * 80 / 100, "every position liquidated once PostgreSQL was back", seconds: 150);
+        var (events, applied) = await CountAsync(ids);
+        Assert.Equal(events, applied);
+        Assert.True(events >= ids.Count, $"{events} liquidations for {ids.Count} positions");
+        output.WriteLine($"stopped PostgreSQL for 7 of 20 crash ticks ({ticks} delivered, {refused} refused); {ids.Count} positions, " +
+                         $"{events} liquidations on-chain = {applied} applied decisions in the audit; losses 0");
+    }
+
+    /// <summary>The suites share the market: each starts from wherever the last one left it.</summary>
+    private async Task<long> StartPriceAsync()
+    {
+        var market = fixture.Feed.GetGrain<IMarketGrain>(Asset);
+        var startE8 = (await market.GetSnapshotAsync()).LastPriceE8 is > 0 and var last ? last : EntryE8;
+        await fixture.PriceAsync(Asset, startE8);
+        return startE8;
+    }
+
+    private async Task<List<string>> OpenLongsAsync(int count)
+    {
+        var positions = new Protos.Positions.PositionsClient(fixture.Channel);
+        var ids = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var trader = fixture.Chain.Signer(6 + (i % 3));
+            var headers = await fixture.SignInAsync(6 + (i % 3));
+            var quote = await positions.QuoteAsync(new QuoteRequest { Asset = Asset, IsLong = true, Collateral = 150_000_000, RequestedLeverageX100 = 1_000 }, headers);
+            Assert.True(quote.Accepted, quote.Reason);
+            await positions.OpenAsync(new OpenRequest { PositionId = quote.PositionId, Digest = quote.Digest, TraderSignature = Hex.Encode(trader.SignHash(Hex.Decode(quote.Digest)).ToRsv()) }, headers);
+            ids.Add(quote.PositionId);
+        }
+
+        await ClusterFixture.EventuallyAsync(
+            () => Task.WhenAll(ids.Select(id => fixture.Feed.GetGrain<IPositionGrain>(id).GetSnapshotAsync())),
+            all => all.All(s => s is { Status: PositionStatus.Open }), "all open", seconds: 30);
+        return ids;
+    }
+
+    private async Task<(int Events, int Applied)> CountAsync(List<string> ids)
+    {
+        var applied = await fixture.Database.ScalarAsync<long>(
+            "SELECT count(*) FROM aml_audit_decision WHERE position_id = ANY(@ids) AND kind = 'LIQUIDATE' AND status = 'APPLIED'", ("ids", ids.ToArray()));
+        return (await CountLiquidationsAsync(ids), (int)applied);
     }
 
     /// <summary>

@@ -36,8 +36,16 @@ public class GatewayFixture : IAsyncLifetime
     {
     }
 
-    /// <summary>A cluster of <paramref name="silos"/> silo processes sharing PostgreSQL membership.</summary>
-    protected GatewayFixture(int silos) => _siloCount = silos;
+    /// <summary>
+    /// A cluster of <paramref name="silos"/> silo processes sharing PostgreSQL membership; with
+    /// <paramref name="ownDatabaseServer"/> on a PostgreSQL server of its own that the tests may stop and start.
+    /// </summary>
+    protected GatewayFixture(int silos, bool ownDatabaseServer = false) => (_siloCount, _ownDatabaseServer) = (silos, ownDatabaseServer);
+
+    private readonly bool _ownDatabaseServer;
+
+    /// <summary>The database server of its own, when asked for one.</summary>
+    public PostgresServer? DatabaseServer { get; private set; }
 
     public AnvilChain Chain { get; private set; } = null!;
 
@@ -66,7 +74,12 @@ public class GatewayFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Chain = await AnvilChain.StartAsync();
-        Database = await PostgresTestDatabase.CreateAsync();
+        if (_ownDatabaseServer)
+        {
+            DatabaseServer = await PostgresServer.StartAsync();
+        }
+
+        Database = await PostgresTestDatabase.CreateAsync(DatabaseServer?.ConnectionString);
         var models = Path.Combine(_directory, "models");
         var btc = TestModels.TrainBtc();
         btc.Save(Path.Combine(models, "BTC-USD"));
@@ -160,6 +173,11 @@ public class GatewayFixture : IAsyncLifetime
         if (Database is not null)
         {
             await Database.DisposeAsync();
+        }
+
+        if (DatabaseServer is not null)
+        {
+            await DatabaseServer.DisposeAsync();
         }
 
         if (Chain is not null)

@@ -43,10 +43,10 @@ public sealed class PostgresTestDatabase : IAsyncDisposable
         return value;
     }
 
-    /// <summary>Creates a new database with a random name on the test server.</summary>
-    public static async Task<PostgresTestDatabase> CreateAsync()
+    /// <summary>Creates a new database with a random name on the test server (or on <paramref name="server"/>).</summary>
+    public static async Task<PostgresTestDatabase> CreateAsync(string? server = null)
     {
-        var server = ServerConnectionString();
+        server ??= ServerConnectionString();
         var name = "aml_test_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         await using (var connection = new NpgsqlConnection(server))
         {
