@@ -159,7 +159,8 @@ public sealed class AnvilChain : IAsyncDisposable
         return process;
     }
 
-    private static async Task<string> RunAsync(string file, params string[] arguments)
+    /// <summary>Runs a tool to completion; its standard output, or an error naming the command and its stderr.</summary>
+    internal static async Task<string> RunAsync(string file, params string[] arguments)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments)
