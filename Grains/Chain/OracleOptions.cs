@@ -24,6 +24,15 @@ public sealed class OracleOptions
     /// <summary>How long settled decisions stay in grain state for idempotency; the audit table keeps them for good.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>Blocks on top of a decision's block before a reorg is no longer watched for.</summary>
+    public ulong ConfirmationDepth { get; set; } = 3;
+
+    /// <summary>How often mined transactions are looked up again for a reorg.</summary>
+    public TimeSpan ReorgCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A mined transaction this old is final even without <see cref="ConfirmationDepth"/> blocks on top.</summary>
+    public TimeSpan ReorgWatch { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>How often the chain indexer reads new contract logs.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 

@@ -33,6 +33,7 @@ internal sealed partial class OracleGrain(
     private readonly OracleOptions _options = options.Value;
     private IGrainTimer? _flushTimer;
     private bool _reminderRegistered;
+    private DateTimeOffset _lastReorgCheck;
 
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -122,7 +123,7 @@ internal sealed partial class OracleGrain(
         return Task.CompletedTask;
     }
 
-    private bool HasWork => state.State.Queue.Count > 0 || state.State.InFlight is not null;
+    private bool HasWork => state.State.Queue.Count > 0 || state.State.InFlight is not null || state.State.Unconfirmed.Count > 0;
 
     private void ScheduleFlush() =>
         _flushTimer ??= this.RegisterGrainTimer(FlushAsync, new GrainTimerCreationOptions
@@ -150,6 +151,11 @@ internal sealed partial class OracleGrain(
             if (state.State.InFlight is not null && !await SettleInFlightAsync(cancellationToken))
             {
                 return; // still unsettled: try again next period, keeping the order of the queue
+            }
+
+            if (await ReorgedOutAsync(cancellationToken))
+            {
+                return; // the undone transaction is in flight again: it settles on the next period
             }
 
             while (state.State.Queue.Count > 0 && state.State.InFlight is null)
@@ -329,6 +335,9 @@ internal sealed partial class OracleGrain(
             Settled(entry);
         }
 
+        inFlight.Block = receipt.BlockNumber ?? 0;
+        inFlight.BlockHash = receipt.BlockHash?.ToString();
+        state.State.Unconfirmed.Add(inFlight);
         state.State.InFlight = null;
         await state.WriteStateAsync();
         await AuditAsync(batch);
@@ -336,6 +345,58 @@ internal sealed partial class OracleGrain(
 
         // The positions follow the chain now rather than at the indexer's next poll.
         await relay.DeliverAsync(receipt.Logs, awaitDelivery: false);
+    }
+
+    /// <summary>
+    /// Watches mined transactions until they are <see cref="OracleOptions.ConfirmationDepth"/> blocks deep. One that a
+    /// reorg removed goes back in flight with its very same bytes (same hash, same nonce, which the reorg freed), so
+    /// its decisions land again exactly once; true when that happened.
+    /// </summary>
+    private async Task<bool> ReorgedOutAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.Unconfirmed.Count == 0 || clock.GetUtcNow() - _lastReorgCheck < _options.ReorgCheckInterval)
+        {
+            return false;
+        }
+
+        _lastReorgCheck = clock.GetUtcNow();
+        var changed = false;
+        var head = await chain.Rpc.GetBlockNumberAsync(cancellationToken);
+        foreach (var tx in state.State.Unconfirmed.ToList())
+        {
+            var receipt = await chain.Rpc.GetTransactionReceiptAsync(Bytes32.Parse(tx.Hash), cancellationToken);
+            if (receipt is null)
+            {
+                LogReorged(tx.Hash, tx.Block, tx.Digests.Count);
+                state.State.Unconfirmed.Remove(tx);
+                state.State.InFlight = tx;
+                var batch = tx.Digests.Select(d => state.State.Entries[d]).ToList();
+                foreach (var entry in batch)
+                {
+                    (entry.Status, entry.Outcome, entry.UpdatedAt) = (SubmissionStatus.Sent, $"re-sent: a reorg removed block {tx.Block}", clock.GetUtcNow());
+                }
+
+                await state.WriteStateAsync();
+                await AuditAsync(batch);
+                return true;
+            }
+
+            // Re-included elsewhere is as good. Buried deep enough, or old enough on a chain that mines only on demand
+            // (anvil), it is final.
+            (tx.BlockHash, tx.Block) = (receipt.BlockHash?.ToString(), receipt.BlockNumber ?? tx.Block);
+            if (head >= tx.Block + _options.ConfirmationDepth || clock.GetUtcNow() - tx.SentAt > _options.ReorgWatch)
+            {
+                state.State.Unconfirmed.Remove(tx);
+                changed = true;
+            }
+        }
+
+        if (changed)
+        {
+            await state.WriteStateAsync();
+        }
+
+        return false;
     }
 
     private async Task FailAsync(List<OracleEntry> batch, string outcome)
@@ -483,6 +544,9 @@ internal sealed partial class OracleGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Oracle transaction {Transaction} lost its nonce; {Count} decisions requeued")]
     private partial void LogRequeued(string transaction, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Oracle transaction {Transaction} was in block {Block}, which a reorg removed: re-sending it with its {Count} decisions")]
+    private partial void LogReorged(string transaction, ulong block, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Oracle cannot reach the chain, work stays queued: {Reason}")]
     private partial void LogChainUnavailable(string reason);

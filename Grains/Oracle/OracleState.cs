@@ -17,6 +17,9 @@ public sealed class OracleState
     [Id(2)] public ulong NextBatchNonce { get; set; }
 
     [Id(3)] public OracleTransaction? InFlight { get; set; }
+
+    /// <summary>Mined transactions not yet buried under the confirmation depth: a reorg may still undo them.</summary>
+    [Id(4)] public List<OracleTransaction> Unconfirmed { get; set; } = [];
 }
 
 /// <summary>One decision as the oracle tracks it.</summary>
@@ -57,4 +60,9 @@ public sealed class OracleTransaction
     [Id(4)] public ulong? BatchNonce { get; set; }
 
     [Id(5)] public DateTimeOffset SentAt { get; set; }
+
+    /// <summary>Where it was mined (0 until then); a different hash at that height later means a reorg.</summary>
+    [Id(6)] public ulong Block { get; set; }
+
+    [Id(7)] public string? BlockHash { get; set; }
 }
