@@ -4,9 +4,26 @@ public sealed class ManifestTests
 {
     private static readonly string Base = Path.Combine(Manifests.Root(), "base");
 
+    [Theory]
+    [InlineData("base")]
+    [InlineData("overlays/dev")]
+    [InlineData("overlays/prod")]
+    public void SiloDeployment_Rendered_HoldsEveryInvariant(string kustomization) =>
+        Assert.Empty(Manifests.Rendered(Path.Combine(Manifests.Root(), kustomization)).SiloViolations());
+
     [Fact]
-    public void SiloDeployment_Base_HoldsEveryInvariant() =>
-        Assert.Empty(Manifests.Load(Base).SiloViolations());
+    public void ProdOverlay_Rendered_ThreeSilosAtLeastAndAPinnedImage()
+    {
+        var prod = Manifests.Rendered(Path.Combine(Manifests.Root(), "overlays", "prod"));
+        var deployment = prod.Find("Deployment", "aml-silo")!;
+        var container = (YamlDotNet.RepresentationModel.YamlMappingNode)((YamlDotNet.RepresentationModel.YamlSequenceNode)Manifests.Node(deployment, "spec", "template", "spec", "containers")!)[0];
+
+        Assert.Equal("3", Manifests.Scalar(deployment, "spec", "replicas"));
+        Assert.Equal("3", Manifests.Scalar(prod.Find("HorizontalPodAutoscaler", "aml-silo")!, "spec", "minReplicas"));
+        Assert.Equal("ghcr.io/aml/aml-silo:1.0.0", Manifests.Scalar(container, "image"));
+        Assert.Equal("aml", Manifests.Scalar(deployment, "metadata", "namespace"));
+        Assert.DoesNotContain(prod.OfKind("Secret"), _ => true);
+    }
 
     [Theory]
     [InlineData("maxUnavailable: 0", "maxUnavailable: 1", "maxUnavailable must be 0")]
@@ -73,7 +90,7 @@ public sealed class ManifestTests
     [Fact]
     public void DevOverlay_PostgresReachableOnlyFromSilosAndTheMigration()
     {
-        var dev = Manifests.Load(Path.Combine(Manifests.Root(), "overlays", "dev"));
+        var dev = Manifests.Rendered(Path.Combine(Manifests.Root(), "overlays", "dev"));
         var policy = dev.Find("NetworkPolicy", "aml-postgres")!;
 
         var from = Manifests.Node((YamlDotNet.RepresentationModel.YamlMappingNode)((YamlDotNet.RepresentationModel.YamlSequenceNode)Manifests.Node(policy, "spec", "ingress")!)[0], "from")!.ToString();

@@ -12,6 +12,9 @@ internal sealed class Manifests
 
     private Manifests(List<YamlMappingNode> documents) => _documents = documents;
 
+    /// <summary>An overlay (or the base) as kustomize renders it.</summary>
+    public static Manifests Rendered(string kustomizationDirectory) => new(Kustomize.Render(kustomizationDirectory));
+
     /// <summary>Every YAML document in <paramref name="directory"/> (kustomization files excluded).</summary>
     public static Manifests Load(string directory) => new(Directory.GetFiles(directory, "*.yaml")
         .Where(f => Path.GetFileName(f) != "kustomization.yaml")
