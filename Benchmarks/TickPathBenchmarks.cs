@@ -1,0 +1,93 @@
+using Aml.Orleans.Grains.Domain;
+using Aml.Orleans.Grains.Interfaces;
+using BenchmarkDotNet.Attributes;
+
+namespace Aml.Orleans.Benchmarks;
+
+/// <summary>
+/// A market's per-tick work with N open positions, as ratios to the physical floor (a plain scan of an array of
+/// liquidation prices) in the same run: the engine's band ladder (finds only the crossed positions, O(log n + k)),
+/// and the naive fan-out (every position evaluates itself each tick). Each tick moves the price by 0.1 % back and
+/// forth, crossing a few bands, which are registered again as a woken position would. Domain level: the grain
+/// messaging a real fan-out would add on top of its per-position evaluation is not counted (it only gets worse).
+/// <c>./aml bench</c> runs it.
+/// </summary>
+[MemoryDiagnoser]
+public class TickPathBenchmarks
+{
+    private const long EntryE8 = 20_000_00000000;
+    private PositionTerms[] _terms = [];
+    private long[] _liquidationPrices = [];
+    private string[] _ids = [];
+    private PriceBandLadder _ladder = null!;
+    private long _tick;
+
+    /// <summary>Open positions on the market.</summary>
+    [Params(10_000, 100_000, 1_000_000)]
+    public int Positions { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(7);
+        _terms = new PositionTerms[Positions];
+        _liquidationPrices = new long[Positions];
+        _ids = new string[Positions];
+        _ladder = new PriceBandLadder();
+        for (var i = 0; i < Positions; i++)
+        {
+            var leverageX100 = random.Next(200, 5_000);
+            var collateral = 1_000_000_000L;
+            _terms[i] = new PositionTerms(true, collateral, collateral * leverageX100 / 100, EntryE8, 100);
+            _liquidationPrices[i] = MarginMath.LiquidationPrice(_terms[i]);
+            _ids[i] = "0x" + i.ToString("x64", System.Globalization.CultureInfo.InvariantCulture);
+            _ladder.Set(_ids[i], [(BandDirection.Falling, _liquidationPrices[i])]);
+        }
+    }
+
+    private long NextPrice() => ++_tick % 2 == 0 ? EntryE8 * 990 / 1000 : EntryE8 * 991 / 1000;
+
+    /// <summary>The floor: one pass over a flat array of liquidation prices.</summary>
+    [Benchmark(Baseline = true)]
+    public int ArrayScan()
+    {
+        var price = NextPrice();
+        var crossed = 0;
+        var prices = _liquidationPrices;
+        for (var i = 0; i < prices.Length; i++)
+        {
+            crossed += price <= prices[i] ? 1 : 0;
+        }
+
+        return crossed;
+    }
+
+    /// <summary>Every position evaluates its own margin at the new price.</summary>
+    [Benchmark]
+    public int NaiveFanOut()
+    {
+        var price = NextPrice();
+        var liquidatable = 0;
+        foreach (var terms in _terms)
+        {
+            liquidatable += MarginMath.IsLiquidatable(terms, price) ? 1 : 0;
+        }
+
+        return liquidatable;
+    }
+
+    /// <summary>The engine: take the crossed bands, wake those positions, let them register again.</summary>
+    [Benchmark]
+    public int BandLadder()
+    {
+        var price = NextPrice();
+        var woken = _ladder.TakeCrossed(price);
+        foreach (var id in woken)
+        {
+            var index = int.Parse(id.AsSpan(2), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+            _ladder.Set(id, [(BandDirection.Falling, _liquidationPrices[index])]);
+        }
+
+        return woken.Count;
+    }
+}
