@@ -7,9 +7,10 @@ namespace Aml.Orleans.Benchmarks;
 /// <summary>
 /// A market's per-tick work with N open positions, as ratios to the physical floor (a plain scan of an array of
 /// liquidation prices) in the same run: the engine's band ladder (finds only the crossed positions, O(log n + k)),
-/// and the naive fan-out (every position evaluates itself each tick). Each tick moves the price by 0.1 % back and
-/// forth, crossing a few bands, which are registered again as a woken position would. Domain level: the grain
-/// messaging a real fan-out would add on top of its per-position evaluation is not counted (it only gets worse).
+/// and the naive fan-out (every position evaluates itself each tick). Each tick moves the price back and
+/// forth between 70 % and 70.5 % of entry, crossing about one band in a thousand both ways; each woken position
+/// registers its band on the other side, as the engine's positions do. Domain level: the grain messaging a real
+/// fan-out would add on top of its per-position evaluation is not counted (it only gets worse).
 /// <c>./aml bench</c> runs it.
 /// </summary>
 [MemoryDiagnoser]
@@ -41,11 +42,19 @@ public class TickPathBenchmarks
             _terms[i] = new PositionTerms(true, collateral, collateral * leverageX100 / 100, EntryE8, 100);
             _liquidationPrices[i] = MarginMath.LiquidationPrice(_terms[i]);
             _ids[i] = "0x" + i.ToString("x64", System.Globalization.CultureInfo.InvariantCulture);
-            _ladder.Set(_ids[i], [(BandDirection.Falling, _liquidationPrices[i])]);
+            _ladder.Set(_ids[i], [Band(_liquidationPrices[i], StartE8)]);
         }
     }
 
-    private long NextPrice() => ++_tick % 2 == 0 ? EntryE8 * 990 / 1000 : EntryE8 * 991 / 1000;
+    // Between 70.0 % and 70.5 % of entry: about one position in a thousand has its band there, so k grows with n.
+    // The market starts at 70.5 % of entry: positions still above their liquidation price watch a falling band, the
+    // others (in the engine: past their band and being dealt with) a rising one, strictly beyond the price.
+    private const long StartE8 = EntryE8 * 705 / 1000;
+
+    private static (BandDirection, long) Band(long liquidationE8, long priceE8) =>
+        priceE8 > liquidationE8 ? (BandDirection.Falling, liquidationE8) : (BandDirection.Rising, liquidationE8 + 1);
+
+    private long NextPrice() => ++_tick % 2 == 0 ? EntryE8 * 700 / 1000 : EntryE8 * 705 / 1000;
 
     /// <summary>The floor: one pass over a flat array of liquidation prices.</summary>
     [Benchmark(Baseline = true)]
@@ -85,7 +94,7 @@ public class TickPathBenchmarks
         foreach (var id in woken)
         {
             var index = int.Parse(id.AsSpan(2), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
-            _ladder.Set(id, [(BandDirection.Falling, _liquidationPrices[index])]);
+            _ladder.Set(id, [Band(_liquidationPrices[index], price)]);
         }
 
         return woken.Count;
