@@ -53,7 +53,7 @@ public sealed class AnvilChain : IAsyncDisposable
     public static async Task<AnvilChain> StartAsync()
     {
         var root = RepositoryRoot();
-        var port = FreePort();
+        var port = TestNet.FreePort();
         var anvil = StartProcess(Tool("AML_ANVIL", root, "anvil"),
             "--host", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--chain-id", "6343", "--hardfork", "prague",
             "--gas-limit", "10000000000", "--code-size-limit", "524288", "--disable-min-priority-fee", "--accounts", "12", "--quiet");
@@ -192,12 +192,5 @@ public sealed class AnvilChain : IAsyncDisposable
                 await Task.Delay(50);
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

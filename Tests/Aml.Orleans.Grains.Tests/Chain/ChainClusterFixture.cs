@@ -19,7 +19,7 @@ public sealed class ChainClusterFixture : IAsyncLifetime
     /// <summary>A model hash registered on-chain for the decisions these tests make by hand.</summary>
     public static readonly string TestModelHash = Hex.Encode(Keccak.Hash("aml-test-model"));
 
-    private long _lastTickTicks;
+    private readonly TickClock _ticks = new();
 
     /// <summary>The chain.</summary>
     public AnvilChain Chain { get; private set; } = null!;
@@ -106,20 +106,6 @@ public sealed class ChainClusterFixture : IAsyncLifetime
     /// <summary>A fresh position id (bytes32).</summary>
     public static string NewPositionId() => Hex.Encode(RandomNumberGenerator.GetBytes(32));
 
-    /// <summary>A tick time strictly after every earlier one handed out, close to now.</summary>
-    public DateTimeOffset NextTickTime()
-    {
-        while (true)
-        {
-            var last = Interlocked.Read(ref _lastTickTicks);
-            var next = Math.Max(DateTimeOffset.UtcNow.UtcTicks, last + TimeSpan.TicksPerMillisecond);
-            if (Interlocked.CompareExchange(ref _lastTickTicks, next, last) == last)
-            {
-                return new DateTimeOffset(next, TimeSpan.Zero);
-            }
-        }
-    }
-
     /// <summary>
     /// Opens a position on-chain through the oracle the way a quote does: an OPEN decision at <paramref name="priceE8"/>,
     /// signed by the trader (dev key <paramref name="traderIndex"/>) and relayed.
@@ -156,7 +142,7 @@ public sealed class ChainClusterFixture : IAsyncLifetime
 
     /// <summary>Sends a tick to <paramref name="asset"/>'s market at the next tick time.</summary>
     public Task<TickOutcome> TickAsync(string asset, long priceE8) =>
-        Client.GetGrain<IMarketGrain>(asset).SubmitTickAsync(new MarketTick(priceE8, NextTickTime()));
+        Client.GetGrain<IMarketGrain>(asset).SubmitTickAsync(new MarketTick(priceE8, _ticks.Next()));
 
     /// <summary>The position as the contract holds it.</summary>
     public async Task<Ethereum.PositionView> ChainPositionAsync(string positionId)

@@ -161,41 +161,6 @@ public sealed class ClusterFaultTests(ClusterFaultFixture fixture, ITestOutputHe
                          $"{events} liquidations on-chain = {applied} applied decisions in the audit; losses 0");
     }
 
-    [Fact]
-    public async Task Reorg_UndoesAMinedLiquidation_ResentWithTheSameHashAndLandsOnce()
-    {
-        var startE8 = await StartPriceAsync();
-        var positionId = (await OpenLongsAsync(1))[0];
-        var position = fixture.Feed.GetGrain<IPositionGrain>(positionId);
-        await fixture.Chain.WaitForClockAsync();
-        for (var step = 1; step <= 20; step++)
-        {
-            await fixture.PriceAsync(Asset, startE8 * (100 - step) / 100);
-        }
-
-        var digest = (await ClusterFixture.EventuallyAsync(() => position.GetSnapshotAsync(), s => s!.PendingDigest is not null, "liquidation routed"))!.PendingDigest!;
-        var oracle = fixture.Feed.GetGrain<IOracleGrain>(fixture.Chain.Deployment.OracleKey);
-        var first = (await ClusterFixture.EventuallyAsync(() => oracle.GetAuditAsync(digest), a => a is { Status: SubmissionStatus.Applied }, "liquidation mined"))!;
-        var hash = Bytes32.Parse(first.TransactionHash!);
-        var mined = (await fixture.Chain.Rpc.GetTransactionReceiptAsync(hash))!.BlockNumber!.Value;
-        var head = await fixture.Chain.Rpc.GetBlockNumberAsync();
-
-        await fixture.Chain.Rpc.RequestAsync("anvil_reorg", [head - mined + 1, Array.Empty<object>()]);
-        var undone = await fixture.Chain.Rpc.GetTransactionReceiptAsync(hash) is null;
-
-        var again = (await ClusterFixture.EventuallyAsync(
-            () => oracle.GetAuditAsync(digest), a => a is { Status: SubmissionStatus.Applied } && a.UpdatedAt > first.UpdatedAt, "re-sent after the reorg", seconds: 30))!;
-        var remined = (await fixture.Chain.Rpc.GetTransactionReceiptAsync(hash))!.BlockNumber!.Value;
-        var liquidations = await fixture.Chain.Rpc.GetLogsAsync(new Ethereum.Rpc.LogFilter(
-            Address.Parse(fixture.Chain.Deployment.MarginManager),
-            [MarginManagerAbi.Definition.Event("PositionLiquidated").Topic0, Bytes32.Parse(positionId)], FromBlock: "0x0", ToBlock: "latest"));
-        Assert.True(undone, "anvil_reorg removed the liquidation's transaction");
-        Assert.Equal(first.TransactionHash, again.TransactionHash);
-        Assert.Single(liquidations, l => l.TransactionHash == hash);
-        output.WriteLine($"reorged out {head - mined + 1} block(s) holding liquidation {first.TransactionHash![..10]}… (block {mined}); " +
-                         $"the oracle re-sent the same transaction, mined again in block {remined}; applied once; losses 0");
-    }
-
     /// <summary>The suites share the market: each starts from wherever the last one left it.</summary>
     private async Task<long> StartPriceAsync()
     {

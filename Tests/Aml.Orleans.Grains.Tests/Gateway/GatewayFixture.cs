@@ -28,7 +28,7 @@ public class GatewayFixture : IAsyncLifetime
     private readonly string _directory = Directory.CreateTempSubdirectory("aml-gateway-").FullName;
     private readonly List<Process> _silos = [];
     private IHost? _feedHost;
-    private long _lastTick;
+    private readonly TickClock _ticks = new();
 
     /// <summary>One silo, the gateway suites' shape.</summary>
     public GatewayFixture()
@@ -99,8 +99,8 @@ public class GatewayFixture : IAsyncLifetime
         var signingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         for (var silo = 0; silo < _siloCount; silo++)
         {
-            var grpcPort = FreePort();
-            var httpPort = FreePort();
+            var grpcPort = TestNet.FreePort();
+            var httpPort = TestNet.FreePort();
             var environment = new Dictionary<string, string>
             {
                 ["ConnectionStrings__Postgres"] = Database.ConnectionString,
@@ -108,8 +108,8 @@ public class GatewayFixture : IAsyncLifetime
                 ["ORLEANS_SERVICE_ID"] = "aml-gateway-tests",
                 ["Aml__GrpcPort"] = grpcPort.ToString(CultureInfo.InvariantCulture),
                 ["Aml__HttpPort"] = httpPort.ToString(CultureInfo.InvariantCulture),
-                ["Aml__SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
-                ["Aml__GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
+                ["Aml__SiloPort"] = TestNet.FreePort().ToString(CultureInfo.InvariantCulture),
+                ["Aml__GatewayPort"] = TestNet.FreePort().ToString(CultureInfo.InvariantCulture),
                 ["Aml__Chain__DeploymentFile"] = siloDeployment,
                 ["Aml__Chain__GuardianKey"] = Chain.Key(9),
                 ["Aml__Chain__AdminKey"] = Chain.Key(0),
@@ -214,9 +214,7 @@ public class GatewayFixture : IAsyncLifetime
             }
         }
 
-        var now = Math.Max(DateTimeOffset.UtcNow.UtcTicks, Interlocked.Read(ref _lastTick) + TimeSpan.TicksPerMillisecond);
-        Interlocked.Exchange(ref _lastTick, now);
-        await market.SubmitTickAsync(new Interfaces.MarketTick(priceE8, new DateTimeOffset(now, TimeSpan.Zero)));
+        await market.SubmitTickAsync(new Interfaces.MarketTick(priceE8, _ticks.Next()));
     }
 
     private static Process StartSilo(Dictionary<string, string> environment, string logFile)
@@ -271,13 +269,6 @@ public class GatewayFixture : IAsyncLifetime
         }
 
         throw new TimeoutException($"the silo was not ready within 60 s: {File.ReadAllText(logFile)}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

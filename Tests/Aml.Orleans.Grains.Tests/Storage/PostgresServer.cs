@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Aml.Orleans.Grains.Tests.Storage;
 
@@ -33,11 +31,7 @@ public sealed class PostgresServer : IAsyncDisposable
         }
 
         await AsOwnerAsync("initdb", "-D", directory, "-U", "aml", "--auth=trust", "--encoding=UTF8", "--locale=C");
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        var server = new PostgresServer(directory, port);
+        var server = new PostgresServer(directory, TestNet.FreePort());
         await server.StartAgainAsync();
         return server;
     }
