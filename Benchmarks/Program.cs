@@ -1,10 +1,23 @@
+using Aml.Orleans.Benchmarks.Load;
 using BenchmarkDotNet.Running;
 
 namespace Aml.Orleans.Benchmarks;
 
-/// <summary>Runs the BenchmarkDotNet suites: <c>dotnet run -c Release --project Benchmarks -- --filter '*'</c>.</summary>
+/// <summary>
+/// The BenchmarkDotNet suites (<c>dotnet run -c Release --project Benchmarks -- --filter '*'</c>) and, with the
+/// <c>load</c> verb, the load harness against a running stack (<c>./aml bench</c> starts one).
+/// </summary>
 public static class Program
 {
-    /// <summary>Hands the command line to BenchmarkDotNet's switcher.</summary>
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    /// <summary>Runs the load harness for <c>load …</c>; hands anything else to BenchmarkDotNet's switcher.</summary>
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "load")
+        {
+            return await LoadHarness.RunAsync(args[1..]);
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
 }

@@ -11,7 +11,7 @@ stack_up() {
   dotnet build "$AML_ROOT/Aml.Orleans.sln" -c Release --nologo -v quiet >/dev/null || die "build failed: run dotnet build -c Release"
 
   if pg_available; then
-    pg_start pg-dev "${AML_DEV_PG_PORT:-55432}"
+    pg_start "${STACK_PG_NAME:-pg-dev}" "${AML_DEV_PG_PORT:-55432}" # ./aml bench uses a fresh cluster of its own
     export ConnectionStrings__Postgres="$AML_PG_CONNECTION"
   else
     log "no PostgreSQL (initdb/pg_ctl not found): silos keep state in memory and lose it on exit"

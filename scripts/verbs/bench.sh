@@ -1,23 +1,60 @@
-# help: run the benchmarks (tick path, risk path, Ethereum signing) and regenerate BENCHMARKS.md; --quick for short jobs
+# help: run the benchmarks (tick path, risk path, Ethereum signing), then the load harness on a local stack (silo, gateway, anvil, PostgreSQL), and regenerate BENCHMARKS.md; --quick for short jobs and a small load, --no-load for the micro-benchmarks only, --load-only for the load harness alone (its report in .data/load.md, BENCHMARKS.md untouched)
 source "$AML_ROOT/scripts/lib.sh"
 
+usage="usage: ./aml bench [--quick] [--filter PATTERN] [--no-load | --load-only] [--positions 10000,100000,1000000]"
 job="default"
 filters=('*TickPathBenchmarks*' '*RiskPathBenchmarks*' '*EthereumBenchmarks*')
+load=1
+micro=1
+positions="10000,100000"
+load_size=(--clients 8 --quotes 50 --opens 6)
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --quick) job="short"; shift ;;
+    --quick) job="short"; positions="10000"; load_size=(--clients 4 --quotes 20 --opens 3); shift ;;
     --filter) [[ $# -ge 2 ]] || die "--filter needs a pattern"; filters=("$2"); shift 2 ;;
-    *) die "unknown argument '$1' (usage: ./aml bench [--quick] [--filter PATTERN])" ;;
+    --no-load) load=0; shift ;;
+    --load-only) micro=0; shift ;;
+    --positions) [[ $# -ge 2 ]] || die "--positions needs counts, e.g. 10000,100000"; positions="$2"; shift 2 ;;
+    *) die "unknown argument '$1' ($usage)" ;;
   esac
 done
 
 log "building the benchmarks (Release)"
 dotnet build "$AML_ROOT/Benchmarks" -c Release --nologo -v quiet >/dev/null || die "build failed: dotnet build Benchmarks -c Release"
 artifacts="$AML_DATA/benchmarks"
-rm -rf "$artifacts"
 command=(dotnet "$AML_ROOT/Benchmarks/bin/Release/net10.0/Aml.Orleans.Benchmarks.dll" --filter "${filters[@]}" --job "$job" --artifacts "$artifacts")
-log "running ${filters[*]} ($job job); BenchmarkDotNet shows its progress"
-"${command[@]}" >&2 || die "the benchmarks failed"
+if [[ "$micro" == 1 ]]; then
+  rm -rf "$artifacts"
+  log "running ${filters[*]} ($job job); BenchmarkDotNet shows its progress"
+  "${command[@]}" >&2 || die "the benchmarks failed"
+fi
+
+load_report="$AML_DATA/load.md"
+rm -f "$load_report"
+if [[ "$load" == 1 ]]; then
+  # The load harness needs the whole system: a fresh PostgreSQL of its own and anvil on ports apart from ./aml run's,
+  # one silo with its gateway, models trained before the candles the gateway's market replays.
+  source "$AML_ROOT/scripts/stack.sh"
+  trained_to="2022-11-06"
+  export STACK_PG_NAME="pg-bench" AML_DEV_PG_PORT="${AML_BENCH_PG_PORT:-55442}" AML_RPC_PORT="${AML_BENCH_RPC_PORT:-8555}"
+  if pg_available; then
+    _pg_as_owner pg_ctl -D "$AML_DATA/pg-bench" stop -m fast >/dev/null 2>&1 || true
+    rm -rf "$AML_DATA/pg-bench"
+  fi
+  stack_up "$trained_to"
+  [[ -n "${AML_PG_CONNECTION:-}" ]] || die "the load harness needs PostgreSQL (initdb and pg_ctl): ./aml setup installs it"
+  start_silo 0 0
+  dev_keys="$(for i in $(seq 0 11); do dev_key "$i"; done | paste -sd, -)"
+  load_command=(dotnet "$AML_ROOT/Benchmarks/bin/Release/net10.0/Aml.Orleans.Benchmarks.dll" load
+    --deployment "$STACK_DEPLOYMENT" --pg "$AML_PG_CONNECTION" --silo-pid "${SILO_PIDS[0]}"
+    --data "$AML_ROOT/data/market" --trained-to "$trained_to" --positions "$positions" "${load_size[@]}" --out "$load_report")
+  log "load harness: tick path at $positions positions, the gateway, the oracle path (progress below)"
+  AML_DEV_KEYS="$dev_keys" "${load_command[@]}" || die "the load harness failed; the silo's log is $AML_DATA/silo-0.log"
+fi
+if [[ "$micro" == 0 ]]; then
+  log "wrote $load_report (BENCHMARKS.md needs the micro-benchmarks too: run without --load-only)"
+  exit 0
+fi
 
 out="$AML_ROOT/BENCHMARKS.md"
 {
@@ -35,5 +72,11 @@ out="$AML_ROOT/BENCHMARKS.md"
     echo
     sed -n '/^|/,$p' "$report"
   done
+  if [[ -f "$load_report" ]]; then
+    echo
+    echo "Load harness: \`$(printf '%s ' "${load_command[@]}" | sed -e "s#$AML_ROOT/##g" -e 's#--pg [^ ]*#--pg $AML_PG_CONNECTION#' -e 's# $##')\` (on the stack ./aml bench starts; AML_DEV_KEYS from the public anvil mnemonic)."
+    echo
+    cat "$load_report"
+  fi
 } >"$out"
 log "wrote $out"

@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using Aml.Orleans.Ethereum;
+using Aml.Orleans.Grains.Interfaces;
+using QuoteRequest = Aml.Orleans.Protos.QuoteRequest;
+using Aml.Orleans.Grains.Markets;
+using Aml.Orleans.Protos;
+using Aml.Orleans.Risk;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace Aml.Orleans.Benchmarks.Load;
+
+/// <summary>What the gateway measured under <see cref="Clients"/> concurrent signed-in clients.</summary>
+internal sealed record GatewayResult(
+    int Clients,
+    Latencies MarketRead,
+    Latencies Quote,
+    double QuotesPerSecond,
+    Latencies OpenAck,
+    Latencies OpenToOnChain);
+
+/// <summary>
+/// End to end through the gateway, as the frontend uses it: each client has its own HTTP/2 connection and signs in with
+/// a trader's wallet; quotes are timed against the cheapest authenticated round trip in the same run (reading a
+/// market), and each open is timed to the gateway's answer (the oracle has the trader's signature) and on until the
+/// position reads Open (the contract accepted it and the indexer brought the event back).
+/// </summary>
+internal sealed class GatewayLoad(LoadStack stack)
+{
+    private const long Collateral = 200_000_000; // 200 USDC
+
+    public async Task<GatewayResult> RunAsync(string asset, string candleFile)
+    {
+        var lastClose = await WarmUpMarketAsync(asset, candleFile);
+        await stack.WaitForChainClockAsync();
+        var settings = stack.Settings;
+        Progress.Say($"gateway: {settings.Clients} clients on {asset} at {lastClose / 100_000_000m:N2} USD, {settings.QuotesPerClient} quotes and {settings.OpensPerClient} opens each");
+
+        var clients = await Task.WhenAll(Enumerable.Range(0, settings.Clients).Select(c => SignInAsync(c)));
+        try
+        {
+            var read = new Latencies();
+            await Task.WhenAll(clients.Select(c => RepeatAsync(settings.QuotesPerClient, read, () =>
+                new Markets.MarketsClient(c.Channel).GetMarketAsync(new GetMarketRequest { Asset = asset }, c.Headers).ResponseAsync)));
+
+            var quote = new Latencies();
+            var quoting = Stopwatch.StartNew();
+            await Task.WhenAll(clients.Select(c => RepeatAsync(settings.QuotesPerClient, quote, () => QuoteAsync(c, asset))));
+            var quotesPerSecond = quote.Count / quoting.Elapsed.TotalSeconds;
+
+            var ack = new Latencies();
+            var onChain = new Latencies();
+            await Task.WhenAll(clients.Select(c => OpenAllAsync(c, asset, ack, onChain)));
+            return new GatewayResult(settings.Clients, read, quote, quotesPerSecond, ack, onChain);
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                client.Channel.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Gives the market the real candles that follow the models' training window (enough for every feature's warm-up)
+    /// and a tick at the last close; returns that price.
+    /// </summary>
+    private async Task<long> WarmUpMarketAsync(string asset, string candleFile)
+    {
+        var market = stack.Grains.GetGrain<IMarketGrain>(asset);
+        var trainedTo = stack.Settings.TrainedTo;
+        var candles = CandleLoader.Load(candleFile).Between(trainedTo, trainedTo.AddDays(30)).Take(FeatureWindow.WarmUp + 5)
+            .Select(c => c.ToMarketCandle()).ToArray();
+        Progress.Say($"gateway: warming {asset} up with {candles.Length} hourly candles after {trainedTo:yyyy-MM-dd}");
+        if (await market.GetFeaturesAsync() is null)
+        {
+            foreach (var candle in candles)
+            {
+                await market.CloseCandleAsync(candle);
+            }
+        }
+
+        var price = candles[^1].CloseE8;
+        var outcome = await market.SubmitTickAsync(new MarketTick(price, DateTimeOffset.UtcNow));
+        return outcome.Accepted ? price : throw new InvalidOperationException($"{asset} refused the tick at {price}: {outcome.Rejection}");
+    }
+
+    private sealed record SignedInClient(GrpcChannel Channel, Metadata Headers, LocalKeySigner Trader);
+
+    /// <summary>Client <paramref name="index"/> connects and signs in as a trader (the three dev traders in turn).</summary>
+    private async Task<SignedInClient> SignInAsync(int index)
+    {
+        var channel = GrpcChannel.ForAddress(stack.Settings.Gateway);
+        var trader = stack.Account(LoadStack.TraderAccounts[index % LoadStack.TraderAccounts.Length]);
+        var auth = new Auth.AuthClient(channel);
+        var challenge = await auth.ChallengeAsync(new ChallengeRequest { Address = trader.Address.ToString() });
+        var signature = Hex.Encode(trader.SignHash(PersonalMessage.Hash(challenge.Message)).ToRsv());
+        var signedIn = await auth.SignInAsync(new SignInRequest { Message = challenge.Message, Signature = signature });
+        return new SignedInClient(channel, new Metadata { { "Authorization", "Bearer " + signedIn.Token } }, trader);
+    }
+
+    private static async Task RepeatAsync(int times, Latencies latencies, Func<Task> call)
+    {
+        for (var i = 0; i < times; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            await call();
+            latencies.Add(clock.Elapsed);
+        }
+    }
+
+    private static async Task<QuoteResponse> QuoteAsync(SignedInClient client, string asset)
+    {
+        var quote = await new Positions.PositionsClient(client.Channel).QuoteAsync(
+            new QuoteRequest { Asset = asset, IsLong = true, Collateral = Collateral, RequestedLeverageX100 = 300 }, client.Headers);
+        return quote.Accepted ? quote : throw new InvalidOperationException($"the gateway refused a 3x quote on {asset}: {quote.Reason}");
+    }
+
+    /// <summary>Quote, sign the digest with the trader's key, open; then poll until the position is Open.</summary>
+    private async Task OpenAllAsync(SignedInClient client, string asset, Latencies ack, Latencies onChain)
+    {
+        var positions = new Positions.PositionsClient(client.Channel);
+        for (var i = 0; i < stack.Settings.OpensPerClient; i++)
+        {
+            var quote = await QuoteAsync(client, asset);
+            var signature = Hex.Encode(client.Trader.SignHash(Hex.Decode(quote.Digest)).ToRsv());
+            var clock = Stopwatch.StartNew();
+            await positions.OpenAsync(new OpenRequest { PositionId = quote.PositionId, Digest = quote.Digest, TraderSignature = signature }, client.Headers);
+            ack.Add(clock.Elapsed);
+            var deadline = TimeSpan.FromSeconds(60);
+            while (true)
+            {
+                var position = await positions.GetAsync(new GetPositionRequest { PositionId = quote.PositionId }, client.Headers);
+                if (position.Status == "Open")
+                {
+                    onChain.Add(clock.Elapsed);
+                    break;
+                }
+
+                if (position.Status is "Rejected" || clock.Elapsed > deadline)
+                {
+                    throw new InvalidOperationException($"position {quote.PositionId} is {position.Status} {clock.Elapsed.TotalSeconds:F0} s after its open");
+                }
+
+                await Task.Delay(5);
+            }
+        }
+    }
+}

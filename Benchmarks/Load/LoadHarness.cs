@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Text;
+
+namespace Aml.Orleans.Benchmarks.Load;
+
+/// <summary>
+/// <c>Aml.Orleans.Benchmarks load …</c>: the tick path at each position count, the gateway, then the oracle path, on the
+/// stack <c>./aml bench</c> started; writes the markdown section BENCHMARKS.md includes.
+/// </summary>
+internal static class LoadHarness
+{
+    /// <summary>One market per position count, so that each count is measured alone; BTC-USD serves the gateway.</summary>
+    private static readonly string[] TickPathAssets = ["SOL-USD", "ETH-USD", "DOGE-USD"];
+
+    private const string GatewayAsset = "BTC-USD";
+    private const string GatewayCandles = "BTCUSDT-1h.csv";
+
+    /// <summary>The oracle path's positions share DOGE-USD with the last tick path count at most: different positions, 2x.</summary>
+    private const string OracleAsset = "DOGE-USD";
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args)
+    {
+        LoadSettings settings;
+        try
+        {
+            settings = LoadSettings.Parse(args);
+            if (settings.PositionCounts.Count > TickPathAssets.Length)
+            {
+                throw new ArgumentException($"--positions takes at most {TickPathAssets.Length} counts, one market each");
+            }
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            return 2;
+        }
+
+        await using var stack = await LoadStack.ConnectAsync(settings);
+        var tickPath = new List<TickPathResult>();
+        for (var i = 0; i < settings.PositionCounts.Count; i++)
+        {
+            tickPath.Add(await new TickPathLoad(stack).RunAsync(settings.PositionCounts[i], TickPathAssets[i]));
+        }
+
+        var gateway = await new GatewayLoad(stack).RunAsync(GatewayAsset, Path.Combine(settings.DataDirectory, GatewayCandles));
+        var oracle = await new OraclePathLoad(stack).RunAsync(OracleAsset);
+        await File.WriteAllTextAsync(settings.ReportFile, Report(tickPath, gateway, oracle));
+        Progress.Say($"wrote {settings.ReportFile}");
+        return 0;
+    }
+
+    private static string Report(IReadOnlyList<TickPathResult> tickPath, GatewayResult gateway, OraclePathResult oracle)
+    {
+        var md = new StringBuilder();
+        void Line(string text = "") => md.Append(text).Append('\n');
+        string Ms(double ms) => Latencies.Format(ms) + " ms";
+        string N(double value, string format = "N0") => value.ToString(format, CultureInfo.InvariantCulture);
+
+        Line("## Load: tick path on a running silo");
+        Line();
+        Line("One silo on PostgreSQL with anvil and the contracts. Per count, N positions are open in their grains on one market; "
+             + $"{TickPathLoad.LiquidatedPositions} of them are also open on-chain. A quiet tick (no liquidation band crossed) is timed "
+             + "through the market grain from an Orleans client; the baselines, measured in the same run, are a plain scan of an array "
+             + "of the same liquidation prices in one process (the physical floor, ratio 1.00), a plain read of the market grain (the "
+             + "round trip every tick pays) and the naive fan-out (every position grain called once per tick, 1,000 calls in flight). "
+             + "Memory is the silo's resident-set growth while the positions opened.");
+        Line();
+        Line("| Positions | Market | Silo memory / position | Array scan p50 | Engine tick p50 | p99 | Plain grain read p50 | Engine vs read | Naive fan-out tick p50 | Fan-out vs engine | Samples (scan / tick / fan-out) |");
+        Line("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in tickPath)
+        {
+            var floor = r.ArrayScan.P50;
+            Line($"| {N(r.Positions)} | {r.Asset} | {N(r.ResidentBytesPerPosition / 1024, "F1")} KiB | {Ms(floor)} (1.00×) "
+                 + $"| {Ms(r.EngineTick.P50)} ({Latencies.Ratio(r.EngineTick.P50, floor)}) | {Ms(r.EngineTick.P99)} | {Ms(r.GrainCall.P50)} ({Latencies.Ratio(r.GrainCall.P50, floor)}) "
+                 + $"| {Latencies.Ratio(r.EngineTick.P50, r.GrainCall.P50)} | {Ms(r.NaiveFanOut.P50)} ({Latencies.Ratio(r.NaiveFanOut.P50, floor)}) "
+                 + $"| {Latencies.Ratio(r.NaiveFanOut.P50, r.EngineTick.P50)} | {r.ArrayScan.Count} / {r.EngineTick.Count} / {r.NaiveFanOut.Count} |");
+        }
+
+        Line();
+        Line($"Tick → liquidation: one tick crosses the bands of the {TickPathLoad.LiquidatedPositions} on-chain positions; the oracle batches, "
+             + "checks the contract, signs with its 3-of-5 quorum and relays. *Signed* and *landed* are the oracle audit's own stamps "
+             + "(signed; receipt settled) against the tick; the engine's tick is the baseline.");
+        Line();
+        Line("| Positions | Woken by the tick | Tick → signed p50 | p99 | Tick → landed p50 | p99 | Samples |");
+        Line("|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in tickPath)
+        {
+            Line($"| {N(r.Positions)} | {r.LiquidationsWoken} | {Ms(r.TickToSigned.P50)} ({Latencies.Ratio(r.TickToSigned.P50, r.EngineTick.P50)}) | {Ms(r.TickToSigned.P99)} "
+                 + $"| {Ms(r.TickToLanded.P50)} ({Latencies.Ratio(r.TickToLanded.P50, r.EngineTick.P50)}) | {Ms(r.TickToLanded.P99)} | {r.TickToSigned.Count} |");
+        }
+
+        Line();
+        Line($"## Load: end to end through the gateway ({gateway.Clients} concurrent clients)");
+        Line();
+        Line("gRPC over HTTP/2, one connection per client, each signed in with a trader's wallet. The baseline is the cheapest "
+             + "authenticated call in the same run (reading a market). *Open → on-chain* runs from the open request until the "
+             + "position reads Open: the oracle relayed it, anvil mined it and the indexer brought the event back.");
+        Line();
+        Line("| Call | p50 | p99 | p50 vs baseline | Samples |");
+        Line("|---|---:|---:|---:|---:|");
+        var baseline = gateway.MarketRead.P50;
+        void Row(string name, Latencies l) =>
+            Line($"| {name} | {Ms(l.P50)} | {Ms(l.P99)} | {Latencies.Ratio(l.P50, baseline)} | {l.Count} |");
+        Row("GetMarket (baseline)", gateway.MarketRead);
+        Row("Quote", gateway.Quote);
+        Row("Open (acknowledged)", gateway.OpenAck);
+        Row("Open → on-chain", gateway.OpenToOnChain);
+        Line();
+        Line($"Quotes: {N(gateway.QuotesPerSecond)}/s over {gateway.Clients} clients.");
+
+        Line();
+        Line("## Load: oracle path");
+        Line();
+        Line($"Signing {oracle.Signed} decision digests: one ECDSA signature is the floor; a quorum is every one of the "
+             + $"{oracle.Signers} keys signing, {oracle.Threshold} recovered and packed.");
+        Line();
+        Line("| Signing | Decisions / s | Time vs one signature |");
+        Line("|---|---:|---:|");
+        Line($"| One signature (baseline) | {N(oracle.SingleSignaturesPerSecond)} | 1.00× |");
+        Line($"| {oracle.Threshold}-of-{oracle.Signers} quorum | {N(oracle.QuorumDecisionsPerSecond)} | {Latencies.Ratio(oracle.SingleSignaturesPerSecond, oracle.QuorumDecisionsPerSecond)} |");
+        Line();
+        Line("Landing ADJUST decisions on anvil (automine), one transaction at a time as the relayer sends them; gas from the receipts. "
+             + "The baseline is one decision per `applyDecision`.");
+        Line();
+        Line("| Decisions per transaction | Decisions | Transactions | Landed / s | vs single | Gas / decision | vs single |");
+        Line("|---:|---:|---:|---:|---:|---:|---:|");
+        var single = oracle.Landed[0];
+        foreach (var run in oracle.Landed)
+        {
+            Line($"| {run.BatchSize} | {run.Decisions} | {run.Transactions} | {N(run.DecisionsPerSecond, "N1")} | {Latencies.Ratio(run.DecisionsPerSecond, single.DecisionsPerSecond)} "
+                 + $"| {N(run.GasPerDecision)} | {Latencies.Ratio(run.GasPerDecision, single.GasPerDecision)} |");
+        }
+
+        return md.ToString();
+    }
+}

@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Globalization;
+using Aml.Orleans.Ethereum;
+using Aml.Orleans.Grains.Chain;
+using Aml.Orleans.Grains.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+
+namespace Aml.Orleans.Benchmarks.Load;
+
+/// <summary>
+/// The harness's ends of the running system: an Orleans client of the silo (the way a price feed reaches markets), the
+/// chain through the engine's own <see cref="ChainContext"/> with the dev keys, and the silo process for its memory.
+/// </summary>
+internal sealed class LoadStack : IAsyncDisposable
+{
+    /// <summary>Anvil accounts as <c>./aml deploy</c> assigns them (scripts/verbs/deploy.sh).</summary>
+    public static readonly int[] TraderAccounts = [6, 7, 8];
+
+    /// <summary>The harness's own relayer: not the silo's (account 10), so that their nonces never collide.</summary>
+    public const int HarnessRelayerAccount = 11;
+
+    private readonly IHost _client;
+
+    private LoadStack(LoadSettings settings, IHost client, ChainContext chain)
+    {
+        Settings = settings;
+        _client = client;
+        Chain = chain;
+    }
+
+    public LoadSettings Settings { get; }
+
+    /// <summary>Grain calls into the silo.</summary>
+    public IClusterClient Grains => _client.Services.GetRequiredService<IClusterClient>();
+
+    /// <summary>The deployment with the oracle's signer keys and the harness's relayer.</summary>
+    public ChainContext Chain { get; }
+
+    /// <summary>Dev account <paramref name="index"/>'s key.</summary>
+    public LocalKeySigner Account(int index) => LocalKeySigner.FromHex(Settings.DevKeys[index]);
+
+    /// <summary>Connects to the silo (PostgreSQL membership) and the chain.</summary>
+    public static async Task<LoadStack> ConnectAsync(LoadSettings settings)
+    {
+        var deployment = Deployment.Load(settings.DeploymentFile);
+        var oracle = new OracleOptions { RelayerKey = settings.DevKeys[HarnessRelayerAccount] };
+        for (var i = 1; i <= 5; i++)
+        {
+            oracle.SignerKeys.Add(settings.DevKeys[i]);
+        }
+
+        var client = new HostBuilder()
+            .UseOrleansClient(c => c
+                .UseAmlPostgres(settings.PostgresConnection)
+                .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (settings.ClusterId, settings.ServiceId)))
+            .Build();
+        await client.StartAsync();
+        return new LoadStack(settings, client, new ChainContext(deployment, Options.Create(oracle)));
+    }
+
+    /// <summary>The silo process's resident memory in bytes (Linux /proc), after letting it settle.</summary>
+    public long SiloResidentBytes()
+    {
+        var status = File.ReadAllLines($"/proc/{Settings.SiloPid}/status");
+        var line = status.First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        var kib = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+        return kib * 1024;
+    }
+
+    /// <summary>Waits until the wall clock has passed the newest block's time (anvil moves a second per block).</summary>
+    public async Task WaitForChainClockAsync()
+    {
+        var head = await Chain.Rpc.GetBlockAsync("latest");
+        var waited = Stopwatch.StartNew();
+        while ((ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds() <= head.Timestamp)
+        {
+            if (waited.Elapsed > TimeSpan.FromSeconds(1) && waited.Elapsed.TotalSeconds % 10 < 0.05)
+            {
+                Progress.Say($"waiting {head.Timestamp - (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds()} s for the wall clock to reach the chain's");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _client.StopAsync();
+        _client.Dispose();
+        Chain.Dispose();
+    }
+}
+
+/// <summary>Progress lines on stderr: long phases say where they are.</summary>
+internal static class Progress
+{
+    private static readonly Stopwatch Clock = Stopwatch.StartNew();
+
+    public static void Say(string message) =>
+        Console.Error.WriteLine($"[{Clock.Elapsed:mm\\:ss}] {message}");
+}

@@ -1,0 +1,238 @@
+using System.Diagnostics;
+using Aml.Orleans.Ethereum;
+using Aml.Orleans.Grains.Domain;
+using Aml.Orleans.Grains.Interfaces;
+using Aml.Orleans.Grains.Tests;
+using PositionStatus = Aml.Orleans.Grains.Interfaces.PositionStatus;
+
+namespace Aml.Orleans.Benchmarks.Load;
+
+/// <summary>What the tick path measured at one number of open positions.</summary>
+internal sealed record TickPathResult(
+    int Positions,
+    string Asset,
+    double ResidentBytesPerPosition,
+    double SeedSeconds,
+    Latencies EngineTick,
+    Latencies GrainCall,
+    Latencies NaiveFanOut,
+    Latencies ArrayScan,
+    int LiquidationsWoken,
+    Latencies TickToSigned,
+    Latencies TickToLanded);
+
+/// <summary>
+/// The tick path on the running silo. N positions are opened on one market (their grains get the chain's
+/// PositionOpened event, as from the indexer; only the few that are liquidated are also opened on-chain, since the
+/// contract must agree before the oracle signs); then quiet ticks are timed against two baselines in the same run,
+/// the naive fan-out (the client calls every position grain once per tick) and a plain scan of an array of the same
+/// positions' liquidation prices (the physical floor); finally one tick crosses the liquidation band of
+/// <see cref="LiquidatedPositions"/> real positions and the time until the oracle signed (and landed) each
+/// liquidation is read from the oracle's audit.
+/// </summary>
+internal sealed class TickPathLoad(LoadStack stack)
+{
+    /// <summary>Positions that are also opened on-chain and liquidated by the measured tick.</summary>
+    public const int LiquidatedPositions = 20;
+
+    private const long EntryE8 = 100_00000000;
+    private const long Collateral = 100_000_000; // 100 USDC
+    private const int QuietTicks = 200;
+    private readonly TickClock _ticks = new();
+
+    public async Task<TickPathResult> RunAsync(int positions, string asset)
+    {
+        var market = stack.Grains.GetGrain<IMarketGrain>(asset);
+        await MoveMarketAsync(market, EntryE8);
+        var minMargin = stack.Chain.Deployment.Markets[asset].MinMaintenanceMarginBps;
+
+        // 10x at a 3 % margin (above every market's floor): liquidated below 93 % of entry, warned below 94.5 %.
+        await stack.WaitForChainClockAsync();
+        Progress.Say($"tick path {positions:N0} on {asset}: opening {LiquidatedPositions} positions on-chain through the oracle");
+        var real = await RealPositions.OpenAsync(stack, asset, LiquidatedPositions, Collateral, 1_000, Math.Max(300u, minMargin), EntryE8);
+
+        var (liquidationPrices, seedSeconds, bytesPerPosition) = await SeedAsync(asset, positions, minMargin);
+        var (engine, call) = await TimeQuietTicksAsync(market);
+        var naive = await TimeNaiveFanOutAsync(real, asset, positions);
+        var scan = TimeArrayScan(liquidationPrices);
+        var (woken, signed, landed) = await TimeLiquidationAsync(market, real);
+        return new TickPathResult(positions, asset, bytesPerPosition, seedSeconds, engine, call, naive, scan, woken, signed, landed);
+    }
+
+    private static string SyntheticId(string asset, int index) => Hex.Encode(Keccak.Hash($"bench-load:{asset}:{index}"));
+
+    /// <summary>
+    /// Opens the N positions in their grains with leverage 2–5x at the market's floor margin (liquidation at 80–90 % of
+    /// entry, never reached here), 256 at a time; returns their liquidation prices, the time it took and the silo's
+    /// resident memory growth per position.
+    /// </summary>
+    private async Task<(long[] LiquidationPrices, double Seconds, double BytesPerPosition)> SeedAsync(string asset, int positions, uint marginBps)
+    {
+        var random = new Random(7);
+        var leverage = Enumerable.Range(0, positions).Select(_ => (uint)random.Next(200, 501)).ToArray();
+        var traders = LoadStack.TraderAccounts.Select(a => stack.Account(a).Address.ToString()).ToArray();
+        var before = stack.SiloResidentBytes();
+        var clock = Stopwatch.StartNew();
+        var done = 0;
+        await Parallel.ForEachAsync(Enumerable.Range(0, positions), new ParallelOptions { MaxDegreeOfParallelism = 256 }, async (i, _) =>
+        {
+            var chain = new ChainPosition(traders[i % traders.Length], asset, true, Collateral, Collateral * leverage[i] / 100, EntryE8,
+                leverage[i], marginBps, 1_000, 1, ChainPositionStatus.Open, false);
+            await stack.Grains.GetGrain<IPositionGrain>(SyntheticId(asset, i)).ApplyChainEventAsync(new ChainPositionEvent(
+                "PositionOpened", SyntheticId(asset, i), null, 0, Hex.Encode(new byte[32]), chain, 0, 0, 0,
+                (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
+            if (Interlocked.Increment(ref done) % Math.Max(positions / 10, 1) == 0)
+            {
+                Progress.Say($"  opened {done:N0} of {positions:N0} position grains ({done / clock.Elapsed.TotalSeconds:N0}/s)");
+            }
+        });
+        var seconds = clock.Elapsed.TotalSeconds;
+        await Task.Delay(TimeSpan.FromSeconds(5)); // let the silo's GC and the market's band flush settle
+        var bytesPerPosition = (stack.SiloResidentBytes() - before) / (double)positions;
+        var prices = Enumerable.Range(0, positions)
+            .Select(i => MarginMath.LiquidationPrice(new PositionTerms(true, Collateral, Collateral * leverage[i] / 100, EntryE8, marginBps)))
+            .ToArray();
+        return (prices, seconds, bytesPerPosition);
+    }
+
+    /// <summary>
+    /// Ticks between the entry price and 0.1 % above it (no band is crossed, the common case), each followed by a
+    /// plain read of the same grain: the round trip every tick pays before the engine does any work.
+    /// </summary>
+    private async Task<(Latencies Ticks, Latencies Calls)> TimeQuietTicksAsync(IMarketGrain market)
+    {
+        Progress.Say($"  {QuietTicks} quiet ticks through the market grain, each with a plain read of it");
+        var ticks = new Latencies();
+        var calls = new Latencies();
+        for (var i = 0; i < QuietTicks; i++)
+        {
+            var price = i % 2 == 0 ? EntryE8 * 1001 / 1000 : EntryE8;
+            var clock = Stopwatch.StartNew();
+            var outcome = await market.SubmitTickAsync(new MarketTick(price, _ticks.Next()));
+            ticks.Add(clock.Elapsed);
+            if (!outcome.Accepted)
+            {
+                throw new InvalidOperationException($"quiet tick {price} refused: {outcome.Rejection}");
+            }
+
+            clock.Restart();
+            _ = await market.GetSnapshotAsync();
+            calls.Add(clock.Elapsed);
+        }
+
+        return (ticks, calls);
+    }
+
+    /// <summary>
+    /// The naive design's tick: every position grain is called once (its snapshot computes its margin at the mark),
+    /// 1,000 calls in flight. A few ticks are enough: each one costs N grain calls.
+    /// </summary>
+    private async Task<Latencies> TimeNaiveFanOutAsync(IReadOnlyList<string> real, string asset, int positions)
+    {
+        var ids = real.Concat(Enumerable.Range(0, positions).Select(i => SyntheticId(asset, i))).ToArray();
+        var latencies = new Latencies();
+        var rounds = positions >= 100_000 ? 2 : 5;
+        for (var round = 0; round < rounds; round++)
+        {
+            Progress.Say($"  naive fan-out tick {round + 1} of {rounds}: calling {ids.Length:N0} position grains");
+            var clock = Stopwatch.StartNew();
+            await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 1_000 }, async (id, _) =>
+                await stack.Grains.GetGrain<IPositionGrain>(id).GetSnapshotAsync());
+            latencies.Add(clock.Elapsed);
+        }
+
+        return latencies;
+    }
+
+    /// <summary>The floor: one pass over the liquidation prices per tick, in this process.</summary>
+    private static Latencies TimeArrayScan(long[] liquidationPrices)
+    {
+        var latencies = new Latencies();
+        var crossed = 0;
+        for (var i = 0; i < QuietTicks; i++)
+        {
+            var price = i % 2 == 0 ? EntryE8 * 1001 / 1000 : EntryE8;
+            var clock = Stopwatch.StartNew();
+            foreach (var liquidation in liquidationPrices)
+            {
+                crossed += price <= liquidation ? 1 : 0;
+            }
+
+            latencies.Add(clock.Elapsed);
+        }
+
+        return crossed == 0 ? latencies : throw new InvalidOperationException($"{crossed} synthetic positions were crossed by quiet ticks");
+    }
+
+    /// <summary>
+    /// One tick to 92 % of entry crosses the real positions' liquidation bands; each position routes a LIQUIDATE to the
+    /// oracle, which batches, checks the contract, signs with its quorum and sends. The oracle stamps the audit when it
+    /// has signed (status Sent) and again when the receipt settles it (Applied), so the latencies are the silo's own
+    /// clock readings against the tick's; the harness only polls to learn the digests and catch the Sent stamp.
+    /// </summary>
+    private async Task<(int Woken, Latencies Signed, Latencies Landed)> TimeLiquidationAsync(IMarketGrain market, IReadOnlyList<string> real)
+    {
+        await stack.WaitForChainClockAsync(); // the contract refuses a price older than the positions' opening block
+        Progress.Say($"  liquidation tick: {real.Count} positions cross their band");
+        var oracle = stack.Grains.GetGrain<IOracleGrain>(stack.Chain.OracleKey);
+        var tickAt = DateTimeOffset.UtcNow;
+        var outcome = await market.SubmitTickAsync(new MarketTick(EntryE8 * 92 / 100, _ticks.Next()));
+        if (!outcome.Accepted)
+        {
+            throw new InvalidOperationException($"the liquidation tick was refused: {outcome.Rejection}");
+        }
+
+        var signed = new Latencies();
+        var landed = new Latencies();
+        await Task.WhenAll(real.Select(async id =>
+        {
+            var snapshot = await RealPositions.WaitForAsync(
+                stack, id, s => s.PendingDigest is not null || s.Status == PositionStatus.Liquidated, "liquidating", TimeSpan.FromSeconds(60), 2);
+            var digest = snapshot.PendingDigest ?? snapshot.LastDecisionDigest!;
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            var sawSent = false;
+            while (DateTime.UtcNow < deadline)
+            {
+                var audit = await oracle.GetAuditAsync(digest);
+                switch (audit?.Status)
+                {
+                    case SubmissionStatus.Sent when !sawSent:
+                        signed.Add(audit.UpdatedAt - tickAt);
+                        sawSent = true;
+                        break;
+                    case SubmissionStatus.Applied:
+                        if (!sawSent)
+                        {
+                            // Settled between two polls: signing happened before the receipt, so this bounds it from above.
+                            signed.Add(audit.UpdatedAt - tickAt);
+                        }
+
+                        landed.Add(audit.UpdatedAt - tickAt);
+                        return;
+                    case SubmissionStatus.Failed or SubmissionStatus.Skipped:
+                        throw new InvalidOperationException($"liquidation {digest} of {id} was {audit.Status}: {audit.Outcome}");
+                }
+
+                await Task.Delay(2);
+            }
+
+            throw new TimeoutException($"liquidation {digest} of {id} did not land within 60 s");
+        }));
+        return (outcome.PositionsWoken, signed, landed);
+    }
+
+    /// <summary>Moves the market to <paramref name="priceE8"/>; a jump beyond the outlier limit needs a second print.</summary>
+    private async Task MoveMarketAsync(IMarketGrain market, long priceE8)
+    {
+        var outcome = await market.SubmitTickAsync(new MarketTick(priceE8, _ticks.Next()));
+        if (outcome.Rejection == TickRejection.UnconfirmedJump)
+        {
+            outcome = await market.SubmitTickAsync(new MarketTick(priceE8, _ticks.Next()));
+        }
+
+        if (!outcome.Accepted)
+        {
+            throw new InvalidOperationException($"the market refused {priceE8}: {outcome.Rejection}");
+        }
+    }
+}
