@@ -12,6 +12,10 @@ public static class TelemetryExtensions
     public static WebApplicationBuilder AddAmlTelemetry(this WebApplicationBuilder builder)
     {
         var otlp = !string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+
+        // Orleans places every new activation through a Polly pipeline that logs two Information lines each time: at
+        // 100k positions that was 200k log lines, written on the activation path. Its warnings and errors still show.
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("aml-silo"))
             .WithTracing(tracing =>
