@@ -63,14 +63,14 @@ internal static class LoadHarness
              + "through the market grain from an Orleans client; the baselines, measured in the same run, are a plain scan of an array "
              + "of the same liquidation prices in one process (the physical floor, ratio 1.00), a plain read of the market grain (the "
              + "round trip every tick pays) and the naive fan-out (every position grain called once per tick, 1,000 calls in flight). "
-             + "Memory is the silo's resident-set growth while the positions opened.");
+             + "Memory is the silo's resident-set growth while the positions opened; idle CPU is the silo's use over 20 s without ticks.");
         Line();
-        Line("| Positions | Market | Silo memory / position | Array scan p50 | Engine tick p50 | p99 | Plain grain read p50 | Engine vs read | Naive fan-out tick p50 | Fan-out vs engine | Samples (scan / tick / fan-out) |");
-        Line("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Line("| Positions | Market | Silo memory / position | Idle silo CPU | Array scan p50 | Engine tick p50 | p99 | Plain grain read p50 | Engine vs read | Naive fan-out tick p50 | Fan-out vs engine | Samples (scan / tick / fan-out) |");
+        Line("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in tickPath)
         {
             var floor = r.ArrayScan.P50;
-            Line($"| {N(r.Positions)} | {r.Asset} | {N(r.ResidentBytesPerPosition / 1024, "F1")} KiB | {Ms(floor)} (1.00×) "
+            Line($"| {N(r.Positions)} | {r.Asset} | {N(r.ResidentBytesPerPosition / 1024, "F1")} KiB | {N(r.IdleCpuCores, "F2")} cores | {Ms(floor)} (1.00×) "
                  + $"| {Ms(r.EngineTick.P50)} ({Latencies.Ratio(r.EngineTick.P50, floor)}) | {Ms(r.EngineTick.P99)} | {Ms(r.GrainCall.P50)} ({Latencies.Ratio(r.GrainCall.P50, floor)}) "
                  + $"| {Latencies.Ratio(r.EngineTick.P50, r.GrainCall.P50)} | {Ms(r.NaiveFanOut.P50)} ({Latencies.Ratio(r.NaiveFanOut.P50, floor)}) "
                  + $"| {Latencies.Ratio(r.NaiveFanOut.P50, r.EngineTick.P50)} | {r.ArrayScan.Count} / {r.EngineTick.Count} / {r.NaiveFanOut.Count} |");

@@ -70,6 +70,19 @@ internal sealed class LoadStack : IAsyncDisposable
         return kib * 1024;
     }
 
+    /// <summary>CPU time the silo process has used so far (user + system, from /proc/PID/stat).</summary>
+    public TimeSpan SiloCpuTime()
+    {
+        // Fields after the command name, which is parenthesised and may hold spaces: utime and stime are the 12th and 13th.
+        var stat = File.ReadAllText($"/proc/{Settings.SiloPid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return TimeSpan.FromSeconds(ticks / (double)ClockTicksPerSecond);
+    }
+
+    /// <summary>USER_HZ: Linux reports process times in 1/100 s on every architecture .NET runs on.</summary>
+    private const int ClockTicksPerSecond = 100;
+
     /// <summary>Waits until the wall clock has passed the newest block's time (anvil moves a second per block).</summary>
     public async Task WaitForChainClockAsync()
     {

@@ -12,6 +12,7 @@ internal sealed record TickPathResult(
     int Positions,
     string Asset,
     double ResidentBytesPerPosition,
+    double IdleCpuCores,
     double SeedSeconds,
     Latencies EngineTick,
     Latencies GrainCall,
@@ -52,11 +53,12 @@ internal sealed class TickPathLoad(LoadStack stack)
         var real = await RealPositions.OpenAsync(stack, asset, LiquidatedPositions, Collateral, 1_000, Math.Max(300u, minMargin), EntryE8);
 
         var (liquidationPrices, seedSeconds, bytesPerPosition) = await SeedAsync(asset, positions, minMargin);
+        var idleCores = await IdleCpuAsync();
         var (engine, call) = await TimeQuietTicksAsync(market);
         var naive = await TimeNaiveFanOutAsync(real, asset, positions);
         var scan = TimeArrayScan(liquidationPrices);
         var (woken, signed, landed) = await TimeLiquidationAsync(market, real);
-        return new TickPathResult(positions, asset, bytesPerPosition, seedSeconds, engine, call, naive, scan, woken, signed, landed);
+        return new TickPathResult(positions, asset, bytesPerPosition, idleCores, seedSeconds, engine, call, naive, scan, woken, signed, landed);
     }
 
     private static string SyntheticId(string asset, int index) => Hex.Encode(Keccak.Hash($"bench-load:{asset}:{index}"));
@@ -94,6 +96,21 @@ internal sealed class TickPathLoad(LoadStack stack)
             .ToArray();
         return (prices, seconds, bytesPerPosition);
     }
+
+    /// <summary>
+    /// The silo's CPU use while nothing happens, over <see cref="IdleWindow"/> (longer than the positions' monitor
+    /// interval): what holding the positions costs by itself, in cores.
+    /// </summary>
+    private async Task<double> IdleCpuAsync()
+    {
+        Progress.Say($"  measuring the silo's CPU over {IdleWindow.TotalSeconds:F0} s without ticks");
+        var before = stack.SiloCpuTime();
+        var clock = Stopwatch.StartNew();
+        await Task.Delay(IdleWindow);
+        return (stack.SiloCpuTime() - before) / clock.Elapsed;
+    }
+
+    private static readonly TimeSpan IdleWindow = TimeSpan.FromSeconds(20);
 
     /// <summary>
     /// Ticks between the entry price and 0.1 % above it (no band is crossed, the common case), each followed by a
