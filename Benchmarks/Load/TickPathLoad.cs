@@ -227,7 +227,10 @@ internal sealed class TickPathLoad(LoadStack stack)
                         landed.Add(audit.UpdatedAt - tickAt);
                         return;
                     case SubmissionStatus.Failed or SubmissionStatus.Skipped:
-                        throw new InvalidOperationException($"liquidation {digest} of {id} was {audit.Status}: {audit.Outcome}");
+                        var head = await stack.Chain.Rpc.GetBlockAsync("latest");
+                        throw new InvalidOperationException(
+                            $"liquidation {digest} of {id} was {audit.Status}: {audit.Outcome} (tick at {tickAt:HH:mm:ss.fff}, audit updated " +
+                            $"{audit.UpdatedAt:HH:mm:ss.fff}, now {DateTimeOffset.UtcNow:HH:mm:ss.fff}, chain head {head.Timestamp})");
                 }
 
                 await Task.Delay(2);

@@ -258,9 +258,13 @@ internal sealed partial class OracleGrain(
             return (calldata, null, ChainContext.BitmapHex(quorum.SignerBitmap));
         }
 
+        // The batch's lifetime counts from the later of the head block's time and ours: on a chain that mines only when
+        // there is a transaction (anvil's automine) the head can be minutes old while the next block takes the current
+        // time, and a batch dated from the head alone was expired on arrival (found by the load harness).
         var block = await chain.Rpc.GetBlockAsync("latest", cancellationToken);
+        var now = Math.Max(block.Timestamp, (ulong)clock.GetUtcNow().ToUnixTimeSeconds());
         var list = new DecisionList(
-            state.State.NextBatchNonce++, block.Timestamp + (ulong)_options.BatchTtl.TotalSeconds,
+            state.State.NextBatchNonce++, now + (ulong)_options.BatchTtl.TotalSeconds,
             batch.Select(e => chain.ToChain(e.Decision)).ToArray());
         var batchQuorum = await SignQuorumAsync(list.Digest(chain.Domain), cancellationToken);
         return (MarginManagerAbi.EncodeApplyDecisions(list, batchQuorum), list.BatchNonce, ChainContext.BitmapHex(batchQuorum.SignerBitmap));
