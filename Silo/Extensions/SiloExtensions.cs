@@ -51,7 +51,11 @@ public static partial class SiloExtensions
         builder.Services.Configure<CandleReplayOptions>(builder.Configuration.GetSection(CandleReplayOptions.Section));
         builder.Services.AddHostedService<CandleReplayFeed>();
         AddWalletAuth(builder, deployment);
-        builder.Services.AddGrpc(o => o.EnableDetailedErrors = builder.Environment.IsDevelopment()).AddJsonTranscoding();
+        builder.Services.AddGrpc(o =>
+        {
+            o.EnableDetailedErrors = builder.Environment.IsDevelopment();
+            o.Interceptors.Add<Services.TransientErrorInterceptor>();
+        }).AddJsonTranscoding();
         builder.Services.AddGrpcHealthChecks();
         builder.Services.AddHealthChecks()
             .AddCheck<Health.PostgresHealthCheck>("postgres")

@@ -11,6 +11,7 @@ using Aml.Orleans.Grains.Tests.Storage;
 using Aml.Orleans.Protos;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Grpc.Net.Client.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
@@ -67,6 +68,29 @@ public class GatewayFixture : IAsyncLifetime
     public IClusterClient Feed { get; private set; } = null!;
 
     public string LogFile => Path.Combine(_directory, "silo-0.log");
+
+    /// <summary>
+    /// What a frontend configures: calls the gateway answers UNAVAILABLE (the cluster cannot serve them yet, e.g. while
+    /// silos join or leave) are retried with backoff; every other status reaches the caller at once.
+    /// </summary>
+    private static readonly ServiceConfig RetryUnavailable = new()
+    {
+        MethodConfigs =
+        {
+            new MethodConfig
+            {
+                Names = { MethodName.Default },
+                RetryPolicy = new RetryPolicy
+                {
+                    MaxAttempts = 5,
+                    InitialBackoff = TimeSpan.FromMilliseconds(200),
+                    MaxBackoff = TimeSpan.FromSeconds(2),
+                    BackoffMultiplier = 2,
+                    RetryableStatusCodes = { StatusCode.Unavailable },
+                },
+            },
+        },
+    };
 
     /// <summary>The silo's HTTP/1.1 endpoint (REST, health, metrics, dashboard).</summary>
     public Uri HttpBase { get; private set; } = null!;
@@ -130,7 +154,7 @@ public class GatewayFixture : IAsyncLifetime
                 HttpBase = new Uri($"http://127.0.0.1:{httpPort}");
             }
 
-            Channels.Add(GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}"));
+            Channels.Add(GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}", new GrpcChannelOptions { ServiceConfig = RetryUnavailable }));
         }
 
         _feedHost = new HostBuilder()
