@@ -117,12 +117,6 @@ internal static class GatewayVerbs
         }
 
         var channel = GrpcChannel.ForAddress(a.One("--gateway") ?? "http://127.0.0.1:8080");
-        var auth = new Protos.Auth.AuthClient(channel);
-        var challenge = await auth.ChallengeAsync(new ChallengeRequest { Address = key.Address.ToString() });
-        var signedIn = await auth.SignInAsync(new SignInRequest
-        {
-            Message = challenge.Message, Signature = Hex.Encode(key.SignHash(PersonalMessage.Hash(challenge.Message)).ToRsv()),
-        });
-        return (channel, key, new Metadata { { "Authorization", "Bearer " + signedIn.Token } });
+        return (channel, key, await WalletSignInClient.SignInAsync(channel, key));
     }
 }

@@ -3,6 +3,9 @@
 # dev keys (the well-known anvil accounts, derived from the public mnemonic, passed through the environment),
 # models trained before the replay and registered on-chain. Source after lib.sh; then call stack_up FROM.
 
+# The models' training cutoff and the replay's start unless a verb is told otherwise: the FTX week.
+STACK_DEFAULT_FROM="2022-11-06"
+
 # stack_up FROM: everything but the silos; exports what a silo reads and fills SILO_ENV for env(1).
 stack_up() {
   local from="$1"

@@ -93,11 +93,7 @@ internal sealed class GatewayLoad(LoadStack stack)
     {
         var channel = GrpcChannel.ForAddress(stack.Settings.Gateway);
         var trader = stack.Account(LoadStack.TraderAccounts[index % LoadStack.TraderAccounts.Length]);
-        var auth = new Auth.AuthClient(channel);
-        var challenge = await auth.ChallengeAsync(new ChallengeRequest { Address = trader.Address.ToString() });
-        var signature = Hex.Encode(trader.SignHash(PersonalMessage.Hash(challenge.Message)).ToRsv());
-        var signedIn = await auth.SignInAsync(new SignInRequest { Message = challenge.Message, Signature = signature });
-        return new SignedInClient(channel, new Metadata { { "Authorization", "Bearer " + signedIn.Token } }, trader);
+        return new SignedInClient(channel, await WalletSignInClient.SignInAsync(channel, trader), trader);
     }
 
     private static async Task RepeatAsync(int times, Latencies latencies, Func<Task> call)

@@ -61,7 +61,7 @@ internal sealed class LoadStack : IAsyncDisposable
         return new LoadStack(settings, client, new ChainContext(deployment, Options.Create(oracle)));
     }
 
-    /// <summary>The silo process's resident memory in bytes (Linux /proc), after letting it settle.</summary>
+    /// <summary>The silo process's resident memory in bytes (Linux /proc).</summary>
     public long SiloResidentBytes()
     {
         var status = File.ReadAllLines($"/proc/{Settings.SiloPid}/status");

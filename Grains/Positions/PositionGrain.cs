@@ -267,8 +267,8 @@ internal sealed partial class PositionGrain(
         // the timers a fan-out of writes: in the load harness (./aml bench) one silo fell behind at ~30k positions.
         var reassessmentDue = clock.GetUtcNow() - (s.LastReassessedAt ?? DateTimeOffset.MinValue) >= _options.ReassessInterval;
         var market = await GrainFactory.GetGrain<IMarketGrain>(s.Asset).GetSnapshotAsync();
-        var liquidatable = market.LastPriceE8 > 0 && s.Size > 0 && MarginMath.IsLiquidatable(Terms, market.LastPriceE8);
-        if (market.LastPriceE8 > 0 && (liquidatable || reassessmentDue))
+        var priced = market.LastPriceE8 > 0;
+        if (priced && (reassessmentDue || (s.Size > 0 && MarginMath.IsLiquidatable(Terms, market.LastPriceE8))))
         {
             await EvaluateAsync(market.LastPriceE8, market.LastTickAt);
         }

@@ -36,7 +36,7 @@ if [[ "$load" == 1 ]]; then
   # The load harness needs the whole system: a fresh PostgreSQL of its own and anvil on ports apart from ./aml run's,
   # one silo with its gateway, models trained before the candles the gateway's market replays.
   source "$AML_ROOT/scripts/stack.sh"
-  trained_to="2022-11-06"
+  trained_to="$STACK_DEFAULT_FROM"
   export STACK_PG_NAME="pg-bench" AML_DEV_PG_PORT="${AML_BENCH_PG_PORT:-55442}" AML_RPC_PORT="${AML_BENCH_RPC_PORT:-8555}"
   if pg_available; then
     _pg_as_owner pg_ctl -D "$AML_DATA/pg-bench" stop -m fast >/dev/null 2>&1 || true

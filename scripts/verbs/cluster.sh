@@ -2,7 +2,7 @@
 source "$AML_ROOT/scripts/lib.sh"
 source "$AML_ROOT/scripts/stack.sh"
 
-silos=3 from="2022-11-06" speed="1"
+silos=3 from="$STACK_DEFAULT_FROM" speed="1"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --silos) [[ $# -ge 2 && "$2" =~ ^[1-9][0-9]*$ ]] || die "--silos needs a positive number"; silos="$2"; shift 2 ;;

@@ -13,7 +13,7 @@ models trained on the data before --from and registered on-chain, the silo with 
 USAGE
 }
 
-from="2022-11-06" speed="1" demo=1
+from="$STACK_DEFAULT_FROM" speed="1" demo=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --from) [[ $# -ge 2 ]] || die "--from needs a date"; from="$2"; shift 2 ;;

@@ -218,12 +218,7 @@ public class GatewayFixture : IAsyncLifetime
     /// <summary>Signs in as dev account <paramref name="index"/>; returns the call headers carrying the token.</summary>
     public async Task<Metadata> SignInAsync(int index)
     {
-        var auth = new Protos.Auth.AuthClient(Channel);
-        var signer = Chain.Signer(index);
-        var challenge = await auth.ChallengeAsync(new ChallengeRequest { Address = signer.Address.ToString() });
-        var signature = Hex.Encode(signer.SignHash(PersonalMessage.Hash(challenge.Message)).ToRsv());
-        var signedIn = await auth.SignInAsync(new SignInRequest { Message = challenge.Message, Signature = signature });
-        return new Metadata { { "Authorization", "Bearer " + signedIn.Token } };
+        return await WalletSignInClient.SignInAsync(Channel, Chain.Signer(index));
     }
 
     /// <summary>Warms the market's features up with real candles (once) and sends a tick at <paramref name="priceE8"/>.</summary>
