@@ -52,10 +52,8 @@ public static class QuorumBuilder
             }
         }
 
-        var bitmap = BigInteger.Zero;
-        var packed = new byte[64 * threshold];
-        var count = 0;
-        for (var i = 0; i < signers.Count && count < threshold; i++)
+        var quorum = new QuorumPacker(threshold);
+        for (var i = 0; i < signers.Count && !quorum.IsFull; i++)
         {
             if (!signatures.TryGetValue(signers[i], out var signature))
             {
@@ -68,28 +66,43 @@ public static class QuorumBuilder
                 throw new ArgumentException($"the signature given for {signers[i]} recovers to {recovered}", nameof(signatures));
             }
 
-            bitmap |= BigInteger.One << i;
-            signature.ToCompact().CopyTo(packed, 64 * count);
-            count++;
+            quorum.Add(i, signature);
         }
 
-        return count == threshold
-            ? new Quorum(bitmap, packed)
-            : throw new InvalidOperationException($"quorum needs {threshold} signatures from the signer set, got {count}");
+        return quorum.IsFull
+            ? quorum.ToQuorum()
+            : throw new InvalidOperationException($"quorum needs {threshold} signatures from the signer set, got {quorum.Count}");
     }
 
-    /// <summary>Signs <paramref name="digest"/> with each local signer and builds the quorum.</summary>
+    /// <summary>
+    /// Signs <paramref name="digest"/> with exactly <paramref name="threshold"/> of <paramref name="keys"/> — the first
+    /// ones in contract order — and packs them. Only M keys sign, and their signatures are not recovered again: the
+    /// keys are this process's own, and the native/managed property test pins what they produce.
+    /// </summary>
     public static async Task<Quorum> SignAsync(
         IReadOnlyList<Address> signers, IEnumerable<ISigner> keys, int threshold, byte[] digest, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(keys);
-        var collected = new Dictionary<Address, Signature>();
+        ArgumentNullException.ThrowIfNull(digest);
+        ValidateSignerSet(signers, threshold);
+        var held = new Dictionary<Address, ISigner>();
         foreach (var key in keys)
         {
-            collected[key.Address] = await key.SignHashAsync(digest, cancellationToken).ConfigureAwait(false);
+            held.TryAdd(key.Address, key);
         }
 
-        return Build(signers, collected, threshold, digest);
+        var quorum = new QuorumPacker(threshold);
+        for (var i = 0; i < signers.Count && !quorum.IsFull; i++)
+        {
+            if (held.TryGetValue(signers[i], out var key))
+            {
+                quorum.Add(i, await key.SignHashAsync(digest, cancellationToken).ConfigureAwait(false));
+            }
+        }
+
+        return quorum.IsFull
+            ? quorum.ToQuorum()
+            : throw new InvalidOperationException($"quorum needs {threshold} keys of the signer set, this process holds {quorum.Count}");
     }
 
     /// <summary>Checks the contract's rules for a signer set.</summary>
@@ -111,4 +124,25 @@ public static class QuorumBuilder
             throw new ArgumentOutOfRangeException(nameof(threshold), threshold, $"threshold must satisfy 2*threshold > {signers.Count} and threshold <= {signers.Count}");
         }
     }
+}
+
+/// <summary>Bitmap and compact signatures in ascending signer-index order, filled one signer at a time.</summary>
+internal sealed class QuorumPacker(int threshold)
+{
+    private readonly byte[] _packed = new byte[64 * threshold];
+    private BigInteger _bitmap = BigInteger.Zero;
+
+    public int Count { get; private set; }
+
+    public bool IsFull => Count == threshold;
+
+    /// <summary>Adds signer <paramref name="index"/>'s signature; callers add in ascending index order.</summary>
+    public void Add(int index, Signature signature)
+    {
+        _bitmap |= BigInteger.One << index;
+        signature.ToCompact().CopyTo(_packed, 64 * Count);
+        Count++;
+    }
+
+    public Quorum ToQuorum() => new(_bitmap, _packed);
 }

@@ -1,33 +1,22 @@
 using System.Numerics;
-using Org.BouncyCastle.Asn1.X9;
-using Org.BouncyCastle.Crypto.Digests;
-using Org.BouncyCastle.Crypto.EC;
-using Org.BouncyCastle.Crypto.Parameters;
-using Org.BouncyCastle.Crypto.Signers;
-using Org.BouncyCastle.Math.EC;
-using Org.BouncyCastle.Math.EC.Multiplier;
-using BcBigInteger = Org.BouncyCastle.Math.BigInteger;
 
 namespace Aml.Orleans.Ethereum;
 
 /// <summary>
-/// secp256k1 signing and public-key recovery as Ethereum uses them: RFC 6979 deterministic nonces
-/// (HMAC-SHA256), low-s normalisation, and a recovery id taken from R itself rather than found by trial recovery.
+/// secp256k1 as Ethereum uses it: deterministic RFC 6979 signatures, always low-s, with the recovery id; public-key
+/// recovery as <c>ecrecover</c> does it. Runs on libsecp256k1 (<see cref="Secp256k1Native"/>) where the library is
+/// installed and on BouncyCastle (<see cref="Secp256k1Managed"/>) elsewhere; both give the same bytes.
 /// </summary>
 public static class Secp256k1
 {
-    // The custom curve uses the GLV endomorphism; the generic SEC one is about 4x slower (TOOLCHAIN.md).
-    private static readonly X9ECParameters Curve = CustomNamedCurves.GetByName("secp256k1");
-    private static readonly ECDomainParameters Domain = new(Curve.Curve, Curve.G, Curve.N, Curve.H);
-    private static readonly FixedPointCombMultiplier BaseMultiplier = new();
-    private static readonly BcBigInteger BcN = Curve.N;
-    private static readonly BcBigInteger BcHalfN = Curve.N.ShiftRight(1);
-
     /// <summary>The group order n.</summary>
-    public static BigInteger N { get; } = ToNumerics(Curve.N);
+    public static BigInteger N { get; } = Secp256k1Managed.N;
 
     /// <summary>n / 2: an s above it is "high" and rejected by Ethereum (EIP-2).</summary>
     public static BigInteger HalfN { get; } = N >> 1;
+
+    /// <summary>Which implementation signs and recovers in this process: "libsecp256k1" or "BouncyCastle".</summary>
+    public static string Backend => Secp256k1Native.IsAvailable ? "libsecp256k1" : "BouncyCastle";
 
     /// <summary>Whether 32 bytes form a valid private key (1 ≤ d &lt; n).</summary>
     public static bool IsValidPrivateKey(ReadOnlySpan<byte> privateKey)
@@ -44,122 +33,43 @@ public static class Secp256k1
     /// <summary>The uncompressed public key x ‖ y (64 bytes) of a private key.</summary>
     public static byte[] PublicKey(ReadOnlySpan<byte> privateKey)
     {
-        var d = PrivateScalar(privateKey);
-        var q = BaseMultiplier.Multiply(Domain.G, d).Normalize();
-        return q.GetEncoded(false)[1..];
+        RequireValidKey(privateKey);
+        return Secp256k1Native.IsAvailable ? Secp256k1Native.PublicKey(privateKey) : Secp256k1Managed.PublicKey(privateKey);
     }
 
     /// <summary>Signs a 32-byte hash (no further hashing) deterministically; s is always low.</summary>
     public static Signature Sign(ReadOnlySpan<byte> hash32, ReadOnlySpan<byte> privateKey)
     {
-        if (hash32.Length != 32)
-        {
-            throw new ArgumentException($"the message hash must be 32 bytes, got {hash32.Length}", nameof(hash32));
-        }
-
-        var d = PrivateScalar(privateKey);
-        var message = hash32.ToArray();
-        var e = new BcBigInteger(1, message);
-        var kCalculator = new HMacDsaKCalculator(new Sha256Digest());
-        kCalculator.Init(BcN, d, message);
-        while (true)
-        {
-            var k = kCalculator.NextK();
-            var point = BaseMultiplier.Multiply(Domain.G, k).Normalize();
-            var x = point.AffineXCoord.ToBigInteger();
-            var r = x.Mod(BcN);
-            if (r.SignValue == 0)
-            {
-                continue;
-            }
-
-            var s = k.ModInverse(BcN).Multiply(e.Add(d.Multiply(r))).Mod(BcN);
-            if (s.SignValue == 0)
-            {
-                continue;
-            }
-
-            // x ≥ n happens with probability ~2^-128; such an R cannot be encoded in a 0/1 recovery id.
-            if (x.CompareTo(BcN) >= 0)
-            {
-                continue;
-            }
-
-            var recoveryId = (byte)(point.AffineYCoord.TestBitZero() ? 1 : 0);
-            if (s.CompareTo(BcHalfN) > 0)
-            {
-                // Negating s corresponds to negating R, which flips the parity of its y.
-                s = BcN.Subtract(s);
-                recoveryId ^= 1;
-            }
-
-            return new Signature(r.ToByteArrayUnsigned().LeftPad32(), s.ToByteArrayUnsigned().LeftPad32(), recoveryId);
-        }
+        RequireHash(hash32);
+        RequireValidKey(privateKey);
+        return (Secp256k1Native.IsAvailable ? Secp256k1Native.Sign(hash32, privateKey) : null) ?? Secp256k1Managed.Sign(hash32, privateKey);
     }
 
     /// <summary>Recovers the uncompressed public key (x ‖ y, 64 bytes) that produced a signature over a 32-byte hash.</summary>
     public static byte[] RecoverPublicKey(ReadOnlySpan<byte> hash32, Signature signature)
     {
         ArgumentNullException.ThrowIfNull(signature);
-        if (hash32.Length != 32)
-        {
-            throw new ArgumentException($"the message hash must be 32 bytes, got {hash32.Length}", nameof(hash32));
-        }
-
-        var r = new BcBigInteger(1, signature.R.ToArray());
-        var s = new BcBigInteger(1, signature.S.ToArray());
-        var e = new BcBigInteger(1, hash32.ToArray());
-        var encodedR = new byte[33];
-        encodedR[0] = (byte)(0x02 + signature.RecoveryId);
-        signature.R.CopyTo(encodedR.AsSpan(1));
-        ECPoint bigR;
-        try
-        {
-            bigR = Domain.Curve.DecodePoint(encodedR);
-        }
-        catch (ArgumentException ex)
-        {
-            throw new ArgumentException("signature r is not the x coordinate of a curve point", nameof(signature), ex);
-        }
-
-        var rInverse = r.ModInverse(BcN);
-        var u1 = BcN.Subtract(e).Mod(BcN).Multiply(rInverse).Mod(BcN);
-        var u2 = s.Multiply(rInverse).Mod(BcN);
-        var q = ECAlgorithms.SumOfTwoMultiplies(Domain.G, u1, bigR, u2).Normalize();
-        if (q.IsInfinity)
-        {
-            throw new ArgumentException("signature recovers to the point at infinity", nameof(signature));
-        }
-
-        return q.GetEncoded(false)[1..];
+        RequireHash(hash32);
+        return Secp256k1Native.IsAvailable ? Secp256k1Native.RecoverPublicKey(hash32, signature) : Secp256k1Managed.RecoverPublicKey(hash32, signature);
     }
 
     /// <summary>Recovers the signer's address, what Solidity's <c>ecrecover</c> returns.</summary>
     public static Address RecoverAddress(ReadOnlySpan<byte> hash32, Signature signature) =>
         Address.FromPublicKey(RecoverPublicKey(hash32, signature));
 
-    private static BcBigInteger PrivateScalar(ReadOnlySpan<byte> privateKey)
+    private static void RequireHash(ReadOnlySpan<byte> hash32)
+    {
+        if (hash32.Length != 32)
+        {
+            throw new ArgumentException($"the message hash must be 32 bytes, got {hash32.Length}", nameof(hash32));
+        }
+    }
+
+    private static void RequireValidKey(ReadOnlySpan<byte> privateKey)
     {
         if (!IsValidPrivateKey(privateKey))
         {
             throw new ArgumentException("a private key is 32 bytes with a value in [1, n)", nameof(privateKey));
         }
-
-        return new BcBigInteger(1, privateKey.ToArray());
-    }
-
-    private static BigInteger ToNumerics(BcBigInteger value) =>
-        new(value.ToByteArrayUnsigned(), isUnsigned: true, isBigEndian: true);
-
-    private static byte[] LeftPad32(this byte[] bytes)
-    {
-        if (bytes.Length == 32)
-        {
-            return bytes;
-        }
-
-        var padded = new byte[32];
-        bytes.CopyTo(padded, 32 - bytes.Length);
-        return padded;
     }
 }

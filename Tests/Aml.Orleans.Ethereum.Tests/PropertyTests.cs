@@ -50,6 +50,29 @@ public sealed class PropertyTests
     }
 
     [Fact]
+    public void NativeSecp256k1_RandomKeysAndHashes_SameBytesAsManaged()
+    {
+        // ./aml setup installs Debian's libsecp256k1-1; without it production falls back to BouncyCastle silently,
+        // so the test insists on the library rather than passing vacuously.
+        Assert.True(Secp256k1Native.IsAvailable, "libsecp256k1.so.1 is not loadable: run ./aml setup (apt-get install libsecp256k1-1)");
+        Assert.Equal("libsecp256k1", Secp256k1.Backend);
+        var random = new RandomValues(4004);
+        for (var i = 0; i < 3000; i++)
+        {
+            var key = random.PrivateKey();
+            var hash = random.Bytes(32);
+
+            var native = Secp256k1Native.Sign(hash, key);
+            var managed = Secp256k1Managed.Sign(hash, key);
+
+            Assert.NotNull(native);
+            Assert.Equal(managed.ToRsv(), native.ToRsv());
+            Assert.Equal(Secp256k1Managed.PublicKey(key), Secp256k1Native.PublicKey(key));
+            Assert.Equal(Secp256k1Managed.RecoverPublicKey(hash, managed), Secp256k1Native.RecoverPublicKey(hash, native));
+        }
+    }
+
+    [Fact]
     public void RlpDecode_RandomItems_InvertsEncode()
     {
         var random = new RandomValues(4003);

@@ -55,4 +55,37 @@ public sealed class QuorumTests
         var many = Enumerable.Range(1, 33).Select(i => new Address(Keccak.Hash($"s{i}").AsSpan(12))).ToArray();
         Assert.Throws<ArgumentException>(() => QuorumBuilder.ValidateSignerSet(many, 20));
     }
+
+    [Fact]
+    public async Task SignAsync_FiveKeysThresholdThree_OnlyTheFirstThreeInContractOrderSign()
+    {
+        var counting = new[] { 4, 1, 3, 0, 2 }.Select(i => new CountingSigner(Keys[i])).ToArray();
+
+        var quorum = await QuorumBuilder.SignAsync(SignerSet, counting, 3, Digest);
+
+        Assert.Equal(new BigInteger(0b00111), quorum.SignerBitmap);
+        Assert.Equal([0, 1, 0, 1, 1], counting.Select(c => c.Calls)); // keys 4, 1, 3, 0, 2: signers 0..2 sign
+        for (var k = 0; k < 3; k++)
+        {
+            var signature = Signature.FromCompact(quorum.Signatures.AsSpan(64 * k, 64));
+            Assert.Equal(SignerSet[k], Secp256k1.RecoverAddress(Digest, signature));
+        }
+    }
+
+    [Fact]
+    public async Task SignAsync_FewerKeysThanThreshold_Throws() =>
+        await Assert.ThrowsAsync<InvalidOperationException>(() => QuorumBuilder.SignAsync(SignerSet, [Keys[0], Keys[3], Keys[5]], 3, Digest));
+
+    private sealed class CountingSigner(LocalKeySigner inner) : ISigner
+    {
+        public int Calls { get; private set; }
+
+        public Address Address => inner.Address;
+
+        public ValueTask<Signature> SignHashAsync(ReadOnlyMemory<byte> hash32, CancellationToken cancellationToken = default)
+        {
+            Calls++;
+            return inner.SignHashAsync(hash32, cancellationToken);
+        }
+    }
 }

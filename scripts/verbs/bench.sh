@@ -4,7 +4,7 @@ source "$AML_ROOT/scripts/lib.sh"
 given=("$@") # for the report: the exact command that produced it
 usage="usage: ./aml bench [--quick] [--filter PATTERN] [--no-load | --load-only] [--positions 10000,100000,1000000]"
 job="default"
-filters=('*TickPathBenchmarks*' '*RiskPathBenchmarks*' '*EthereumBenchmarks*')
+filters=('*TickPathBenchmarks*' '*RiskPathBenchmarks*' '*EthereumBenchmarks*' '*SigningBenchmarks*')
 load=1
 micro=1
 positions="10000,100000"

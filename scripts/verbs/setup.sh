@@ -37,4 +37,15 @@ else
   log "PostgreSQL (initdb, pg_ctl) is not on PATH and cannot be installed here: grain state falls back to memory" \
     "for ./aml run, and the PostgreSQL tests fail. Install PostgreSQL 15+ to fix."
 fi
+# libsecp256k1 (Debian's libsecp256k1-1): the oracle's quorum signer, ~5x BouncyCastle; without it signing falls
+# back to BouncyCastle and the native/managed property test fails, so a fresh machine gets it here.
+if ! ldconfig -p 2>/dev/null | grep -q 'libsecp256k1.so.1 '; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    log "installing Debian's libsecp256k1-1 (native secp256k1 signing)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsecp256k1-1 >/dev/null) \
+      || die "apt-get install libsecp256k1-1 failed"
+  else
+    log "libsecp256k1.so.1 is missing and cannot be installed here (needs root and apt-get): signing uses BouncyCastle"
+  fi
+fi
 log "setup done"
