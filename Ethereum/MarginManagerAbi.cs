@@ -43,6 +43,7 @@ public static class MarginManagerAbi
         "isLiquidatable(bytes32 positionId, uint128 markPriceE18) returns (bool liquidatable)",
         "signers() returns (address[] signerSet)",
         "threshold() returns (uint8 quorumThreshold)",
+
     ];
 
     /// <summary>Event declarations whose parameters CONTRACT.md fixes.</summary>
@@ -87,35 +88,7 @@ public static class MarginManagerAbi
     /// </summary>
     public static IReadOnlyList<string> DifferencesFrom(AbiContract compiled)
     {
-        ArgumentNullException.ThrowIfNull(compiled);
-        var differences = new List<string>();
-        foreach (var function in Definition.Functions)
-        {
-            var match = compiled.Functions.FirstOrDefault(f => f.Signature == function.Signature);
-            if (match is null)
-            {
-                var sameName = compiled.Functions.Where(f => f.Name == function.Name).Select(f => f.Signature);
-                differences.Add($"function {function.Signature} not in the ABI (ABI has: {string.Join("; ", sameName)})");
-            }
-            else if (!match.Outputs.Select(p => p.Type).SequenceEqual(function.Outputs.Select(p => p.Type)))
-            {
-                differences.Add($"function {function.Signature} returns ({string.Join(",", match.Outputs.Select(p => p.Type.Name))}) in the ABI");
-            }
-        }
-
-        foreach (var abiEvent in Definition.Events)
-        {
-            var match = compiled.Events.FirstOrDefault(e => e.Signature == abiEvent.Signature);
-            if (match is null)
-            {
-                differences.Add($"event {abiEvent.Signature} not in the ABI");
-            }
-            else if (!match.Inputs.Select(p => p.Indexed).SequenceEqual(abiEvent.Inputs.Select(p => p.Indexed)))
-            {
-                differences.Add($"event {abiEvent.Signature} has other indexed parameters in the ABI");
-            }
-        }
-
+        var differences = AbiBinding.DifferencesFrom(Definition, compiled).ToList();
         differences.AddRange(EventNamesWithoutFixedParameters
             .Where(name => compiled.Events.All(e => e.Name != name))
             .Select(name => $"event {name} not in the ABI"));

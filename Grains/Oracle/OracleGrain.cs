@@ -56,6 +56,11 @@ internal sealed partial class OracleGrain(
     public async Task<SignedDecision> SignAsync(Decision decision)
     {
         ArgumentNullException.ThrowIfNull(decision);
+        if (decision.Kind == Interfaces.DecisionKind.Close && LiveClose(decision) is { } live)
+        {
+            return live; // the same signed CLOSE again, never a second price for the same version
+        }
+
         if (await ViolationAsync(decision, traderSignature: null, submitting: false) is { } violation)
         {
             throw new ArgumentException($"decision refused by the signers: {violation}", nameof(decision));
@@ -63,7 +68,32 @@ internal sealed partial class OracleGrain(
 
         var digest = chain.ToChain(decision).Digest(chain.Domain);
         var quorum = await SignQuorumAsync(digest);
-        return new SignedDecision(decision, Hex.Encode(digest), ChainContext.BitmapHex(quorum.SignerBitmap), Hex.Encode(quorum.Signatures));
+        var signed = new SignedDecision(decision, Hex.Encode(digest), ChainContext.BitmapHex(quorum.SignerBitmap), Hex.Encode(quorum.Signatures));
+        if (decision.Kind == Interfaces.DecisionKind.Close)
+        {
+            PruneExpiredCloses();
+            state.State.LiveCloses[decision.PositionId] = signed;
+            await state.WriteStateAsync(); // durable before the trader holds it: a restarted oracle must not sign another
+        }
+
+        return signed;
+    }
+
+    /// <summary>The CLOSE already signed for this position at this version that can still land, if any.</summary>
+    private SignedDecision? LiveClose(Decision decision) =>
+        state.State.LiveCloses.TryGetValue(decision.PositionId, out var live) &&
+        live.Decision.PositionVersion == decision.PositionVersion &&
+        live.Decision.ValidUntil > (ulong)clock.GetUtcNow().ToUnixTimeSeconds()
+            ? live
+            : null;
+
+    private void PruneExpiredCloses()
+    {
+        var now = (ulong)clock.GetUtcNow().ToUnixTimeSeconds();
+        foreach (var positionId in state.State.LiveCloses.Where(c => c.Value.Decision.ValidUntil <= now).Select(c => c.Key).ToList())
+        {
+            state.State.LiveCloses.Remove(positionId);
+        }
     }
 
     /// <inheritdoc />
@@ -459,9 +489,10 @@ internal sealed partial class OracleGrain(
     }
 
     /// <summary>
-    /// What only the chain can tell: a LIQUIDATE must find the position liquidatable in the contract's own view. For
-    /// queued decisions this runs right before the batch is signed, so a chain that is down delays decisions instead of
-    /// refusing them, and they go out in their queue order once it answers.
+    /// What only the chain can tell: the market's feed guard and decision TTL cap (limits and feed as last read, see
+    /// <see cref="MarketGuardReader"/>), and that a LIQUIDATE finds the position liquidatable in the contract's own
+    /// view. For queued decisions this runs right before the batch is signed, so a chain that is down delays decisions
+    /// instead of refusing them, and they go out in their queue order once it answers.
     /// </summary>
     private async Task<string?> ChainViolationAsync(Decision decision)
     {

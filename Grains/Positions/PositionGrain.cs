@@ -102,7 +102,7 @@ internal sealed partial class PositionGrain(
         var decision = new Decision(
             DecisionKind.Open, PositionId, request.Asset, request.Trader, request.IsLong, request.Collateral, size,
             assessment.MaxLeverageX100, assessment.MaintenanceMarginBps, 0, assessment.RiskScoreBps, assessment.MarkPriceE8,
-            (ulong)assessment.PriceTime.ToUnixTimeSeconds(), 0, (ulong)clock.GetUtcNow().Add(_options.DecisionTtl).ToUnixTimeSeconds(),
+            (ulong)assessment.PriceTime.ToUnixTimeSeconds(), 0, ValidUntil(request.Asset, (ulong)assessment.PriceTime.ToUnixTimeSeconds()),
             assessment.ModelHash, assessment.FeaturesHash);
         var digest = await GrainFactory.GetGrain<IOracleGrain>(_options.OracleKey).GetDigestAsync(decision);
 
@@ -154,6 +154,13 @@ internal sealed partial class PositionGrain(
     public async Task<SignedDecision> RequestCloseAsync()
     {
         var s = state.State;
+        if (s.Status == PositionStatus.Closing && s.PendingDecision is { Kind: DecisionKind.Close } asked &&
+            asked.ValidUntil > (ulong)clock.GetUtcNow().ToUnixTimeSeconds())
+        {
+            // Asked again (a lost answer, a second tab): the oracle hands back the one live CLOSE of this version.
+            return await GrainFactory.GetGrain<IOracleGrain>(_options.OracleKey).SignAsync(asked);
+        }
+
         if (s.Status != PositionStatus.Open || s.PendingDecision is not null)
         {
             throw new InvalidOperationException($"position {PositionId} is {s.Status}{(s.PendingDecision is null ? "" : " with a decision on its way")}: only an open position closes");
@@ -163,7 +170,7 @@ internal sealed partial class PositionGrain(
         var decision = new Decision(
             DecisionKind.Close, PositionId, s.Asset, s.Trader, s.IsLong, s.Collateral, s.Size, s.MaxLeverageX100, EffectiveMarginBps, 0,
             s.RiskScoreBps, market.LastPriceE8, (ulong)market.LastTickAt.ToUnixTimeSeconds(), s.OnChainVersion,
-            (ulong)clock.GetUtcNow().Add(_options.DecisionTtl).ToUnixTimeSeconds(), s.ModelHash ?? "", s.FeaturesHash ?? "");
+            ValidUntil(s.Asset, (ulong)market.LastTickAt.ToUnixTimeSeconds()), s.ModelHash ?? "", s.FeaturesHash ?? "");
         var signed = await GrainFactory.GetGrain<IOracleGrain>(_options.OracleKey).SignAsync(decision);
         (s.Status, s.PendingDecision, s.PendingDigest) = (PositionStatus.Closing, decision, signed.Digest);
         s.UpdatedAt = clock.GetUtcNow();
@@ -324,7 +331,7 @@ internal sealed partial class PositionGrain(
         var decision = new Decision(
             DecisionKind.Adjust, PositionId, s.Asset, s.Trader, s.IsLong, s.Collateral, s.Size, assessment.MaxLeverageX100, margin, 0,
             assessment.RiskScoreBps, assessment.MarkPriceE8, (ulong)assessment.PriceTime.ToUnixTimeSeconds(), s.OnChainVersion,
-            (ulong)clock.GetUtcNow().Add(_options.DecisionTtl).ToUnixTimeSeconds(), assessment.ModelHash, assessment.FeaturesHash);
+            ValidUntil(s.Asset, (ulong)assessment.PriceTime.ToUnixTimeSeconds()), assessment.ModelHash, assessment.FeaturesHash);
         s.Status = PositionLifecycle.Move(s.Status, PositionStatus.Adjusting);
         s.PendingDecision = decision;
         s.UpdatedAt = clock.GetUtcNow();
@@ -380,6 +387,10 @@ internal sealed partial class PositionGrain(
             return false;
         }
     }
+
+    /// <summary>The decision TTL from now, capped by the market's decision TTL after the signed price.</summary>
+    private ulong ValidUntil(string asset, ulong priceTimestamp) =>
+        catalog.Value.For(asset).ValidUntil(clock.GetUtcNow(), priceTimestamp, _options.DecisionTtl);
 
     private static QuoteResult Refused(string reason) => new(false, reason, null, null, null);
 
@@ -567,7 +578,7 @@ internal sealed partial class PositionGrain(
             DecisionKind.Liquidate, PositionId, s.Asset, s.Trader, s.IsLong, s.Collateral, s.Size,
             s.MaxLeverageX100, s.MaintenanceMarginBps, closeFactor, s.RiskScoreBps,
             priceE8, (ulong)at.ToUnixTimeSeconds(), s.OnChainVersion,
-            (ulong)clock.GetUtcNow().Add(_options.DecisionTtl).ToUnixTimeSeconds(),
+            ValidUntil(s.Asset, (ulong)at.ToUnixTimeSeconds()),
             s.ModelHash ?? "", s.FeaturesHash ?? "");
         s.Status = PositionLifecycle.Move(s.Status is PositionStatus.Adjusting ? PositionStatus.Open : s.Status, PositionStatus.Liquidating);
         s.PendingDecision = decision;
