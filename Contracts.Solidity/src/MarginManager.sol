@@ -491,6 +491,93 @@ contract MarginManager is IMarginManager, EIP712 {
     }
 
     // ---------------------------------------------------------------------------------------------------------
+    // Version 2 (surface only in this commit)
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @dev Only while the version 2 surface is being implemented.
+    error NotImplemented();
+
+    /// @inheritdoc IMarginManager
+    function emergencyClose(bytes32) external pure {
+        revert NotImplemented();
+    }
+
+    /// @inheritdoc IMarginManager
+    function claim(address) external pure returns (uint128) {
+        revert NotImplemented();
+    }
+
+    /// @inheritdoc IMarginManager
+    function setMarketLimits(bytes32, MarketLimits calldata) external pure {
+        revert NotImplemented();
+    }
+
+    /// @inheritdoc IMarginManager
+    function setGovernanceDelay(uint64) external pure {
+        revert NotImplemented();
+    }
+
+    /// @inheritdoc IMarginManager
+    function executeGovernance(bytes32) external pure {
+        revert NotImplemented();
+    }
+
+    /// @inheritdoc IMarginManager
+    function cancelGovernance(bytes32) external pure {
+        revert NotImplemented();
+    }
+
+    /// @inheritdoc IMarginManager
+    function getMarketLimits(bytes32) external pure returns (MarketLimits memory limits) {
+        return limits;
+    }
+
+    /// @inheritdoc IMarginManager
+    function openInterest(bytes32) external pure returns (uint128, uint128) {
+        return (0, 0);
+    }
+
+    /// @inheritdoc IMarginManager
+    function accruedBorrowFee(bytes32) external pure returns (uint128) {
+        return 0;
+    }
+
+    /// @inheritdoc IMarginManager
+    function borrowIndex(bytes32) external pure returns (uint64, uint64) {
+        return (0, 0);
+    }
+
+    /// @inheritdoc IMarginManager
+    function emergencyCloseAvailableAt(bytes32) external pure returns (uint64) {
+        return 0;
+    }
+
+    /// @inheritdoc IMarginManager
+    function claimable(address) external pure returns (uint128) {
+        return 0;
+    }
+
+    /// @inheritdoc IMarginManager
+    function totalClaimable() external pure returns (uint128) {
+        return 0;
+    }
+
+    /// @inheritdoc IMarginManager
+    function governanceDelay() external pure returns (uint64) {
+        return 0;
+    }
+
+    /// @inheritdoc IMarginManager
+    function governanceOp(bytes32) external pure returns (uint64, bytes memory) {
+        return (0, "");
+    }
+
+    /// @inheritdoc IMarginManager
+    function governanceNonce() external pure returns (uint64) {
+        return 0;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
     // Internals
     // ---------------------------------------------------------------------------------------------------------
 
