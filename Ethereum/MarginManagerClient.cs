@@ -56,6 +56,44 @@ public sealed class MarginManagerClient(JsonRpcClient rpc, Address contract, Abi
             await CallAsync(function.EncodeCall(positionId, markPriceE18), cancellationToken).ConfigureAwait(false))[0];
     }
 
+    /// <summary><c>getMarketLimits(marketId)</c> (version 2).</summary>
+    public async Task<MarketLimits> GetMarketLimitsAsync(Bytes32 marketId, CancellationToken cancellationToken = default) =>
+        MarginManagerAbi.DecodeMarketLimits(
+            await CallAsync(MarginManagerAbi.Function("getMarketLimits").EncodeCall(marketId), cancellationToken).ConfigureAwait(false));
+
+    /// <summary><c>governanceDelay()</c> in seconds (version 2).</summary>
+    public async Task<ulong> GetGovernanceDelayAsync(CancellationToken cancellationToken = default) =>
+        (ulong)(BigInteger)MarginManagerAbi.Function("governanceDelay")
+            .DecodeOutput(await CallAsync(MarginManagerAbi.Function("governanceDelay").EncodeCall(), cancellationToken).ConfigureAwait(false))[0];
+
+    /// <summary><c>governanceOp(opId)</c>: eta (0 when not queued: never, executed or cancelled) and the queued calldata.</summary>
+    public async Task<(ulong Eta, byte[] Data)> GetGovernanceOpAsync(Bytes32 opId, CancellationToken cancellationToken = default)
+    {
+        var function = MarginManagerAbi.Function("governanceOp");
+        var values = function.DecodeOutput(await CallAsync(function.EncodeCall(opId), cancellationToken).ConfigureAwait(false));
+        return ((ulong)(BigInteger)values[0], (byte[])values[1]);
+    }
+
+    /// <summary>
+    /// The operations still queued (neither executed nor cancelled), oldest first: the <c>GovernanceQueued</c> logs from
+    /// <paramref name="fromBlock"/>, each checked against <c>governanceOp</c>.
+    /// </summary>
+    public async Task<IReadOnlyList<GovernanceOp>> GetQueuedGovernanceAsync(ulong fromBlock, CancellationToken cancellationToken = default)
+    {
+        var topic = MarginManagerAbi.Definition.Event("GovernanceQueued").Topic0;
+        var logs = await rpc.GetLogsAsync(new LogFilter(Contract, [topic], Quantity.Encode(fromBlock), "latest"), cancellationToken).ConfigureAwait(false);
+        var queued = new List<GovernanceOp>();
+        foreach (var op in logs.Select(MarginManagerGovernance.Decode).OfType<GovernanceOp>())
+        {
+            if ((await GetGovernanceOpAsync(op.OpId, cancellationToken).ConfigureAwait(false)).Eta != 0)
+            {
+                queued.Add(op);
+            }
+        }
+
+        return queued;
+    }
+
     /// <summary>Relays <c>applyDecision(d, q)</c>; a revert surfaces before sending, decoded, from the gas estimate.</summary>
     public async Task<TransactionReceipt> ApplyDecisionAsync(
         TransactionSender sender, ISigner relayer, RiskDecision decision, Quorum quorum, CancellationToken cancellationToken = default) =>

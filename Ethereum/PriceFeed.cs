@@ -54,3 +54,34 @@ public sealed class PriceFeedClient(JsonRpcClient rpc, Address feed)
     private Task<byte[]> CallAsync(byte[] calldata, CancellationToken cancellationToken) =>
         rpc.CallAsync(new CallRequest(Feed, calldata), "latest", cancellationToken);
 }
+
+/// <summary>
+/// The dev chain's <c>MockPriceFeed</c>: the feed interface plus what its updater (a key of its own, never an oracle
+/// signer's) calls to push answers.
+/// </summary>
+public static class MockPriceFeedAbi
+{
+    /// <summary>The functions beyond <see cref="PriceFeedAbi"/>.</summary>
+    public static IReadOnlyList<string> FunctionDeclarations { get; } =
+    [
+        "updateAnswer(int256 answer)",
+        "updateRoundData(int256 answer, uint256 updatedAt)",
+        "setUpdater(address updater_)",
+        "updater() returns (address feedUpdater)",
+        "owner() returns (address feedOwner)",
+    ];
+
+    /// <summary>The constructor's argument types.</summary>
+    public static IReadOnlyList<AbiParameter> ConstructorInputs { get; } =
+        AbiParameter.ParseList("uint8 decimals_, address updater_, int256 initialAnswer");
+
+    /// <summary>The binding as an ABI, the feed interface included.</summary>
+    public static AbiContract Definition { get; } = new(
+        [.. PriceFeedAbi.Definition.Functions, .. FunctionDeclarations.Select(AbiFunction.Parse)], [], []);
+
+    /// <summary>What differs between this binding and the mock's compiled ABI; empty means in sync.</summary>
+    public static IReadOnlyList<string> DifferencesFrom(AbiContract compiled) => AbiBinding.DifferencesFrom(Definition, compiled);
+
+    /// <summary>Calldata of <c>updateAnswer(answer)</c>.</summary>
+    public static byte[] EncodeUpdateAnswer(BigInteger answer) => Definition.Function("updateAnswer").EncodeCall(answer);
+}

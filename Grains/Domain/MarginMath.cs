@@ -20,23 +20,29 @@ public static class MarginMath
     /// <summary>Leverage is carried as X100 (1000 = 10.00x).</summary>
     public const long LeverageScale = 100;
 
-    /// <summary>The borrow rate is quoted per day and accrues per second.</summary>
-    public const long SecondsPerDay = 86_400;
+    /// <summary>
+    /// The borrow index's denominator: the index grows by <c>borrowRateBpsPerDay</c> every second, so one day at one bps
+    /// is 86,400 index points per 10,000 bps of notional.
+    /// </summary>
+    public const long BorrowIndexDenominator = BpsDenominator * 86_400;
 
     /// <summary>
-    /// The borrow fee on <paramref name="size"/> after <paramref name="elapsedSeconds"/> at
-    /// <paramref name="rateBpsPerDay"/>: <c>size * rate * elapsed / (10000 * 86400)</c>, rounded down as the contract
-    /// does, computed in one division so that no intermediate rounding differs from it.
+    /// The borrow fee on <paramref name="size"/> for an index that moved by <paramref name="indexDelta"/> since the
+    /// position was last charged: <c>size * Δindex / 864e6</c>, rounded down, exactly the contract's
+    /// <c>accruedBorrowFee</c>.
     /// </summary>
-    public static long BorrowFee(long size, long rateBpsPerDay, long elapsedSeconds)
+    public static long BorrowFee(long size, ulong indexDelta)
     {
-        if (size < 0 || rateBpsPerDay < 0 || elapsedSeconds < 0)
+        if (size < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(size), $"size {size}, rate {rateBpsPerDay} and elapsed {elapsedSeconds} must not be negative");
+            throw new ArgumentOutOfRangeException(nameof(size), size, "must not be negative");
         }
 
-        return checked((long)((Int128)size * rateBpsPerDay * elapsedSeconds / (BpsDenominator * SecondsPerDay)));
+        return checked((long)((Int128)size * indexDelta / BorrowIndexDenominator));
     }
+
+    /// <summary>How far a market's borrow index moves in <paramref name="seconds"/> at <paramref name="rateBpsPerDay"/>.</summary>
+    public static ulong BorrowIndexGrowth(uint rateBpsPerDay, ulong seconds) => checked(rateBpsPerDay * seconds);
 
     /// <summary>Notional for <paramref name="collateral"/> at <paramref name="leverageX100"/>, rounded down.</summary>
     public static long Size(long collateral, long leverageX100) =>

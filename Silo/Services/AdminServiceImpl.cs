@@ -81,6 +81,70 @@ internal sealed class AdminServiceImpl(IClusterClient cluster, IServiceProvider 
         }
     }
 
+    /// <inheritdoc />
+    public override async Task<GovernanceOperation> QueueGovernance(QueueGovernanceRequest request, ServerCallContext context)
+    {
+        var chain = Chain();
+        var calldata = GovernanceCalls.Encode(request, chain.Deployment);
+        var function = MarginManagerGovernance.FunctionOf(calldata)!.Name;
+        var receipt = await SendCalldataAsync("Aml:Chain:AdminKey", function, calldata);
+        var queued = MarginManagerGovernance.QueuedIn(receipt, chain.Contract.Contract);
+        var operation = queued is null
+            ? new GovernanceOperation { Applied = true, Function = function, Data = Hex.Encode(calldata), BlockNumber = receipt.BlockNumber ?? 0 }
+            : ToProto(queued, await ChainTimeAsync(chain));
+        operation.TransactionHash = receipt.TransactionHash.ToString();
+        return operation;
+    }
+
+    /// <inheritdoc />
+    public override async Task<ListGovernanceResponse> ListGovernance(ListGovernanceRequest request, ServerCallContext context)
+    {
+        var chain = Chain();
+        var now = await ChainTimeAsync(chain);
+        var response = new ListGovernanceResponse { GovernanceDelay = await chain.Contract.GetGovernanceDelayAsync(), ChainTime = now };
+        response.Operations.AddRange((await chain.Contract.GetQueuedGovernanceAsync(chain.Deployment.DeployBlock)).Select(op => ToProto(op, now)));
+        return response;
+    }
+
+    /// <inheritdoc />
+    public override async Task<ChainActionResponse> ExecuteGovernance(GovernanceOpRequest request, ServerCallContext context)
+    {
+        var (chain, opId) = (Chain(), GovernanceCalls.OpId(request.OpId));
+        var (eta, _) = await chain.Contract.GetGovernanceOpAsync(opId);
+        if (eta == 0)
+        {
+            throw RpcErrors.NotFound($"queued governance operation {opId}");
+        }
+
+        var now = await ChainTimeAsync(chain);
+        return eta > now
+            ? throw RpcErrors.FailedPrecondition($"governance operation {opId} may run from {eta}, {eta - now} s after the chain's time {now}")
+            : ToResponse(await SendCalldataAsync("Aml:Chain:AdminKey", "executeGovernance", MarginManagerGovernance.EncodeExecute(opId)));
+    }
+
+    /// <inheritdoc />
+    public override async Task<ChainActionResponse> CancelGovernance(GovernanceOpRequest request, ServerCallContext context)
+    {
+        var (chain, opId) = (Chain(), GovernanceCalls.OpId(request.OpId));
+        if ((await chain.Contract.GetGovernanceOpAsync(opId)).Eta == 0)
+        {
+            throw RpcErrors.NotFound($"queued governance operation {opId}");
+        }
+
+        return ToResponse(await SendCalldataAsync("Aml:Chain:GuardianKey", "cancelGovernance", MarginManagerGovernance.EncodeCancel(opId)));
+    }
+
+    private static async Task<ulong> ChainTimeAsync(ChainContext chain) => (await chain.Rpc.GetBlockAsync("latest")).Timestamp;
+
+    private static GovernanceOperation ToProto(GovernanceOp op, ulong now) => new()
+    {
+        OpId = op.OpId.ToString(), Eta = op.Eta, Function = op.Function ?? "", Data = Hex.Encode(op.Data), BlockNumber = op.QueuedInBlock,
+        Ready = op.Eta <= now,
+    };
+
+    private static ChainActionResponse ToResponse(TransactionReceipt receipt) =>
+        new() { TransactionHash = receipt.TransactionHash.ToString(), BlockNumber = receipt.BlockNumber ?? 0 };
+
     private IRiskGrain RiskOf(string asset) =>
         AssetSymbol.TryParse(asset, out _)
             ? cluster.GetGrain<IRiskGrain>(asset)
@@ -89,7 +153,10 @@ internal sealed class AdminServiceImpl(IClusterClient cluster, IServiceProvider 
     private ChainContext Chain() =>
         services.GetService<ChainContext>() ?? throw RpcErrors.FailedPrecondition("this gateway is not connected to a chain (Aml:Chain:DeploymentFile)");
 
-    private async Task<ChainActionResponse> SendAsync(string keySetting, string function, object[] arguments)
+    private async Task<ChainActionResponse> SendAsync(string keySetting, string function, object[] arguments) =>
+        ToResponse(await SendCalldataAsync(keySetting, function, MarginManagerAbi.Function(function).EncodeCall(arguments)));
+
+    private async Task<TransactionReceipt> SendCalldataAsync(string keySetting, string function, byte[] calldata)
     {
         var chain = Chain();
         var key = configuration[keySetting];
@@ -100,8 +167,7 @@ internal sealed class AdminServiceImpl(IClusterClient cluster, IServiceProvider 
 
         try
         {
-            var receipt = await chain.Contract.SendAsync(chain.Sender, LocalKeySigner.FromHex(key), MarginManagerAbi.Function(function).EncodeCall(arguments));
-            return new ChainActionResponse { TransactionHash = receipt.TransactionHash.ToString(), BlockNumber = receipt.BlockNumber ?? 0 };
+            return await chain.Contract.SendAsync(chain.Sender, LocalKeySigner.FromHex(key), calldata);
         }
         catch (ExecutionRevertedException revert)
         {

@@ -72,20 +72,20 @@ public sealed class MarginMathTests
 
     [Fact]
     public void BorrowFee_OneDayAtTenBps_TenBpsOfNotional() =>
-        Assert.Equal(10 * Usdc, MarginMath.BorrowFee(10_000 * Usdc, 10, MarginMath.SecondsPerDay));
+        Assert.Equal(10 * Usdc, MarginMath.BorrowFee(10_000 * Usdc, MarginMath.BorrowIndexGrowth(10, 86_400)));
 
     [Fact]
     public void BorrowFee_FractionOfAUnit_RoundsDownInOneDivision()
     {
         // 1e6 × 3 × s / 8.64e8: one second is 0.0035 → 0; 288 s is exactly 1; 287 s just below it.
-        Assert.Equal(0, MarginMath.BorrowFee(Usdc, 3, 1));
-        Assert.Equal(1, MarginMath.BorrowFee(Usdc, 3, 288));
-        Assert.Equal(0, MarginMath.BorrowFee(Usdc, 3, 287));
+        Assert.Equal(0, MarginMath.BorrowFee(Usdc, MarginMath.BorrowIndexGrowth(3, 1)));
+        Assert.Equal(1, MarginMath.BorrowFee(Usdc, MarginMath.BorrowIndexGrowth(3, 288)));
+        Assert.Equal(0, MarginMath.BorrowFee(Usdc, MarginMath.BorrowIndexGrowth(3, 287)));
     }
 
     [Fact]
-    public void BorrowFee_Negative_Refused() =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => MarginMath.BorrowFee(Usdc, -1, 1));
+    public void BorrowFee_NegativeSize_Refused() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => MarginMath.BorrowFee(-1, 1));
 
     [Fact]
     public void Equity_WithAccruedFee_LowerByTheFee()
