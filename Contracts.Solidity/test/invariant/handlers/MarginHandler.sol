@@ -87,8 +87,7 @@ contract MarginHandler is OracleKeys {
         if (mm.getPosition(id).status != uint8(IMarginManager.Status.Open)) return;
         uint128[] memory before = _snapshot();
         mm.addCollateral(id, uint128(1 + amountSeed % 5000e6));
-        _checkOthers(before, id, bytes32(0));
-        ++ghostVersion[id];
+        _checkOthers(before, id, bytes32(0)); // a top-up is not a version change
     }
 
     function adjust(uint256 posSeed, uint256 marginSeed, uint256 capSeed) external {
