@@ -19,7 +19,7 @@ public sealed class MarketGuardReader(ChainContext chain, IOptions<OracleOptions
     private IReadOnlyDictionary<string, MarketGuard> _guards = new Dictionary<string, MarketGuard>(StringComparer.Ordinal);
     private DateTimeOffset _readAt = DateTimeOffset.MinValue;
 
-    /// <summary>The guard of <paramref name="asset"/>; <see cref="MarketGuard.Off"/> for a market the deployment lacks.</summary>
+    /// <summary>The guard of <paramref name="asset"/> as last read; <see cref="MarketGuard.Off"/> for a market the deployment lacks.</summary>
     public async Task<MarketGuard> GetAsync(string asset, CancellationToken cancellationToken = default)
     {
         if (clock.GetUtcNow() - _readAt >= options.Value.GuardRefreshInterval)
@@ -28,6 +28,32 @@ public sealed class MarketGuardReader(ChainContext chain, IOptions<OracleOptions
         }
 
         return _guards.GetValueOrDefault(asset, MarketGuard.Off);
+    }
+
+    /// <summary>
+    /// The guard of <paramref name="asset"/> read from the chain now, for a decision the cached view refuses: the feed
+    /// may have caught up with the market since (the replay publishes just before the tick that causes a decision).
+    /// Costs two calls, only on a refusal.
+    /// </summary>
+    public async Task<MarketGuard> ReadNowAsync(string asset, CancellationToken cancellationToken = default)
+    {
+        if (!chain.Deployment.Markets.TryGetValue(asset, out var market))
+        {
+            return MarketGuard.Off;
+        }
+
+        var guard = await ReadAsync(Bytes32.Parse(market.MarketId), cancellationToken).ConfigureAwait(false);
+        await _refresh.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _guards = new Dictionary<string, MarketGuard>(_guards, StringComparer.Ordinal) { [asset] = guard };
+        }
+        finally
+        {
+            _refresh.Release();
+        }
+
+        return guard;
     }
 
     private async Task RefreshAsync(CancellationToken cancellationToken)

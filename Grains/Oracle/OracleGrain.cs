@@ -23,6 +23,7 @@ internal sealed partial class OracleGrain(
     [PersistentState("oracle", "aml")] IPersistentState<OracleState> state,
     ChainContext chain,
     ChainEventRelay relay,
+    MarketGuardReader guards,
     IOptions<OracleOptions> options,
     IOptions<MarketCatalogOptions> catalog,
     TimeProvider clock,
@@ -478,7 +479,7 @@ internal sealed partial class OracleGrain(
                 return "a CLOSE is sent by the trader (the contract requires it): ask for a signed decision instead";
             case Interfaces.DecisionKind.Open when submitting && traderSignature is null:
                 return "a relayed OPEN needs the trader's signature over the decision digest";
-            case Interfaces.DecisionKind.Liquidate when !submitting && await ChainViolationAsync(decision) is { } refused:
+            case var _ when !submitting && await ChainViolationAsync(decision) is { } refused:
                 return refused;
             case Interfaces.DecisionKind.Open when traderSignature is not null:
                 var recovered = TryRecover(onChain.Digest(chain.Domain), traderSignature);
@@ -496,6 +497,13 @@ internal sealed partial class OracleGrain(
     /// </summary>
     private async Task<string?> ChainViolationAsync(Decision decision)
     {
+        var now = (ulong)clock.GetUtcNow().ToUnixTimeSeconds();
+        if (FeedGuard.Violation(decision, await guards.GetAsync(decision.Asset), now) is not null &&
+            FeedGuard.Violation(decision, await guards.ReadNowAsync(decision.Asset), now) is { } guarded)
+        {
+            return guarded;
+        }
+
         if (decision.Kind != Interfaces.DecisionKind.Liquidate)
         {
             return null;

@@ -15,7 +15,8 @@ namespace Aml.Orleans.Silo.Services;
 /// which production keeps in its multisig, not in the silo.
 /// </summary>
 [Authorize(Roles = WalletSignIn.AdminRole)]
-internal sealed class AdminServiceImpl(IClusterClient cluster, IServiceProvider services, IConfiguration configuration) : Admin.AdminBase
+internal sealed class AdminServiceImpl(IClusterClient cluster, IServiceProvider services, IConfiguration configuration, TimeProvider clock)
+    : Admin.AdminBase
 {
     private static readonly string[] Modes = ["ACTIVE", "REDUCE_ONLY", "FROZEN"];
 
@@ -134,7 +135,12 @@ internal sealed class AdminServiceImpl(IClusterClient cluster, IServiceProvider 
         return ToResponse(await SendCalldataAsync("Aml:Chain:GuardianKey", "cancelGovernance", MarginManagerGovernance.EncodeCancel(opId)));
     }
 
-    private static async Task<ulong> ChainTimeAsync(ChainContext chain) => (await chain.Rpc.GetBlockAsync("latest")).Timestamp;
+    /// <summary>
+    /// The time the next block will carry: the later of the head's and ours (a chain that mines only on demand, like
+    /// anvil, can have an old head while the next block takes the current time).
+    /// </summary>
+    private async Task<ulong> ChainTimeAsync(ChainContext chain) =>
+        Math.Max((await chain.Rpc.GetBlockAsync("latest")).Timestamp, (ulong)clock.GetUtcNow().ToUnixTimeSeconds());
 
     private static GovernanceOperation ToProto(GovernanceOp op, ulong now) => new()
     {
