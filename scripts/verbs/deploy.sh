@@ -96,7 +96,13 @@ markets=(
   "SOL-USD 2500 100 2500 250 150 120 900"
   "DOGE-USD 1000 200 2500 250 200 120 900"
 )
-# Version 2 limits (Contracts.Solidity/README.md "Deployment" says why these values). Open-interest caps in mUSDC units.
+# Version 2 limits. Why these values: the feed deviation follows the assets' volatility (a 1 h candle of the FTX week
+# replayed in a second moves BTC a few percent, DOGE ten), wide enough for a feed that publishes on 50 bps moves and
+# narrow enough to refuse a wick or a repricing the independent feed does not show; a feed older than the price age
+# (120 s) is no guard; 60 s from price to expiry leaves a relay time but no free option; one side's caps sum to
+# 8,500,000 mUSDC across the markets, below the 10,000,000 vault that is the counterparty; the borrow rates (about 11-29 % a year on
+# notional) grow with the asset's risk; 30 minutes without an applied decision open the emergency exit.
+# Open-interest caps in mUSDC units.
 # symbol maxFeedDeviationBps maxFeedAge maxDecisionTtl maxOpenInterestLong maxOpenInterestShort borrowRateBpsPerDay oracleLivenessTimeout
 limits=(
   "BTC-USD 300 120 60 4000000000000 4000000000000 3 1800"

@@ -1,5 +1,6 @@
 using Aml.Orleans.Ethereum;
 using Aml.Orleans.Grains.Interfaces;
+using DecisionKind = Aml.Orleans.Grains.Interfaces.DecisionKind;
 using PositionStatus = Aml.Orleans.Grains.Interfaces.PositionStatus;
 
 namespace Aml.Orleans.Grains.Tests.Chain;
@@ -42,5 +43,26 @@ public sealed class CloseChainTests(ChainClusterFixture fixture)
         Assert.True(receipt.Succeeded);
         await ClusterFixture.EventuallyAsync(position.GetSnapshotAsync, s => s is { Status: PositionStatus.Closed }, "closed");
         Assert.Equal(Ethereum.PositionStatus.Closed, (await fixture.ChainPositionAsync(positionId)).Status);
+    }
+
+    [Theory]
+    [InlineData(5, 0, "bps from the feed")] // 5 % from the feed where the market allows 3 %
+    [InlineData(0, 61, "decision TTL")] // living 61 s after its price where the market allows 60
+    public async Task SignAsync_CloseTheFeedGuardOrTtlCapWouldReject_RefusedBeforeSigning(int percentOffFeed, int lifetime, string reason)
+    {
+        await fixture.MoveMarketAsync(Asset, EntryE8);
+        var (positionId, _) = await fixture.OpenAsync(Asset, 6, isLong: false, Collateral, 200, 100, EntryE8);
+        var open = await ClusterFixture.EventuallyAsync(
+            () => fixture.Client.GetGrain<IPositionGrain>(positionId).GetSnapshotAsync(), s => s is { Status: PositionStatus.Open }, "open");
+        await fixture.WaitForChainClockAsync();
+        var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var close = new Decision(
+            DecisionKind.Close, positionId, Asset, open!.Trader, false, open.Collateral, open.Size, open.MaxLeverageX100, open.MaintenanceMarginBps, 0,
+            open.RiskScoreBps, EntryE8 * (100 + percentOffFeed) / 100, now, open.OnChainVersion, now + (ulong)(lifetime == 0 ? 30 : lifetime),
+            ChainClusterFixture.TestModelHash, ChainClusterFixture.TestModelHash);
+
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => fixture.Oracle.SignAsync(close));
+
+        Assert.Contains(reason, refused.Message, StringComparison.Ordinal);
     }
 }
