@@ -1134,7 +1134,8 @@ contract MarginManager is IMarginManager, EIP712 {
     ///      penalty (capped at what is left) goes to the insurance fund, the trader gets the rest, and the vault takes
     ///      what remains of the collateral or pays the profit. A loss beyond collateral is bad debt: the insurance
     ///      fund makes the vault whole as far as it can, the vault absorbs the rest. Returns ok = false, changing
-    ///      nothing, when the vault cannot pay the profit.
+    ///      nothing, when the vault cannot pay the profit. The version is not bumped (one storage write less per
+    ///      liquidation): the status ends the position, so no decision can apply to it again.
     function _settleFull(
         bytes32 positionId,
         StoredPosition storage p,
@@ -1173,8 +1174,6 @@ contract MarginManager is IMarginManager, EIP712 {
         p.status = finalStatus;
         p.collateral = 0;
         p.size = 0;
-        p.version += 1;
-        p.lastChange = _now32();
         _reduceOpenInterest(m, isLong, size);
         _acct.totalCollateral -= collateral;
         _book(positionId, vault, r.penalty, r.badDebt);
@@ -1378,6 +1377,8 @@ contract MarginManager is IMarginManager, EIP712 {
             if (limits.maxFeedDeviationBps != 0) revert InvalidMarketLimits(marketId, "priceFeed");
             return 0;
         }
+        // A call to an address without code reverts outside the try: check it first.
+        if (limits.priceFeed.code.length == 0) revert InvalidMarketLimits(marketId, "priceFeed");
         try IPriceFeed(limits.priceFeed).decimals() returns (uint8 d) {
             decimals_ = d;
         } catch {

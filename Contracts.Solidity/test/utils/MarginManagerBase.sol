@@ -5,7 +5,7 @@ import {MarginManager} from "../../src/MarginManager.sol";
 import {IMarginManager} from "../../src/interfaces/IMarginManager.sol";
 import {MockPriceFeed} from "../../src/mocks/MockPriceFeed.sol";
 import {MockUSDC} from "../../src/mocks/MockUSDC.sol";
-import {TestBase} from "./Vm.sol";
+import {TestBase, Vm} from "./Vm.sol";
 
 /// @notice Signing helpers shared by tests and invariant handlers: fixed oracle keys, EIP-2098 quorums.
 abstract contract OracleKeys is TestBase {
@@ -262,5 +262,19 @@ abstract contract MarginManagerBase is OracleKeys {
         l.priceFeed = address(feed);
         l.maxFeedDeviationBps = 200;
         l.maxFeedAge = 120;
+    }
+
+    /// @dev The reasons of the DecisionSkipped events recorded since vm.recordLogs, in order.
+    function _assertSkipReasons(uint8[] memory want) internal {
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        bytes32 topic = IMarginManager.DecisionSkipped.selector;
+        uint256 k;
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].topics[0] != topic) continue;
+            (uint8 reason,) = abi.decode(logs[i].data, (uint8, bytes32));
+            assertEq(reason, want[k], "skip reason");
+            ++k;
+        }
+        assertEq(k, want.length, "skip events");
     }
 }
