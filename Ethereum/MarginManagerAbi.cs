@@ -12,6 +12,9 @@ public static class MarginManagerAbi
     /// <summary>The ABI tuple of <c>MarketConfig</c>.</summary>
     public const string MarketConfigTuple = "(bool,uint32,uint32,uint32,uint32,uint32,uint64,uint64)";
 
+    /// <summary>The ABI tuple of <c>MarketLimits</c> (version 2).</summary>
+    public const string MarketLimitsTuple = "(address,uint32,uint64,uint64,uint128,uint128,uint32,uint64)";
+
     /// <summary>The ABI tuple of <c>Position</c>.</summary>
     public const string PositionTuple = "(address,bytes32,bool,uint128,uint128,uint128,uint32,uint32,uint16,uint64,uint8,bool)";
 
@@ -43,6 +46,24 @@ public static class MarginManagerAbi
         "isLiquidatable(bytes32 positionId, uint128 markPriceE18) returns (bool liquidatable)",
         "signers() returns (address[] signerSet)",
         "threshold() returns (uint8 quorumThreshold)",
+
+        // version 2: limits and fees, escrowed payouts, the exit without the oracle, delayed governance
+        $"setMarketLimits(bytes32 marketId, {MarketLimitsTuple} limits)",
+        $"getMarketLimits(bytes32 marketId) returns ({MarketLimitsTuple} limits)",
+        "openInterest(bytes32 marketId) returns (uint128 longOpenInterest, uint128 shortOpenInterest)",
+        "accruedBorrowFee(bytes32 positionId) returns (uint128 fee)",
+        "borrowIndex(bytes32 positionId) returns (uint64 marketIndex, uint64 positionIndex)",
+        "emergencyClose(bytes32 positionId)",
+        "emergencyCloseAvailableAt(bytes32 marketId) returns (uint64 availableAt)",
+        "claim(address to) returns (uint128 amount)",
+        "claimable(address account) returns (uint128 amount)",
+        "totalClaimable() returns (uint128 amount)",
+        "setGovernanceDelay(uint64 delay)",
+        "executeGovernance(bytes32 opId)",
+        "cancelGovernance(bytes32 opId)",
+        "governanceDelay() returns (uint64 delay)",
+        "governanceNonce() returns (uint64 nonce)",
+        "governanceOp(bytes32 opId) returns (uint64 eta, bytes data)",
     ];
 
     /// <summary>Event declarations whose parameters CONTRACT.md fixes.</summary>
@@ -50,6 +71,17 @@ public static class MarginManagerAbi
     [
         "PositionLiquidated(bytes32 indexed positionId, bytes32 decisionHash, uint128 sizeClosed, int256 pnl, uint128 penalty, uint128 badDebt)",
         "DecisionSkipped(bytes32 indexed positionId, uint8 reason, bytes32 decisionHash)",
+
+        // version 2
+        "BorrowFeeCharged(bytes32 indexed positionId, uint128 fee)",
+        "PayoutEscrowed(bytes32 indexed positionId, address trader, uint128 amount)",
+        "PayoutClaimed(address indexed account, address to, uint128 amount)",
+        "EmergencyClosed(bytes32 indexed positionId, uint128 priceE18, int256 pnl, uint128 fee, uint128 payout, uint128 badDebt)",
+        $"MarketLimitsSet(bytes32 indexed marketId, {MarketLimitsTuple} limits)",
+        "GovernanceQueued(bytes32 indexed opId, uint64 eta, bytes data)",
+        "GovernanceExecuted(bytes32 indexed opId)",
+        "GovernanceCancelled(bytes32 indexed opId, address by)",
+        "GovernanceDelaySet(uint64 delay)",
     ];
 
     /// <summary>
@@ -87,35 +119,7 @@ public static class MarginManagerAbi
     /// </summary>
     public static IReadOnlyList<string> DifferencesFrom(AbiContract compiled)
     {
-        ArgumentNullException.ThrowIfNull(compiled);
-        var differences = new List<string>();
-        foreach (var function in Definition.Functions)
-        {
-            var match = compiled.Functions.FirstOrDefault(f => f.Signature == function.Signature);
-            if (match is null)
-            {
-                var sameName = compiled.Functions.Where(f => f.Name == function.Name).Select(f => f.Signature);
-                differences.Add($"function {function.Signature} not in the ABI (ABI has: {string.Join("; ", sameName)})");
-            }
-            else if (!match.Outputs.Select(p => p.Type).SequenceEqual(function.Outputs.Select(p => p.Type)))
-            {
-                differences.Add($"function {function.Signature} returns ({string.Join(",", match.Outputs.Select(p => p.Type.Name))}) in the ABI");
-            }
-        }
-
-        foreach (var abiEvent in Definition.Events)
-        {
-            var match = compiled.Events.FirstOrDefault(e => e.Signature == abiEvent.Signature);
-            if (match is null)
-            {
-                differences.Add($"event {abiEvent.Signature} not in the ABI");
-            }
-            else if (!match.Inputs.Select(p => p.Indexed).SequenceEqual(abiEvent.Inputs.Select(p => p.Indexed)))
-            {
-                differences.Add($"event {abiEvent.Signature} has other indexed parameters in the ABI");
-            }
-        }
-
+        var differences = AbiBinding.DifferencesFrom(Definition, compiled).ToList();
         differences.AddRange(EventNamesWithoutFixedParameters
             .Where(name => compiled.Events.All(e => e.Name != name))
             .Select(name => $"event {name} not in the ABI"));
@@ -173,6 +177,17 @@ public static class MarginManagerAbi
             (ulong)(BigInteger)f[9], (PositionStatus)(byte)(BigInteger)f[10], (bool)f[11]);
     }
 
+    /// <summary>Calldata of <c>setMarketLimits(marketId, l)</c>.</summary>
+    public static byte[] EncodeSetMarketLimits(Bytes32 marketId, MarketLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        return Function("setMarketLimits").EncodeCall(marketId, limits.ToAbiValue());
+    }
+
+    /// <summary>Decodes the return data of <c>getMarketLimits</c>.</summary>
+    public static MarketLimits DecodeMarketLimits(ReadOnlySpan<byte> returnData) =>
+        MarketLimits.FromAbiValue(Function("getMarketLimits").DecodeOutput(returnData)[0]);
+
     /// <summary>Decodes the return data of <c>signers()</c>.</summary>
     public static IReadOnlyList<Address> DecodeSigners(ReadOnlySpan<byte> returnData) =>
         ((object[])Function("signers").DecodeOutput(returnData)[0]).Cast<Address>().ToArray();
@@ -208,3 +223,34 @@ public sealed record PositionView(
     ulong Version,
     PositionStatus Status,
     bool Frozen);
+
+/// <summary>
+/// The contract's <c>MarketLimits</c> (version 2): the independent price feed and its allowed deviation and age, the
+/// decision TTL cap, open-interest caps per side, the borrow rate and the oracle-liveness timeout. Zero is off.
+/// </summary>
+public sealed record MarketLimits(
+    Address PriceFeed,
+    uint MaxFeedDeviationBps,
+    ulong MaxFeedAge,
+    ulong MaxDecisionTtl,
+    UInt128 MaxOpenInterestLong,
+    UInt128 MaxOpenInterestShort,
+    uint BorrowRateBpsPerDay,
+    ulong OracleLivenessTimeout)
+{
+    /// <summary>The struct as an ABI tuple value (field order of the struct).</summary>
+    public object[] ToAbiValue() =>
+    [
+        PriceFeed, MaxFeedDeviationBps, MaxFeedAge, MaxDecisionTtl, MaxOpenInterestLong, MaxOpenInterestShort, BorrowRateBpsPerDay,
+        OracleLivenessTimeout,
+    ];
+
+    /// <summary>Rebuilds the struct from a decoded ABI tuple.</summary>
+    public static MarketLimits FromAbiValue(object value)
+    {
+        var f = value as object[] ?? throw new ArgumentException("a MarketLimits ABI value is an object[] tuple", nameof(value));
+        return new MarketLimits(
+            (Address)f[0], (uint)(BigInteger)f[1], (ulong)(BigInteger)f[2], (ulong)(BigInteger)f[3], (UInt128)(BigInteger)f[4],
+            (UInt128)(BigInteger)f[5], (uint)(BigInteger)f[6], (ulong)(BigInteger)f[7]);
+    }
+}

@@ -44,16 +44,79 @@ public sealed class MarginManagerClient(JsonRpcClient rpc, Address contract, Abi
     }
 
     /// <summary><c>getPosition(positionId)</c>.</summary>
-    public async Task<PositionView> GetPositionAsync(Bytes32 positionId, CancellationToken cancellationToken = default) =>
-        MarginManagerAbi.DecodePosition(
-            await CallAsync(MarginManagerAbi.Function("getPosition").EncodeCall(positionId), cancellationToken).ConfigureAwait(false));
+    public Task<PositionView> GetPositionAsync(Bytes32 positionId, CancellationToken cancellationToken = default) =>
+        GetPositionAsync(positionId, "latest", cancellationToken);
+
+    /// <summary><c>getPosition(positionId)</c> at <paramref name="block"/>.</summary>
+    public async Task<PositionView> GetPositionAsync(Bytes32 positionId, string block, CancellationToken cancellationToken = default) =>
+        MarginManagerAbi.DecodePosition(await rpc.CallAsync(
+            new CallRequest(Contract, MarginManagerAbi.Function("getPosition").EncodeCall(positionId)), block, cancellationToken).ConfigureAwait(false));
 
     /// <summary><c>isLiquidatable(positionId, markPriceE18)</c>.</summary>
-    public async Task<bool> IsLiquidatableAsync(Bytes32 positionId, UInt128 markPriceE18, CancellationToken cancellationToken = default)
+    public Task<bool> IsLiquidatableAsync(Bytes32 positionId, UInt128 markPriceE18, CancellationToken cancellationToken = default) =>
+        IsLiquidatableAsync(positionId, markPriceE18, "latest", cancellationToken);
+
+    /// <summary><c>isLiquidatable(positionId, markPriceE18)</c> at <paramref name="block"/> (the fee accrued by then counts).</summary>
+    public async Task<bool> IsLiquidatableAsync(Bytes32 positionId, UInt128 markPriceE18, string block, CancellationToken cancellationToken = default)
     {
         var function = MarginManagerAbi.Function("isLiquidatable");
-        return (bool)function.DecodeOutput(
-            await CallAsync(function.EncodeCall(positionId, markPriceE18), cancellationToken).ConfigureAwait(false))[0];
+        return (bool)function.DecodeOutput(await rpc.CallAsync(
+            new CallRequest(Contract, function.EncodeCall(positionId, markPriceE18)), block, cancellationToken).ConfigureAwait(false))[0];
+    }
+
+    /// <summary><c>getMarketLimits(marketId)</c> (version 2).</summary>
+    public async Task<MarketLimits> GetMarketLimitsAsync(Bytes32 marketId, CancellationToken cancellationToken = default) =>
+        MarginManagerAbi.DecodeMarketLimits(
+            await CallAsync(MarginManagerAbi.Function("getMarketLimits").EncodeCall(marketId), cancellationToken).ConfigureAwait(false));
+
+    /// <summary><c>borrowIndex(positionId)</c> at <paramref name="block"/>: the market's index then and the position's.</summary>
+    public async Task<(ulong MarketIndex, ulong PositionIndex)> GetBorrowIndexAsync(
+        Bytes32 positionId, string block = "latest", CancellationToken cancellationToken = default)
+    {
+        var function = MarginManagerAbi.Function("borrowIndex");
+        var values = function.DecodeOutput(await rpc.CallAsync(new CallRequest(Contract, function.EncodeCall(positionId)), block, cancellationToken).ConfigureAwait(false));
+        return ((ulong)(BigInteger)values[0], (ulong)(BigInteger)values[1]);
+    }
+
+    /// <summary><c>accruedBorrowFee(positionId)</c> at <paramref name="block"/>.</summary>
+    public async Task<UInt128> GetAccruedBorrowFeeAsync(Bytes32 positionId, string block = "latest", CancellationToken cancellationToken = default)
+    {
+        var function = MarginManagerAbi.Function("accruedBorrowFee");
+        return (UInt128)(BigInteger)function.DecodeOutput(
+            await rpc.CallAsync(new CallRequest(Contract, function.EncodeCall(positionId)), block, cancellationToken).ConfigureAwait(false))[0];
+    }
+
+    /// <summary><c>governanceDelay()</c> in seconds (version 2).</summary>
+    public async Task<ulong> GetGovernanceDelayAsync(CancellationToken cancellationToken = default) =>
+        (ulong)(BigInteger)MarginManagerAbi.Function("governanceDelay")
+            .DecodeOutput(await CallAsync(MarginManagerAbi.Function("governanceDelay").EncodeCall(), cancellationToken).ConfigureAwait(false))[0];
+
+    /// <summary><c>governanceOp(opId)</c>: eta (0 when not queued: never, executed or cancelled) and the queued calldata.</summary>
+    public async Task<(ulong Eta, byte[] Data)> GetGovernanceOpAsync(Bytes32 opId, CancellationToken cancellationToken = default)
+    {
+        var function = MarginManagerAbi.Function("governanceOp");
+        var values = function.DecodeOutput(await CallAsync(function.EncodeCall(opId), cancellationToken).ConfigureAwait(false));
+        return ((ulong)(BigInteger)values[0], (byte[])values[1]);
+    }
+
+    /// <summary>
+    /// The operations still queued (neither executed nor cancelled), oldest first: the <c>GovernanceQueued</c> logs from
+    /// <paramref name="fromBlock"/>, each checked against <c>governanceOp</c>.
+    /// </summary>
+    public async Task<IReadOnlyList<GovernanceOp>> GetQueuedGovernanceAsync(ulong fromBlock, CancellationToken cancellationToken = default)
+    {
+        var topic = MarginManagerAbi.Definition.Event("GovernanceQueued").Topic0;
+        var logs = await rpc.GetLogsAsync(new LogFilter(Contract, [topic], Quantity.Encode(fromBlock), "latest"), cancellationToken).ConfigureAwait(false);
+        var queued = new List<GovernanceOp>();
+        foreach (var op in logs.Select(MarginManagerGovernance.Decode).OfType<GovernanceOp>())
+        {
+            if ((await GetGovernanceOpAsync(op.OpId, cancellationToken).ConfigureAwait(false)).Eta != 0)
+            {
+                queued.Add(op);
+            }
+        }
+
+        return queued;
     }
 
     /// <summary>Relays <c>applyDecision(d, q)</c>; a revert surfaces before sending, decoded, from the gas estimate.</summary>

@@ -42,7 +42,10 @@ public sealed record OpenPositionCommand(string Digest, string TraderSignature);
 [GenerateSerializer, Immutable, Alias("aml.PositionResult")]
 public sealed record PositionResult(bool Accepted, string? Reason, PositionSnapshot? Position);
 
-/// <summary>A position as the trader and the operator see it.</summary>
+/// <summary>
+/// A position as the trader and the operator see it; <c>BorrowFee</c> is the fee accrued now (charged when it settles),
+/// <c>EscrowedPayout</c> what the contract owes the trader from it but could not transfer (their <c>claim</c>).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("aml.PositionSnapshot")]
 public sealed record PositionSnapshot(
     string PositionId,
@@ -66,11 +69,16 @@ public sealed record PositionSnapshot(
     string? LastDecisionDigest,
     string? ModelHash,
     DateTimeOffset UpdatedAt,
-    string? PendingDigest = null);
+    string? PendingDigest = null,
+    long BorrowFee = 0,
+    long EscrowedPayout = 0);
 
 /// <summary>
 /// A position as the contract holds it (<c>getPosition</c>), prices converted to E8, with a tighter maintenance margin
-/// that waits out its grace period (<c>pendingMargin</c>: zero when none) and the unix time it takes effect.
+/// that waits out its grace period (<c>pendingMargin</c>: zero when none) and the unix time it takes effect, and the
+/// borrow indices (<c>borrowIndex</c>): the position's, and the market's at unix time <c>BorrowIndexAt</c>, from which
+/// the fee at any later time follows (version 2). <c>ReadAtBlock</c> is the block it was read at: a top-up changes the
+/// collateral but not the version, so an older read delivered late must not overwrite a newer one.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("aml.ChainPosition")]
 public sealed record ChainPosition(
@@ -87,7 +95,11 @@ public sealed record ChainPosition(
     ChainPositionStatus Status,
     bool Frozen,
     uint PendingMarginBps = 0,
-    ulong PendingMarginFrom = 0);
+    ulong PendingMarginFrom = 0,
+    ulong PositionBorrowIndex = 0,
+    ulong MarketBorrowIndex = 0,
+    ulong BorrowIndexAt = 0,
+    ulong ReadAtBlock = 0);
 
 /// <summary>The contract's position status codes.</summary>
 [GenerateSerializer, Alias("aml.ChainPositionStatus")]
@@ -109,7 +121,8 @@ public enum ChainPositionStatus : byte
 /// <summary>
 /// A contract event about a position with the position as the chain holds it after the event, so that grain state
 /// follows the chain (the chain is the truth; the grain is a cache that can act). <c>SkipReason</c> is the contract's
-/// <c>SkipReason</c> code of a <c>DecisionSkipped</c> event (0 otherwise).
+/// <c>SkipReason</c> code of a <c>DecisionSkipped</c> event (0 otherwise); <c>Amount</c> the amount a
+/// <c>PayoutEscrowed</c> or <c>BorrowFeeCharged</c> event names (0 otherwise).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("aml.ChainPositionEvent")]
 public sealed record ChainPositionEvent(
@@ -122,4 +135,5 @@ public sealed record ChainPositionEvent(
     long RealizedPnl,
     long BadDebt,
     int SkipReason = 0,
-    ulong BlockTimestamp = 0);
+    ulong BlockTimestamp = 0,
+    long Amount = 0);

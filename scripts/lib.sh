@@ -58,7 +58,8 @@ pg_start() {
 pg_stop() { _pg_as_owner pg_ctl -D "$AML_DATA/$1" -m fast -w stop >/dev/null 2>&1 || true; }
 
 # --- anvil: configured like MegaETH (../shared/notes/MEGAETH.md) ---------------------------------------------
-# 12 dev accounts: deploy.sh uses 0..9 (admin, signers, traders, guardian); 10 is the oracle's relayer.
+# 12 dev accounts: deploy.sh uses 0..9 (admin, signers, traders, guardian) and 11 (the dev price feeds' updater);
+# 10 is the oracle's relayer.
 ANVIL_FLAGS=(--host 127.0.0.1 --chain-id 6343 --hardfork prague --gas-limit 10000000000
   --code-size-limit 524288 --disable-min-priority-fee --accounts 12)
 

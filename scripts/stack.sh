@@ -48,6 +48,8 @@ stack_up() {
     log "$asset serves model $hash (registered on-chain)"
   done
 
+  # The silo that replays also publishes to the dev price feeds, with the feeds' own updater key (account 11).
+  STACK_REPLAY+=("Aml__Replay__FeedKey=$(dev_key 11)")
   export Aml__Chain__DeploymentFile="$STACK_DEPLOYMENT" Aml__Replay__From="$from"
   export Aml__Auth__SigningKey="$(head -c 32 /dev/urandom | base64)" # one key for every silo: a token works on each gateway
 }

@@ -8,6 +8,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const contracts = [
   ["MarginManager", "out/MarginManager.sol/MarginManager.json"],
   ["MockUSDC", "out/MockUSDC.sol/MockUSDC.json"],
+  ["MockPriceFeed", "out/MockPriceFeed.sol/MockPriceFeed.json"],
 ];
 const mode = process.argv[2];
 if (mode !== "--check" && mode !== "--write") {

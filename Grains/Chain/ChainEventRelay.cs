@@ -16,6 +16,7 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
     private static readonly HashSet<string> PositionEvents = new(StringComparer.Ordinal)
     {
         "PositionOpened", "CollateralAdded", "RiskUpdated", "PositionClosed", "PositionLiquidated", "DecisionSkipped", "PositionFrozen",
+        "BorrowFeeCharged", "PayoutEscrowed", "EmergencyClosed",
     };
 
     /// <summary>
@@ -27,6 +28,7 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
         ArgumentNullException.ThrowIfNull(logs);
         var positions = new Dictionary<Bytes32, ChainPosition>();
         var blockTimes = new Dictionary<ulong, ulong>();
+        BlockHeader? head = null;
         var delivered = 0;
         foreach (var log in logs)
         {
@@ -39,11 +41,20 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
             var positionId = new Bytes32((byte[])decoded["positionId"]);
             if (!positions.TryGetValue(positionId, out var state))
             {
-                state = chain.ToEngine(await chain.Contract.GetPositionAsync(positionId, cancellationToken).ConfigureAwait(false));
+                // One block for every read, so the borrow index and its time belong together.
+                head ??= await chain.Rpc.GetBlockAsync("latest", cancellationToken).ConfigureAwait(false);
+                var at = Quantity.Encode(head.Number);
+                state = chain.ToEngine(await chain.Contract.GetPositionAsync(positionId, at, cancellationToken).ConfigureAwait(false));
                 var pending = chain.Abi.Function("pendingMargin");
                 var margin = pending.DecodeOutput(await chain.Rpc.CallAsync(
-                    new CallRequest(chain.Contract.Contract, pending.EncodeCall(positionId)), "latest", cancellationToken).ConfigureAwait(false));
-                state = state with { PendingMarginBps = (uint)(BigInteger)margin[0], PendingMarginFrom = (ulong)(BigInteger)margin[1] };
+                    new CallRequest(chain.Contract.Contract, pending.EncodeCall(positionId)), at, cancellationToken).ConfigureAwait(false));
+                var (marketIndex, positionIndex) = await chain.Contract.GetBorrowIndexAsync(positionId, at, cancellationToken).ConfigureAwait(false);
+                state = state with
+                {
+                    PendingMarginBps = (uint)(BigInteger)margin[0], PendingMarginFrom = (ulong)(BigInteger)margin[1],
+                    PositionBorrowIndex = positionIndex, MarketBorrowIndex = marketIndex, BorrowIndexAt = head.Timestamp,
+                    ReadAtBlock = head.Number,
+                };
                 positions[positionId] = state;
             }
 
@@ -64,7 +75,13 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
                 decoded.Names.Contains("pnl") ? checked((long)(BigInteger)decoded["pnl"]) : 0,
                 decoded.Names.Contains("badDebt") ? checked((long)(BigInteger)decoded["badDebt"]) : 0,
                 decoded.Name == "DecisionSkipped" ? (int)(BigInteger)decoded["reason"] : 0,
-                blockTime);
+                blockTime,
+                decoded.Name switch
+                {
+                    "PayoutEscrowed" => checked((long)(BigInteger)decoded["amount"]),
+                    "BorrowFeeCharged" => checked((long)(BigInteger)decoded["fee"]),
+                    _ => 0,
+                });
             var position = grains.GetGrain<IPositionGrain>(chainEvent.PositionId);
             await (awaitDelivery ? position.ApplyChainEventAsync(chainEvent) : position.NotifyChainEventAsync(chainEvent)).ConfigureAwait(false);
             delivered++;

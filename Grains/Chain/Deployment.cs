@@ -19,7 +19,9 @@ public sealed record Deployment(
     IReadOnlyList<string> Signers,
     int Threshold,
     ulong DeployBlock,
-    IReadOnlyDictionary<string, DeployedMarket> Markets)
+    IReadOnlyDictionary<string, DeployedMarket> Markets,
+    string? FeedUpdater = null,
+    ulong GovernanceDelay = 0)
 {
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -57,11 +59,15 @@ public sealed record Deployment(
         Markets.Where(m => m.Value.Listed).ToDictionary(
             m => m.Key,
             m => new MarketTerms(m.Value.MaxLeverageX100, m.Value.MinMaintenanceMarginBps, m.Value.MaxMaintenanceMarginBps,
-                m.Value.MaxMarginStepBps, m.Value.LiquidationPenaltyBps, m.Value.MaxPriceAge, m.Value.TighteningGrace),
+                m.Value.MaxMarginStepBps, m.Value.LiquidationPenaltyBps, m.Value.MaxPriceAge, m.Value.TighteningGrace,
+                m.Value.Limits?.MaxDecisionTtl ?? 0, m.Value.Limits?.BorrowRateBpsPerDay ?? 0),
             StringComparer.Ordinal);
 }
 
-/// <summary>One market as deployed: its id (<c>keccak256(symbol)</c>) and the contract's <c>MarketConfig</c>.</summary>
+/// <summary>
+/// One market as deployed: its id (<c>keccak256(symbol)</c>), the contract's <c>MarketConfig</c> and, from version 2, its
+/// <c>MarketLimits</c> as set at deployment (governance may change them later; the oracle reads the live ones).
+/// </summary>
 public sealed record DeployedMarket(
     string MarketId,
     bool Listed,
@@ -71,4 +77,16 @@ public sealed record DeployedMarket(
     uint MaxMarginStepBps,
     uint LiquidationPenaltyBps,
     ulong MaxPriceAge,
-    ulong TighteningGrace);
+    ulong TighteningGrace,
+    DeployedLimits? Limits = null);
+
+/// <summary>A market's <c>MarketLimits</c> as deployed; zero is off. Open-interest caps are strings (uint128).</summary>
+public sealed record DeployedLimits(
+    string PriceFeed,
+    uint MaxFeedDeviationBps,
+    ulong MaxFeedAge,
+    ulong MaxDecisionTtl,
+    string MaxOpenInterestLong,
+    string MaxOpenInterestShort,
+    uint BorrowRateBpsPerDay,
+    ulong OracleLivenessTimeout);

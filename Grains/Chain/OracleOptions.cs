@@ -36,6 +36,9 @@ public sealed class OracleOptions
     /// <summary>How often the chain indexer reads new contract logs.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>How long the signers use the markets' limits and feed prices they read before reading them again.</summary>
+    public TimeSpan GuardRefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Most blocks one <c>eth_getLogs</c> asks for.</summary>
     public ulong MaxLogRange { get; set; } = 5_000;
 }

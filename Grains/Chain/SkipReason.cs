@@ -12,7 +12,7 @@ public enum SkipReason : byte
     /// <summary>Unknown, closed or liquidated.</summary>
     PositionNotOpen,
 
-    /// <summary>The position changed since the decision (top-up, earlier decision).</summary>
+    /// <summary>The position changed since the decision (an earlier decision, a freeze; a top-up no longer does).</summary>
     StaleVersion,
 
     /// <summary>The item's own validUntil passed.</summary>
@@ -30,7 +30,7 @@ public enum SkipReason : byte
     /// <summary>The guardian froze the position.</summary>
     PositionFrozen,
 
-    /// <summary>Zero, too old, or older than the position's last change.</summary>
+    /// <summary>Zero, too old, older than the position's last change, or dated ahead of the block.</summary>
     BadPrice,
 
     /// <summary>A LIQUIDATE on a position healthy at the signed price.</summary>
@@ -41,4 +41,13 @@ public enum SkipReason : byte
 
     /// <summary>The vault cannot pay the position's profit.</summary>
     InsufficientLiquidity,
+
+    /// <summary>The signed price is further than the market's allowed deviation from its price feed (version 2).</summary>
+    FeedDeviation,
+
+    /// <summary>The market's price feed is older than its allowed age, not positive, or unreadable (version 2).</summary>
+    FeedUnavailable,
+
+    /// <summary>The decision lives longer after its price than the market's decision TTL (version 2).</summary>
+    DecisionTtl,
 }

@@ -3,7 +3,8 @@ namespace Aml.Orleans.Grains.Domain;
 /// <summary>
 /// Integer margin arithmetic, the same formulas the contract enforces (design/CONTRACT.md "Money and units"):
 /// a long's PnL at price p is <c>size * (p - entry) / entry</c> (a short's the negative), truncated toward zero;
-/// <c>equity = collateral + pnl</c>; requirement <c>= size * maintenanceMarginBps / 10000</c>; liquidatable iff
+/// <c>equity = collateral + pnl − borrow fee</c> (version 2: the fee accrued on notional since the position last settled
+/// counts in every health check); requirement <c>= size * maintenanceMarginBps / 10000</c>; liquidatable iff
 /// <c>equity &lt; requirement</c>.
 /// </summary>
 /// <remarks>
@@ -19,6 +20,30 @@ public static class MarginMath
     /// <summary>Leverage is carried as X100 (1000 = 10.00x).</summary>
     public const long LeverageScale = 100;
 
+    /// <summary>
+    /// The borrow index's denominator: the index grows by <c>borrowRateBpsPerDay</c> every second, so one day at one bps
+    /// is 86,400 index points per 10,000 bps of notional.
+    /// </summary>
+    public const long BorrowIndexDenominator = BpsDenominator * 86_400;
+
+    /// <summary>
+    /// The borrow fee on <paramref name="size"/> for an index that moved by <paramref name="indexDelta"/> since the
+    /// position was last charged: <c>size * Δindex / 864e6</c>, rounded down, exactly the contract's
+    /// <c>accruedBorrowFee</c>.
+    /// </summary>
+    public static long BorrowFee(long size, ulong indexDelta)
+    {
+        if (size < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(size), size, "must not be negative");
+        }
+
+        return checked((long)((Int128)size * indexDelta / BorrowIndexDenominator));
+    }
+
+    /// <summary>How far a market's borrow index moves in <paramref name="seconds"/> at <paramref name="rateBpsPerDay"/>.</summary>
+    public static ulong BorrowIndexGrowth(uint rateBpsPerDay, ulong seconds) => checked(rateBpsPerDay * seconds);
+
     /// <summary>Notional for <paramref name="collateral"/> at <paramref name="leverageX100"/>, rounded down.</summary>
     public static long Size(long collateral, long leverageX100) =>
         checked((long)((Int128)collateral * leverageX100 / LeverageScale));
@@ -31,9 +56,9 @@ public static class MarginMath
         return checked((long)(isLong ? pnl : -pnl));
     }
 
-    /// <summary>Collateral plus PnL; negative once losses exceed collateral (bad debt).</summary>
+    /// <summary>Collateral plus PnL minus the accrued borrow fee; negative once losses exceed collateral (bad debt).</summary>
     public static long Equity(PositionTerms terms, long priceE8) =>
-        terms.Collateral + Pnl(terms.IsLong, terms.Size, terms.EntryPriceE8, priceE8);
+        checked(terms.Collateral + Pnl(terms.IsLong, terms.Size, terms.EntryPriceE8, priceE8) - terms.BorrowFee);
 
     /// <summary>The maintenance requirement, <c>size * mmBps / 10000</c> rounded down.</summary>
     public static long Requirement(long size, long maintenanceMarginBps) =>
@@ -51,10 +76,12 @@ public static class MarginMath
     public static long PriceAtEquity(PositionTerms terms, long targetEquity)
     {
         RequirePositive(terms.Size, nameof(terms.Size));
-        // long:  collateral + size (p - e)/e = target  ⇒  p = e (size - collateral + target) / size
-        // short: collateral - size (p - e)/e = target  ⇒  p = e (size + collateral - target) / size
+        // With c = collateral − fee (the fee is a fixed amount at a given time, so it only shifts the collateral):
+        // long:  c + size (p - e)/e = target  ⇒  p = e (size - c + target) / size
+        // short: c - size (p - e)/e = target  ⇒  p = e (size + c - target) / size
+        var net = (Int128)terms.Collateral - terms.BorrowFee;
         var numerator = (Int128)terms.EntryPriceE8 *
-                        (terms.IsLong ? terms.Size - terms.Collateral + targetEquity : terms.Size + terms.Collateral - targetEquity);
+                        (terms.IsLong ? terms.Size - net + targetEquity : terms.Size + net - targetEquity);
         if (numerator <= 0)
         {
             return 0; // unreachable for a long: even a zero price leaves equity above target
@@ -108,15 +135,16 @@ public static class MarginMath
 
     private static bool IsHealthyAfterClosing(PositionTerms terms, long priceE8, long penaltyBps, long bufferBps, long closeFactorBps)
     {
+        // A liquidation settles the whole accrued fee first (it goes to the vault), so the rest starts with none.
         var sizeClosed = (long)((Int128)terms.Size * closeFactorBps / BpsDenominator);
-        var collateralLeft = terms.Collateral + Pnl(terms.IsLong, sizeClosed, terms.EntryPriceE8, priceE8) -
+        var collateralLeft = terms.Collateral - terms.BorrowFee + Pnl(terms.IsLong, sizeClosed, terms.EntryPriceE8, priceE8) -
                              (long)((Int128)sizeClosed * penaltyBps / BpsDenominator);
         if (sizeClosed == 0 || collateralLeft <= 0)
         {
             return false; // the contract closes everything when nothing would be left
         }
 
-        var rest = terms with { Collateral = collateralLeft, Size = terms.Size - sizeClosed };
+        var rest = terms with { Collateral = collateralLeft, Size = terms.Size - sizeClosed, BorrowFee = 0 };
         return Equity(rest, priceE8) >= Requirement(rest.Size, terms.MaintenanceMarginBps + bufferBps);
     }
 
@@ -129,5 +157,9 @@ public static class MarginMath
     }
 }
 
-/// <summary>The numbers that decide a position's health: side, collateral, notional, entry and maintenance margin.</summary>
-public readonly record struct PositionTerms(bool IsLong, long Collateral, long Size, long EntryPriceE8, long MaintenanceMarginBps);
+/// <summary>
+/// The numbers that decide a position's health: side, collateral, notional, entry, maintenance margin, and the borrow fee
+/// accrued at the moment the terms describe (0 on a market without a borrow rate).
+/// </summary>
+public readonly record struct PositionTerms(
+    bool IsLong, long Collateral, long Size, long EntryPriceE8, long MaintenanceMarginBps, long BorrowFee = 0);

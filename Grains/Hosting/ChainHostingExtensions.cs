@@ -23,6 +23,7 @@ public static class ChainHostingExtensions
         silo.Services.AddOptions<OracleOptions>().Configure(oracle);
         silo.Services.AddSingleton<ChainContext>();
         silo.Services.AddSingleton<ChainEventRelay>();
+        silo.Services.AddSingleton<MarketGuardReader>();
         silo.Services.AddSingleton<Risk.IModelRegistry, ChainModelRegistry>();
         if (!string.IsNullOrEmpty(postgresConnectionString))
         {

@@ -1,6 +1,9 @@
 namespace Aml.Orleans.Grains.Markets;
 
-/// <summary>A market's on-chain configuration (the contract's <c>MarketConfig</c>) as the engine needs it.</summary>
+/// <summary>
+/// A market's on-chain configuration (the contract's <c>MarketConfig</c>, and of its <c>MarketLimits</c> what a position
+/// needs to date and price its decisions) as the engine needs it. A zero limit is off, as on-chain.
+/// </summary>
 public sealed record MarketTerms(
     uint MaxLeverageX100,
     uint MinMaintenanceMarginBps,
@@ -8,7 +11,20 @@ public sealed record MarketTerms(
     uint MaxMarginStepBps,
     uint LiquidationPenaltyBps,
     ulong MaxPriceAgeSeconds,
-    ulong TighteningGraceSeconds);
+    ulong TighteningGraceSeconds,
+    ulong MaxDecisionTtlSeconds = 0,
+    uint BorrowRateBpsPerDay = 0)
+{
+    /// <summary>
+    /// A decision's <c>validUntil</c>: <paramref name="ttl"/> from now, but never more than the market's decision TTL
+    /// cap after the price it carries (the contract refuses a signed price that lives longer: a free option).
+    /// </summary>
+    public ulong ValidUntil(DateTimeOffset now, ulong priceTimestamp, TimeSpan ttl)
+    {
+        var wanted = (ulong)now.Add(ttl).ToUnixTimeSeconds();
+        return MaxDecisionTtlSeconds == 0 ? wanted : Math.Min(wanted, priceTimestamp + MaxDecisionTtlSeconds);
+    }
+}
 
 /// <summary>The listed markets by asset symbol, loaded from the deployment so engine and contract agree on bounds.</summary>
 public sealed class MarketCatalogOptions

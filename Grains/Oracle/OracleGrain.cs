@@ -23,6 +23,7 @@ internal sealed partial class OracleGrain(
     [PersistentState("oracle", "aml")] IPersistentState<OracleState> state,
     ChainContext chain,
     ChainEventRelay relay,
+    MarketGuardReader guards,
     IOptions<OracleOptions> options,
     IOptions<MarketCatalogOptions> catalog,
     TimeProvider clock,
@@ -56,6 +57,11 @@ internal sealed partial class OracleGrain(
     public async Task<SignedDecision> SignAsync(Decision decision)
     {
         ArgumentNullException.ThrowIfNull(decision);
+        if (decision.Kind == Interfaces.DecisionKind.Close && LiveClose(decision) is { } live)
+        {
+            return live; // the same signed CLOSE again, never a second price for the same version
+        }
+
         if (await ViolationAsync(decision, traderSignature: null, submitting: false) is { } violation)
         {
             throw new ArgumentException($"decision refused by the signers: {violation}", nameof(decision));
@@ -63,7 +69,32 @@ internal sealed partial class OracleGrain(
 
         var digest = chain.ToChain(decision).Digest(chain.Domain);
         var quorum = await SignQuorumAsync(digest);
-        return new SignedDecision(decision, Hex.Encode(digest), ChainContext.BitmapHex(quorum.SignerBitmap), Hex.Encode(quorum.Signatures));
+        var signed = new SignedDecision(decision, Hex.Encode(digest), ChainContext.BitmapHex(quorum.SignerBitmap), Hex.Encode(quorum.Signatures));
+        if (decision.Kind == Interfaces.DecisionKind.Close)
+        {
+            PruneExpiredCloses();
+            state.State.LiveCloses[decision.PositionId] = signed;
+            await state.WriteStateAsync(); // durable before the trader holds it: a restarted oracle must not sign another
+        }
+
+        return signed;
+    }
+
+    /// <summary>The CLOSE already signed for this position at this version that can still land, if any.</summary>
+    private SignedDecision? LiveClose(Decision decision) =>
+        state.State.LiveCloses.TryGetValue(decision.PositionId, out var live) &&
+        live.Decision.PositionVersion == decision.PositionVersion &&
+        live.Decision.ValidUntil > (ulong)clock.GetUtcNow().ToUnixTimeSeconds()
+            ? live
+            : null;
+
+    private void PruneExpiredCloses()
+    {
+        var now = (ulong)clock.GetUtcNow().ToUnixTimeSeconds();
+        foreach (var positionId in state.State.LiveCloses.Where(c => c.Value.Decision.ValidUntil <= now).Select(c => c.Key).ToList())
+        {
+            state.State.LiveCloses.Remove(positionId);
+        }
     }
 
     /// <inheritdoc />
@@ -448,7 +479,7 @@ internal sealed partial class OracleGrain(
                 return "a CLOSE is sent by the trader (the contract requires it): ask for a signed decision instead";
             case Interfaces.DecisionKind.Open when submitting && traderSignature is null:
                 return "a relayed OPEN needs the trader's signature over the decision digest";
-            case Interfaces.DecisionKind.Liquidate when !submitting && await ChainViolationAsync(decision) is { } refused:
+            case var _ when !submitting && await ChainViolationAsync(decision) is { } refused:
                 return refused;
             case Interfaces.DecisionKind.Open when traderSignature is not null:
                 var recovered = TryRecover(onChain.Digest(chain.Domain), traderSignature);
@@ -459,12 +490,20 @@ internal sealed partial class OracleGrain(
     }
 
     /// <summary>
-    /// What only the chain can tell: a LIQUIDATE must find the position liquidatable in the contract's own view. For
-    /// queued decisions this runs right before the batch is signed, so a chain that is down delays decisions instead of
-    /// refusing them, and they go out in their queue order once it answers.
+    /// What only the chain can tell: the market's feed guard and decision TTL cap (limits and feed as last read, see
+    /// <see cref="MarketGuardReader"/>), and that a LIQUIDATE finds the position liquidatable in the contract's own
+    /// view. For queued decisions this runs right before the batch is signed, so a chain that is down delays decisions
+    /// instead of refusing them, and they go out in their queue order once it answers.
     /// </summary>
     private async Task<string?> ChainViolationAsync(Decision decision)
     {
+        var now = (ulong)clock.GetUtcNow().ToUnixTimeSeconds();
+        if (FeedGuard.Violation(decision, await guards.GetAsync(decision.Asset), now) is not null &&
+            FeedGuard.Violation(decision, await guards.ReadNowAsync(decision.Asset), now) is { } guarded)
+        {
+            return guarded;
+        }
+
         if (decision.Kind != Interfaces.DecisionKind.Liquidate)
         {
             return null;

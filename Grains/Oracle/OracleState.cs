@@ -20,6 +20,12 @@ public sealed class OracleState
 
     /// <summary>Mined transactions not yet buried under the confirmation depth: a reorg may still undo them.</summary>
     [Id(4)] public List<OracleTransaction> Unconfirmed { get; set; } = [];
+
+    /// <summary>
+    /// The live CLOSE of each position (by position id): at most one per position version, so that a trader holding
+    /// several signed closes at different prices cannot pick the one the market favours.
+    /// </summary>
+    [Id(5)] public Dictionary<string, SignedDecision> LiveCloses { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>One decision as the oracle tracks it.</summary>

@@ -31,8 +31,31 @@ internal sealed partial class PositionGrain(
 
     private string PositionId => this.GetPrimaryKeyString();
 
-    private PositionTerms Terms => new(state.State.IsLong, state.State.Collateral, state.State.Size,
-        state.State.EntryPriceE8, EffectiveMarginBps);
+    private PositionTerms Terms => TermsAt(clock.GetUtcNow());
+
+    /// <summary>
+    /// The terms with the borrow fee accrued at <paramref name="at"/>: the market's index moves by its rate every second
+    /// from the last read, and the fee is the contract's <c>size × (market − position index) / 864e6</c>.
+    /// </summary>
+    private PositionTerms TermsAt(DateTimeOffset at)
+    {
+        var s = state.State;
+        long fee = 0;
+        if (s.BorrowIndexAt != 0 && catalog.Value.Markets.TryGetValue(s.Asset, out var market))
+        {
+            var seconds = (ulong)Math.Max(0, at.ToUnixTimeSeconds() - (long)s.BorrowIndexAt);
+            var index = s.MarketBorrowIndex + MarginMath.BorrowIndexGrowth(market.BorrowRateBpsPerDay, seconds);
+            fee = index > s.PositionBorrowIndex ? MarginMath.BorrowFee(s.Size, index - s.PositionBorrowIndex) : 0;
+        }
+
+        return new(s.IsLong, s.Collateral, s.Size, s.EntryPriceE8, EffectiveMarginBps, fee);
+    }
+
+    /// <summary>
+    /// The terms the bands are registered with: the fee as it will be at the next reassessment, so that a band fires no
+    /// later than the exact check would while the fee grows (the monitor checks exactly in between).
+    /// </summary>
+    private PositionTerms BandTerms => TermsAt(clock.GetUtcNow() + _options.ReassessInterval);
 
     /// <summary>The margin the contract applies now: a pending tighter one once its grace period is over.</summary>
     private uint EffectiveMarginBps =>
@@ -102,7 +125,7 @@ internal sealed partial class PositionGrain(
         var decision = new Decision(
             DecisionKind.Open, PositionId, request.Asset, request.Trader, request.IsLong, request.Collateral, size,
             assessment.MaxLeverageX100, assessment.MaintenanceMarginBps, 0, assessment.RiskScoreBps, assessment.MarkPriceE8,
-            (ulong)assessment.PriceTime.ToUnixTimeSeconds(), 0, (ulong)clock.GetUtcNow().Add(_options.DecisionTtl).ToUnixTimeSeconds(),
+            (ulong)assessment.PriceTime.ToUnixTimeSeconds(), 0, ValidUntil(request.Asset, (ulong)assessment.PriceTime.ToUnixTimeSeconds()),
             assessment.ModelHash, assessment.FeaturesHash);
         var digest = await GrainFactory.GetGrain<IOracleGrain>(_options.OracleKey).GetDigestAsync(decision);
 
@@ -154,6 +177,13 @@ internal sealed partial class PositionGrain(
     public async Task<SignedDecision> RequestCloseAsync()
     {
         var s = state.State;
+        if (s.Status == PositionStatus.Closing && s.PendingDecision is { Kind: DecisionKind.Close } asked &&
+            asked.ValidUntil > (ulong)clock.GetUtcNow().ToUnixTimeSeconds())
+        {
+            // Asked again (a lost answer, a second tab): the oracle hands back the one live CLOSE of this version.
+            return await GrainFactory.GetGrain<IOracleGrain>(_options.OracleKey).SignAsync(asked);
+        }
+
         if (s.Status != PositionStatus.Open || s.PendingDecision is not null)
         {
             throw new InvalidOperationException($"position {PositionId} is {s.Status}{(s.PendingDecision is null ? "" : " with a decision on its way")}: only an open position closes");
@@ -163,7 +193,7 @@ internal sealed partial class PositionGrain(
         var decision = new Decision(
             DecisionKind.Close, PositionId, s.Asset, s.Trader, s.IsLong, s.Collateral, s.Size, s.MaxLeverageX100, EffectiveMarginBps, 0,
             s.RiskScoreBps, market.LastPriceE8, (ulong)market.LastTickAt.ToUnixTimeSeconds(), s.OnChainVersion,
-            (ulong)clock.GetUtcNow().Add(_options.DecisionTtl).ToUnixTimeSeconds(), s.ModelHash ?? "", s.FeaturesHash ?? "");
+            ValidUntil(s.Asset, (ulong)market.LastTickAt.ToUnixTimeSeconds()), s.ModelHash ?? "", s.FeaturesHash ?? "");
         var signed = await GrainFactory.GetGrain<IOracleGrain>(_options.OracleKey).SignAsync(decision);
         (s.Status, s.PendingDecision, s.PendingDigest) = (PositionStatus.Closing, decision, signed.Digest);
         s.UpdatedAt = clock.GetUtcNow();
@@ -324,7 +354,7 @@ internal sealed partial class PositionGrain(
         var decision = new Decision(
             DecisionKind.Adjust, PositionId, s.Asset, s.Trader, s.IsLong, s.Collateral, s.Size, assessment.MaxLeverageX100, margin, 0,
             assessment.RiskScoreBps, assessment.MarkPriceE8, (ulong)assessment.PriceTime.ToUnixTimeSeconds(), s.OnChainVersion,
-            (ulong)clock.GetUtcNow().Add(_options.DecisionTtl).ToUnixTimeSeconds(), assessment.ModelHash, assessment.FeaturesHash);
+            ValidUntil(s.Asset, (ulong)assessment.PriceTime.ToUnixTimeSeconds()), assessment.ModelHash, assessment.FeaturesHash);
         s.Status = PositionLifecycle.Move(s.Status, PositionStatus.Adjusting);
         s.PendingDecision = decision;
         s.UpdatedAt = clock.GetUtcNow();
@@ -381,6 +411,10 @@ internal sealed partial class PositionGrain(
         }
     }
 
+    /// <summary>The decision TTL from now, capped by the market's decision TTL after the signed price.</summary>
+    private ulong ValidUntil(string asset, ulong priceTimestamp) =>
+        catalog.Value.For(asset).ValidUntil(clock.GetUtcNow(), priceTimestamp, _options.DecisionTtl);
+
     private static QuoteResult Refused(string reason) => new(false, reason, null, null, null);
 
     /// <inheritdoc />
@@ -391,12 +425,26 @@ internal sealed partial class PositionGrain(
     {
         ArgumentNullException.ThrowIfNull(chainEvent);
         var chain = chainEvent.Position;
-        if (state.State.Exists && chain.Version < state.State.OnChainVersion && PositionLifecycle.IsLive(state.State.Status))
+        var s = state.State;
+        if (chainEvent.EventName == "PayoutEscrowed")
         {
-            return; // an older event replayed after a newer one: the chain's later state is already here
+            s.EscrowedPayout = chainEvent.Amount; // one settlement pays out, so one escrow: delivered twice, counted once
         }
 
-        var s = state.State;
+        var olderRead = chain.Version < s.OnChainVersion ||
+                        (chain.Version == s.OnChainVersion && chain.ReadAtBlock != 0 && chain.ReadAtBlock < s.ChainReadBlock);
+        if (s.Exists && olderRead && PositionLifecycle.IsLive(s.Status))
+        {
+            // An older event replayed after a newer one, or the same version read before a top-up: the chain's later
+            // state is already here.
+            if (chainEvent.EventName == "PayoutEscrowed")
+            {
+                await SaveAsync();
+            }
+
+            return;
+        }
+
         var wasLive = PositionLifecycle.IsLive(s.Status);
         if (!s.Exists || chain.Version != s.OnChainVersion)
         {
@@ -418,6 +466,8 @@ internal sealed partial class PositionGrain(
         s.OnChainVersion = chain.Version;
         s.Frozen = chain.Frozen;
         (s.PendingMarginBps, s.PendingMarginFrom) = (chain.PendingMarginBps, chain.PendingMarginFrom);
+        (s.PositionBorrowIndex, s.MarketBorrowIndex, s.BorrowIndexAt) = (chain.PositionBorrowIndex, chain.MarketBorrowIndex, chain.BorrowIndexAt);
+        s.ChainReadBlock = Math.Max(s.ChainReadBlock, chain.ReadAtBlock);
         s.OpenedAt ??= clock.GetUtcNow();
         s.LastReassessedAt ??= clock.GetUtcNow(); // the terms were just decided: the first re-assessment comes one interval later
         if (chainEvent.EventName is "PositionOpened" or "RiskUpdated" && chainEvent.DecisionDigest is { } applied &&
@@ -502,14 +552,15 @@ internal sealed partial class PositionGrain(
             PositionId, s.Trader, s.Asset, s.IsLong, s.Status, s.Collateral, s.Size, s.EntryPriceE8,
             s.MaxLeverageX100, s.MaintenanceMarginBps, s.RiskScoreBps, s.OnChainVersion,
             live ? MarginMath.LiquidationPrice(Terms) : 0,
-            live ? WarningPrice() : 0,
+            live ? WarningPrice(Terms) : 0,
             mark,
             live ? MarginMath.MarginRatioBps(Terms, mark) : 0,
-            s.Suggestion, s.SuggestionReason, s.LastDecisionDigest, s.ModelHash, s.UpdatedAt, s.PendingDigest));
+            s.Suggestion, s.SuggestionReason, s.LastDecisionDigest, s.ModelHash, s.UpdatedAt, s.PendingDigest,
+            live ? Terms.BorrowFee : 0, s.EscrowedPayout));
     }
 
-    private long WarningPrice() =>
-        MarginMath.PriceAtEquity(Terms, MarginMath.Requirement(state.State.Size, state.State.MaintenanceMarginBps) *
+    private long WarningPrice(PositionTerms terms) =>
+        MarginMath.PriceAtEquity(terms, MarginMath.Requirement(state.State.Size, state.State.MaintenanceMarginBps) *
                                         _options.WarningMultipleBps / MarginMath.BpsDenominator);
 
     /// <summary>
@@ -521,13 +572,13 @@ internal sealed partial class PositionGrain(
         var s = state.State;
         var toward = s.IsLong ? BandDirection.Falling : BandDirection.Rising;
         var away = s.IsLong ? BandDirection.Rising : BandDirection.Falling;
-        var warning = WarningPrice();
+        var warning = WarningPrice(BandTerms);
         var pastWarning = s.IsLong ? markPriceE8 <= warning : markPriceE8 >= warning;
         // Bands sit strictly beyond the mark: the market wakes a position at once for a band already crossed, and a
         // band exactly at the mark (equity equal to the requirement is not liquidatable) would wake it forever.
         var bands = new List<PriceBand>
         {
-            new(toward, BeyondMark(MarginMath.LiquidationPrice(Terms), markPriceE8, toward)),
+            new(toward, BeyondMark(MarginMath.LiquidationPrice(BandTerms), markPriceE8, toward)),
             pastWarning ? new PriceBand(away, BeyondMark(warning, markPriceE8, away)) : new PriceBand(toward, warning),
         };
         return GrainFactory.GetGrain<IMarketGrain>(s.Asset).WatchAsync(PositionId, bands);
@@ -567,7 +618,7 @@ internal sealed partial class PositionGrain(
             DecisionKind.Liquidate, PositionId, s.Asset, s.Trader, s.IsLong, s.Collateral, s.Size,
             s.MaxLeverageX100, s.MaintenanceMarginBps, closeFactor, s.RiskScoreBps,
             priceE8, (ulong)at.ToUnixTimeSeconds(), s.OnChainVersion,
-            (ulong)clock.GetUtcNow().Add(_options.DecisionTtl).ToUnixTimeSeconds(),
+            ValidUntil(s.Asset, (ulong)at.ToUnixTimeSeconds()),
             s.ModelHash ?? "", s.FeaturesHash ?? "");
         s.Status = PositionLifecycle.Move(s.Status is PositionStatus.Adjusting ? PositionStatus.Open : s.Status, PositionStatus.Liquidating);
         s.PendingDecision = decision;

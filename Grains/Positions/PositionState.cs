@@ -55,4 +55,18 @@ public sealed class PositionState
 
     /// <summary>The block of the decision whose model and features hashes the position carries.</summary>
     [Id(28)] public ulong TermsBlock { get; set; }
+
+    /// <summary>The position's borrow index (the market's when its fee was last charged).</summary>
+    [Id(29)] public ulong PositionBorrowIndex { get; set; }
+
+    /// <summary>The market's borrow index at unix time <see cref="BorrowIndexAt"/> (0: not read yet, no fee known).</summary>
+    [Id(30)] public ulong MarketBorrowIndex { get; set; }
+
+    [Id(31)] public ulong BorrowIndexAt { get; set; }
+
+    /// <summary>The block the chain state above was read at (a later read of the same version wins).</summary>
+    [Id(32)] public ulong ChainReadBlock { get; set; }
+
+    /// <summary>A payout the token refused, escrowed for the trader's <c>claim</c>.</summary>
+    [Id(33)] public long EscrowedPayout { get; set; }
 }

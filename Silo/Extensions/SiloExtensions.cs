@@ -49,6 +49,8 @@ public static partial class SiloExtensions
         });
 
         builder.Services.Configure<CandleReplayOptions>(builder.Configuration.GetSection(CandleReplayOptions.Section));
+        builder.Services.Configure<DevPriceFeedOptions>(builder.Configuration.GetSection(CandleReplayOptions.Section));
+        builder.Services.AddSingleton<DevPriceFeedPublisher>();
         builder.Services.AddHostedService<CandleReplayFeed>();
         AddWalletAuth(builder, deployment);
         builder.Services.AddGrpc(o =>

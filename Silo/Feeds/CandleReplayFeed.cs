@@ -24,10 +24,13 @@ public sealed class CandleReplayOptions
 /// <summary>
 /// Feeds each configured market with real candles at an accelerated clock: open, the adverse extreme first, the other
 /// extreme, close — as ticks stamped with the wall clock (the prices are history, the times are now, so the
-/// engine's staleness rules and the chain's price-age checks hold) — then closes the candle for the features.
+/// engine's staleness rules and the chain's price-age checks hold) — then closes the candle for the features. On a dev
+/// chain the same prices go to the markets' price feeds (<see cref="DevPriceFeedPublisher"/>), as a real feed would
+/// publish them.
 /// </summary>
 internal sealed partial class CandleReplayFeed(
-    IOptions<CandleReplayOptions> options, IGrainFactory grains, TimeProvider clock, ILogger<CandleReplayFeed> logger) : BackgroundService
+    IOptions<CandleReplayOptions> options, IGrainFactory grains, DevPriceFeedPublisher feeds, TimeProvider clock, ILogger<CandleReplayFeed> logger)
+    : BackgroundService
 {
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -52,7 +55,9 @@ internal sealed partial class CandleReplayFeed(
             var red = candle.Close < candle.Open;
             foreach (var price in (double[])[candle.Open, red ? candle.High : candle.Low, red ? candle.Low : candle.High, candle.Close])
             {
-                var outcome = await market.SubmitTickAsync(new MarketTick(CandleConversions.E8(price), clock.GetUtcNow()));
+                var priceE8 = CandleConversions.E8(price);
+                await feeds.OfferAsync(asset, priceE8, cancellationToken); // the chain's independent feed first, then the engine
+                var outcome = await market.SubmitTickAsync(new MarketTick(priceE8, clock.GetUtcNow()));
                 if (!outcome.Accepted)
                 {
                     LogTickRejected(asset, price, outcome.Rejection);

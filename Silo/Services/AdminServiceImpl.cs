@@ -15,7 +15,8 @@ namespace Aml.Orleans.Silo.Services;
 /// which production keeps in its multisig, not in the silo.
 /// </summary>
 [Authorize(Roles = WalletSignIn.AdminRole)]
-internal sealed class AdminServiceImpl(IClusterClient cluster, IServiceProvider services, IConfiguration configuration) : Admin.AdminBase
+internal sealed class AdminServiceImpl(IClusterClient cluster, IServiceProvider services, IConfiguration configuration, TimeProvider clock)
+    : Admin.AdminBase
 {
     private static readonly string[] Modes = ["ACTIVE", "REDUCE_ONLY", "FROZEN"];
 
@@ -81,6 +82,75 @@ internal sealed class AdminServiceImpl(IClusterClient cluster, IServiceProvider 
         }
     }
 
+    /// <inheritdoc />
+    public override async Task<GovernanceOperation> QueueGovernance(QueueGovernanceRequest request, ServerCallContext context)
+    {
+        var chain = Chain();
+        var calldata = GovernanceCalls.Encode(request, chain.Deployment);
+        var function = MarginManagerGovernance.FunctionOf(calldata)!.Name;
+        var receipt = await SendCalldataAsync("Aml:Chain:AdminKey", function, calldata);
+        var queued = MarginManagerGovernance.QueuedIn(receipt, chain.Contract.Contract);
+        var operation = queued is null
+            ? new GovernanceOperation { Applied = true, Function = function, Data = Hex.Encode(calldata), BlockNumber = receipt.BlockNumber ?? 0 }
+            : ToProto(queued, await ChainTimeAsync(chain));
+        operation.TransactionHash = receipt.TransactionHash.ToString();
+        return operation;
+    }
+
+    /// <inheritdoc />
+    public override async Task<ListGovernanceResponse> ListGovernance(ListGovernanceRequest request, ServerCallContext context)
+    {
+        var chain = Chain();
+        var now = await ChainTimeAsync(chain);
+        var response = new ListGovernanceResponse { GovernanceDelay = await chain.Contract.GetGovernanceDelayAsync(), ChainTime = now };
+        response.Operations.AddRange((await chain.Contract.GetQueuedGovernanceAsync(chain.Deployment.DeployBlock)).Select(op => ToProto(op, now)));
+        return response;
+    }
+
+    /// <inheritdoc />
+    public override async Task<ChainActionResponse> ExecuteGovernance(GovernanceOpRequest request, ServerCallContext context)
+    {
+        var (chain, opId) = (Chain(), GovernanceCalls.OpId(request.OpId));
+        var (eta, _) = await chain.Contract.GetGovernanceOpAsync(opId);
+        if (eta == 0)
+        {
+            throw RpcErrors.NotFound($"queued governance operation {opId}");
+        }
+
+        var now = await ChainTimeAsync(chain);
+        return eta > now
+            ? throw RpcErrors.FailedPrecondition($"governance operation {opId} may run from {eta}, {eta - now} s after the chain's time {now}")
+            : ToResponse(await SendCalldataAsync("Aml:Chain:AdminKey", "executeGovernance", MarginManagerGovernance.EncodeExecute(opId)));
+    }
+
+    /// <inheritdoc />
+    public override async Task<ChainActionResponse> CancelGovernance(GovernanceOpRequest request, ServerCallContext context)
+    {
+        var (chain, opId) = (Chain(), GovernanceCalls.OpId(request.OpId));
+        if ((await chain.Contract.GetGovernanceOpAsync(opId)).Eta == 0)
+        {
+            throw RpcErrors.NotFound($"queued governance operation {opId}");
+        }
+
+        return ToResponse(await SendCalldataAsync("Aml:Chain:GuardianKey", "cancelGovernance", MarginManagerGovernance.EncodeCancel(opId)));
+    }
+
+    /// <summary>
+    /// The time the next block will carry: the later of the head's and ours (a chain that mines only on demand, like
+    /// anvil, can have an old head while the next block takes the current time).
+    /// </summary>
+    private async Task<ulong> ChainTimeAsync(ChainContext chain) =>
+        Math.Max((await chain.Rpc.GetBlockAsync("latest")).Timestamp, (ulong)clock.GetUtcNow().ToUnixTimeSeconds());
+
+    private static GovernanceOperation ToProto(GovernanceOp op, ulong now) => new()
+    {
+        OpId = op.OpId.ToString(), Eta = op.Eta, Function = op.Function ?? "", Data = Hex.Encode(op.Data), BlockNumber = op.QueuedInBlock,
+        Ready = op.Eta <= now,
+    };
+
+    private static ChainActionResponse ToResponse(TransactionReceipt receipt) =>
+        new() { TransactionHash = receipt.TransactionHash.ToString(), BlockNumber = receipt.BlockNumber ?? 0 };
+
     private IRiskGrain RiskOf(string asset) =>
         AssetSymbol.TryParse(asset, out _)
             ? cluster.GetGrain<IRiskGrain>(asset)
@@ -89,7 +159,10 @@ internal sealed class AdminServiceImpl(IClusterClient cluster, IServiceProvider 
     private ChainContext Chain() =>
         services.GetService<ChainContext>() ?? throw RpcErrors.FailedPrecondition("this gateway is not connected to a chain (Aml:Chain:DeploymentFile)");
 
-    private async Task<ChainActionResponse> SendAsync(string keySetting, string function, object[] arguments)
+    private async Task<ChainActionResponse> SendAsync(string keySetting, string function, object[] arguments) =>
+        ToResponse(await SendCalldataAsync(keySetting, function, MarginManagerAbi.Function(function).EncodeCall(arguments)));
+
+    private async Task<TransactionReceipt> SendCalldataAsync(string keySetting, string function, byte[] calldata)
     {
         var chain = Chain();
         var key = configuration[keySetting];
@@ -100,8 +173,7 @@ internal sealed class AdminServiceImpl(IClusterClient cluster, IServiceProvider 
 
         try
         {
-            var receipt = await chain.Contract.SendAsync(chain.Sender, LocalKeySigner.FromHex(key), MarginManagerAbi.Function(function).EncodeCall(arguments));
-            return new ChainActionResponse { TransactionHash = receipt.TransactionHash.ToString(), BlockNumber = receipt.BlockNumber ?? 0 };
+            return await chain.Contract.SendAsync(chain.Sender, LocalKeySigner.FromHex(key), calldata);
         }
         catch (ExecutionRevertedException revert)
         {

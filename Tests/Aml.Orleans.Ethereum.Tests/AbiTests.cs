@@ -80,9 +80,10 @@ public sealed class AbiTests
         Assert.Contains(
             "applyDecisions(uint64,uint64,(uint8,bytes32,bytes32,address,bool,uint128,uint128,uint32,uint32,uint32,uint16,uint128,uint64,uint64,uint64,bytes32,bytes32)[],(uint256,bytes))",
             MarginManagerAbi.FunctionSignatures);
-        Assert.Equal(22, MarginManagerAbi.FunctionSignatures.Count);
+        Assert.Equal(22 + 16, MarginManagerAbi.FunctionSignatures.Count); // version 1, and what version 2 added
+        Assert.Contains("setMarketLimits(bytes32,(address,uint32,uint64,uint64,uint128,uint128,uint32,uint64))", MarginManagerAbi.FunctionSignatures);
         Assert.Contains("PositionLiquidated(bytes32,bytes32,uint128,int256,uint128,uint128)", MarginManagerAbi.EventSignatures);
-        Assert.Equal(12, MarginManagerAbi.EventSignatures.Count + MarginManagerAbi.EventNamesWithoutFixedParameters.Count);
+        Assert.Equal(12 + 9, MarginManagerAbi.EventSignatures.Count + MarginManagerAbi.EventNamesWithoutFixedParameters.Count);
     }
 
     [Fact]
@@ -91,7 +92,9 @@ public sealed class AbiTests
         var json = "[" + string.Join(",", MarginManagerAbi.Definition.Functions.Where(f => f.Name != "halt").Select(f =>
             $$"""{"type":"function","name":"{{f.Name}}","inputs":[{{string.Join(",", f.Inputs.Select(p => $$"""{"name":"x","type":"{{p.Type.Name}}"}"""))}}],"outputs":[{{string.Join(",", f.Outputs.Select(p => $$"""{"name":"","type":"{{(f.Name == "threshold" ? "uint256" : p.Type.Name)}}"}"""))}}]}"""))
             + "," + string.Join(",", MarginManagerAbi.EventNamesWithoutFixedParameters.Select(n => $$"""{"type":"event","name":"{{n}}","inputs":[]}"""))
-            + """,{"type":"event","name":"DecisionSkipped","inputs":[{"name":"positionId","type":"bytes32","indexed":true},{"name":"reason","type":"uint8","indexed":false},{"name":"decisionHash","type":"bytes32","indexed":false}]}]""";
+            + "," + string.Join(",", MarginManagerAbi.Definition.Events.Where(e => e.Name != "PositionLiquidated").Select(e =>
+                $$"""{"type":"event","name":"{{e.Name}}","inputs":[{{string.Join(",", e.Inputs.Select(p => $$"""{"name":"{{p.Name}}","type":"{{p.Type.Name}}","indexed":{{(p.Indexed ? "true" : "false")}}}"""))}}]}"""))
+            + "]";
 
         var differences = MarginManagerAbi.DifferencesFrom(AbiContract.FromJson(json));
 
@@ -111,5 +114,16 @@ public sealed class AbiTests
         var differences = MarginManagerAbi.DifferencesFrom(AbiContract.FromJson(File.ReadAllText(path)));
 
         Assert.Empty(differences);
+    }
+
+    [Fact]
+    public void PriceFeedBindingsDifferencesFrom_CompiledMockFeedAbi_None()
+    {
+        // The guard reads the Chainlink interface; the dev feed adds its updater's calls. Both pinned to forge's ABI.
+        var path = Path.Combine(AnvilFixture.RepositoryRoot(), "Contracts.Solidity", "abi", "MockPriceFeed.json");
+        var compiled = AbiContract.FromJson(File.ReadAllText(path));
+
+        Assert.Empty(PriceFeedAbi.DifferencesFrom(compiled));
+        Assert.Empty(MockPriceFeedAbi.DifferencesFrom(compiled));
     }
 }

@@ -54,6 +54,26 @@ interface IMarginManager {
         uint64 tighteningGrace;
     }
 
+    /// @notice Version 2 limits of one market, beside `MarketConfig`. Zero means "off" in every field, so a market
+    ///         without limits behaves as in version 1.
+    /// @dev `priceFeed`: a Chainlink-style feed (`latestRoundData`, `decimals`) every signed price is checked against:
+    ///      refused when further than `maxFeedDeviationBps` from the feed's answer, or when the feed's answer is older
+    ///      than `maxFeedAge` seconds (0: any age) or not positive. `maxDecisionTtl`: the most seconds a decision may
+    ///      live after its price (`validUntil − priceTimestamp`). `maxOpenInterestLong`/`Short`: caps on the summed
+    ///      size of open positions per side. `borrowRateBpsPerDay`: the borrow fee, accrued per second on notional.
+    ///      `oracleLivenessTimeout`: after that many seconds without an applied decision in the market (or of halt),
+    ///      traders may `emergencyClose` at the feed's price.
+    struct MarketLimits {
+        address priceFeed;
+        uint32 maxFeedDeviationBps;
+        uint64 maxFeedAge;
+        uint64 maxDecisionTtl;
+        uint128 maxOpenInterestLong;
+        uint128 maxOpenInterestShort;
+        uint32 borrowRateBpsPerDay;
+        uint64 oracleLivenessTimeout;
+    }
+
     /// @notice A position as `getPosition` returns it; `maintenanceMarginBps` is the one in force now (a tighter
     ///         margin still inside its grace period is reported by `pendingMargin`).
     struct Position {
@@ -107,10 +127,13 @@ interface IMarginManager {
         MarketMismatch, // 6: marketId is not the position's market, or the market is unlisted
         MarketFrozen, // 7: the market is FROZEN
         PositionFrozen, // 8: the guardian froze the position
-        BadPrice, // 9: zero, older than maxPriceAge, or older than the position's last change
+        BadPrice, // 9: zero, older than maxPriceAge or the position's last change, or dated ahead of the block
         NotLiquidatable, // 10: LIQUIDATE on a position that is healthy at the signed price
         RiskBounds, // 11: leverage cap, margin bounds, margin step, risk score or close factor out of range
-        InsufficientLiquidity // 12: the vault cannot pay the position's profit
+        InsufficientLiquidity, // 12: the vault cannot pay the position's profit
+        FeedDeviation, // 13: the signed price is further than maxFeedDeviationBps from the market's price feed
+        FeedUnavailable, // 14: the market's price feed answer is older than maxFeedAge, not positive, or unreadable
+        DecisionTtl // 15: validUntil − priceTimestamp is above the market's maxDecisionTtl
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -208,6 +231,40 @@ interface IMarginManager {
     /// @notice The liquidity vault (or the insurance fund) holds less than needed.
     error InsufficientLiquidity(uint256 needed, uint256 available);
 
+    /// @notice The signed price is dated more than `MAX_FUTURE_DRIFT` (2) seconds after the block: a future-dated price
+    ///         would switch the age checks off.
+    error PriceInFuture(uint64 priceTimestamp, uint256 timestamp);
+    /// @notice The decision lives longer after its price than the market's maxDecisionTtl allows.
+    error DecisionTtlTooLong(uint64 priceTimestamp, uint64 validUntil, uint64 maxDecisionTtl);
+    /// @notice The signed price is further than `maxDeviationBps` from the market's price feed (`feedPriceE18`).
+    error PriceDeviatesFromFeed(uint128 markPriceE18, uint256 feedPriceE18, uint32 maxDeviationBps);
+    /// @notice The market's price feed cannot be used: its answer is not positive, older than maxFeedAge, or the
+    ///         call failed (`updatedAt` 0).
+    error FeedUnavailable(address priceFeed, int256 answer, uint256 updatedAt);
+    /// @notice An OPEN would take the side's open interest above the market's cap.
+    error OpenInterestCapExceeded(bytes32 marketId, bool isLong, uint256 openInterest, uint128 cap);
+    /// @notice A market limits field is out of range (or the feed's decimals unreadable or above 36); `field` names it.
+    error InvalidMarketLimits(bytes32 marketId, string field);
+    /// @notice `emergencyClose` needs a price feed on the market.
+    error NoPriceFeed(bytes32 marketId);
+    /// @notice `emergencyClose` is only open after the market's oracle liveness timeout: decisions were applied
+    ///         recently and the system is not halted for that long (`availableAt` is the earliest time, 0 = never).
+    error OracleStillLive(bytes32 marketId, uint64 availableAt);
+    /// @notice msg.sender has no claimable payout.
+    error NothingToClaim(address account);
+    /// @notice No queued governance operation has this id (never queued, executed or cancelled).
+    error UnknownGovernanceOp(bytes32 opId);
+    /// @notice The governance operation's delay has not passed.
+    error GovernanceOpNotReady(bytes32 opId, uint64 eta, uint256 timestamp);
+    /// @notice The governance delay is above `MAX_GOVERNANCE_DELAY` (30 days).
+    error InvalidGovernanceDelay(uint64 delay);
+    /// @notice A queued governance operation failed when executed (its checks no longer hold); `reason` is the
+    ///         revert data of the call.
+    error GovernanceOpFailed(bytes32 opId, bytes reason);
+
+    /// @notice A token transfer into the contract re-entered another one (balance-delta accounting would count twice).
+    error ReentrantTransfer();
+
     /// @notice This batch nonce was used before.
     error BatchNonceUsed(uint64 batchNonce);
     /// @notice A batch must carry at least one decision.
@@ -259,6 +316,29 @@ interface IMarginManager {
     /// @notice A batch was accepted: `applied` items applied, `skipped` skipped.
     event BatchApplied(uint64 batchNonce, bytes32 batchHash, uint256 applied, uint256 skipped);
 
+    /// @notice The borrow fee `fee` accrued on the position was charged at settlement and went to the vault.
+    event BorrowFeeCharged(bytes32 indexed positionId, uint128 fee);
+    /// @notice A payout to `trader` could not be transferred (the token refused it) and is claimable instead.
+    event PayoutEscrowed(bytes32 indexed positionId, address trader, uint128 amount);
+    /// @notice `account` claimed `amount` of escrowed payouts, sent to `to`.
+    event PayoutClaimed(address indexed account, address to, uint128 amount);
+    /// @notice The trader closed the position without the oracle, at the price feed's `priceE18`, after the
+    ///         market's oracle liveness timeout.
+    event EmergencyClosed(
+        bytes32 indexed positionId, uint128 priceE18, int256 pnl, uint128 fee, uint128 payout, uint128 badDebt
+    );
+    /// @notice A market's limits were set.
+    event MarketLimitsSet(bytes32 indexed marketId, MarketLimits limits);
+    /// @notice A loosening governance call was queued: `data` (its calldata) runs by `executeGovernance(opId)` from
+    ///         `eta` on. `opId = keccak256(abi.encode(nonce, data))` with a per-contract nonce counting from 0.
+    event GovernanceQueued(bytes32 indexed opId, uint64 eta, bytes data);
+    /// @notice A queued governance operation ran.
+    event GovernanceExecuted(bytes32 indexed opId);
+    /// @notice A queued governance operation was cancelled by `by`.
+    event GovernanceCancelled(bytes32 indexed opId, address by);
+    /// @notice The governance delay changed.
+    event GovernanceDelaySet(uint64 delay);
+
     /// @notice The oracle signer set changed.
     event SignersUpdated(address[] signers, uint8 threshold);
     /// @notice A model hash was (de)registered.
@@ -303,14 +383,25 @@ interface IMarginManager {
         external
         returns (bytes32 positionId);
 
-    /// @notice Adds `amount` to an open position's collateral, from msg.sender. Allowed while halted, in reduce-only
-    ///         or frozen markets and on frozen positions: it only makes a position safer. Bumps the version, so a
-    ///         pending liquidation signed before the top-up becomes stale.
+    /// @notice Adds to an open position's collateral, from msg.sender; the position gains what the contract actually
+    ///         received (a fee-on-transfer token credits less than `amount`). Allowed while halted, in reduce-only or
+    ///         frozen markets and on frozen positions: it only makes a position safer. It does not bump the version:
+    ///         a pending decision stays valid, and a LIQUIDATE re-checks health on the current collateral.
     function addCollateral(bytes32 positionId, uint128 amount) external;
 
     /// @notice Closes the position at the signed price under a CLOSE decision; msg.sender must be the trader.
-    ///         The trader receives max(collateral + pnl, 0); a loss beyond collateral is bad debt.
+    ///         The trader receives max(collateral + pnl − borrow fee, 0); a loss beyond collateral is bad debt.
     function closePosition(RiskDecision calldata d, Quorum calldata q) external;
+
+    /// @notice Closes msg.sender's position without the oracle, at the market's price feed price (no penalty; the
+    ///         borrow fee is charged). Only once no decision has been applied in the market for its
+    ///         `oracleLivenessTimeout`, or the system has been halted that long; works while halted, in any market
+    ///         mode and on an unlisted market, not on a frozen position.
+    function emergencyClose(bytes32 positionId) external;
+
+    /// @notice Sends msg.sender's escrowed payouts (see `PayoutEscrowed`) to `to`.
+    /// @return amount What was sent.
+    function claim(address to) external returns (uint128 amount);
 
     // ---------------------------------------------------------------------------------------------------------
     // Oracle path (anyone may relay; the signatures are the authority)
@@ -331,13 +422,16 @@ interface IMarginManager {
     // Liquidity
     // ---------------------------------------------------------------------------------------------------------
 
-    /// @notice Adds `amount` from msg.sender to the liquidity vault (the counterparty of every position).
+    /// @notice Adds `amount` from msg.sender to the liquidity vault (the counterparty of every position); the vault
+    ///         gains what the contract actually received.
     function depositLiquidity(uint256 amount) external;
 
     /// @notice Admin only: takes `amount` out of the vault to the admin. The vault is protocol-owned in this version.
+    ///         Queued while governanceDelay > 0 (the admin at execution time receives it).
     function withdrawLiquidity(uint256 amount) external;
 
-    /// @notice Adds `amount` from msg.sender to the insurance fund (first payer of bad debt).
+    /// @notice Adds `amount` from msg.sender to the insurance fund (first payer of bad debt); the fund gains what the
+    ///         contract actually received.
     function fundInsurance(uint256 amount) external;
 
     // ---------------------------------------------------------------------------------------------------------
@@ -345,12 +439,17 @@ interface IMarginManager {
     // ---------------------------------------------------------------------------------------------------------
 
     /// @notice Admin: lists or reconfigures a market. A new market starts ACTIVE; the mode of a known one is kept.
+    ///         Tightening (every field no looser: unlisting, a lower cap, penalty, step or price age, narrower margin
+    ///         bounds, a longer grace) applies at once; anything else, a new market included, is queued while
+    ///         governanceDelay > 0. maxLeverageX100 is at most 65535.
     function setMarket(bytes32 marketId, MarketConfig calldata cfg) external;
 
-    /// @notice Admin: replaces the oracle signer set (1..32 distinct non-zero addresses, 2 × threshold > n).
+    /// @notice Admin: replaces the oracle signer set (1..32 distinct non-zero addresses, 2 × threshold > n). Queued
+    ///         while governanceDelay > 0.
     function setSigners(address[] calldata newSigners, uint8 newThreshold) external;
 
-    /// @notice Admin: registers or deregisters a model hash.
+    /// @notice Admin: registers or deregisters a model hash. Registering is queued while governanceDelay > 0;
+    ///         deregistering applies at once.
     function setModel(bytes32 modelHash, bool allowed) external;
 
     /// @notice Guardian or admin: stops opens, closes and the oracle path (addCollateral still works).
@@ -371,8 +470,22 @@ interface IMarginManager {
     /// @notice The pending admin takes over.
     function acceptAdmin() external;
 
-    /// @notice Admin: replaces the guardian.
+    /// @notice Admin: replaces the guardian (at once: a compromised guardian must be replaceable without its consent).
     function setGuardian(address newGuardian) external;
+
+    /// @notice Admin: sets the market's version 2 limits. Tightening (every field no looser: a lower non-zero cap, age,
+    ///         TTL, deviation or rate, a shorter non-zero liveness timeout, the same feed) applies at once; anything
+    ///         else is queued while governanceDelay > 0. The feed's `decimals()` is read and stored here.
+    function setMarketLimits(bytes32 marketId, MarketLimits calldata limits) external;
+
+    /// @notice Admin: sets the governance delay (at most 30 days). Raising applies at once; lowering is queued.
+    function setGovernanceDelay(uint64 delay) external;
+
+    /// @notice Admin: runs a queued governance operation once its eta has passed.
+    function executeGovernance(bytes32 opId) external;
+
+    /// @notice Guardian or admin: drops a queued governance operation.
+    function cancelGovernance(bytes32 opId) external;
 
     // ---------------------------------------------------------------------------------------------------------
     // Views
@@ -437,4 +550,39 @@ interface IMarginManager {
 
     /// @notice Cumulative bad debt (loss beyond collateral) ever recorded.
     function totalBadDebt() external view returns (uint128);
+
+    /// @notice The market's version 2 limits (zeros when none were set).
+    function getMarketLimits(bytes32 marketId) external view returns (MarketLimits memory);
+
+    /// @notice The summed size (notional) of the market's open long and short positions.
+    function openInterest(bytes32 marketId) external view returns (uint128 longOpenInterest, uint128 shortOpenInterest);
+
+    /// @notice The borrow fee accrued on the position and not yet charged:
+    ///         `size × (marketIndex − positionIndex) / 864e6` rounded down (see `borrowIndex`).
+    function accruedBorrowFee(bytes32 positionId) external view returns (uint128);
+
+    /// @notice The borrow index of the position's market now and the position's own (the market's index when the
+    ///         fee was last charged). The index is the sum over time of `borrowRateBpsPerDay × seconds`.
+    function borrowIndex(bytes32 positionId) external view returns (uint64 marketIndex, uint64 positionIndex);
+
+    /// @notice The earliest time `emergencyClose` opens on the market if nothing else happens (0: never, no timeout).
+    ///         Decisions refresh the market's liveness stamp only every timeout/16 seconds, so the stamp may be up to
+    ///         that much older than the last decision; the exit opens `timeout + timeout/16` after the stamp, never
+    ///         less than `timeout` after the last decision.
+    function emergencyCloseAvailableAt(bytes32 marketId) external view returns (uint64);
+
+    /// @notice Payouts escrowed for `account` (see `claim`).
+    function claimable(address account) external view returns (uint128);
+
+    /// @notice Sum of every account's claimable payouts.
+    function totalClaimable() external view returns (uint128);
+
+    /// @notice The governance delay in seconds (0: every change applies in the same call).
+    function governanceDelay() external view returns (uint64);
+
+    /// @notice A queued governance operation: its eta and calldata (eta 0: none).
+    function governanceOp(bytes32 opId) external view returns (uint64 eta, bytes memory data);
+
+    /// @notice The nonce the next queued governance operation takes.
+    function governanceNonce() external view returns (uint64);
 }

@@ -135,8 +135,4 @@ contract MarginManagerFuzzTest is MarginManagerBase {
         vm.expectRevert();
         mm.applyDecision(d, q);
     }
-
-    function bound(uint256 x, uint256 min, uint256 max) internal pure returns (uint256) {
-        return min + x % (max - min + 1);
-    }
 }

@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {IMarginManager} from "../../src/interfaces/IMarginManager.sol";
+import {MockPriceFeed} from "../../src/mocks/MockPriceFeed.sol";
 import {MarginManagerBase} from "../utils/MarginManagerBase.sol";
 import {Vm} from "../utils/Vm.sol";
 import {QuorumHarness, SafeStyleVerifier} from "./QuorumVerifiers.sol";
@@ -19,6 +20,36 @@ contract MarginManagerGasTest is MarginManagerBase {
     struct Bill {
         uint256 ethereum;
         uint256 megaeth;
+    }
+
+    MockPriceFeed internal feed;
+
+    /// @dev ETH-USD with every version 2 limit on, as ./aml deploy sets them: the feed guard (2%, 120 s), a 300 s
+    ///      decision TTL, open-interest caps, a 10 bps/day borrow fee and a one-day liveness timeout.
+    function setUp() public override {
+        super.setUp();
+        feed = newFeed(PRICE);
+        IMarginManager.MarketLimits memory l = guardWithFeed(feed);
+        l.maxDecisionTtl = 300;
+        l.maxOpenInterestLong = 1e15;
+        l.maxOpenInterestShort = 1e15;
+        l.borrowRateBpsPerDay = 10;
+        l.oracleLivenessTimeout = 1 days;
+        setLimits(ETH, l);
+    }
+
+    /// @dev The feed follows the signed price, as the dev replay feed does.
+    function _feedAt(uint128 price) internal {
+        setFeedPrice(feed, price);
+    }
+
+    /// @dev ADJUST on a market without limits (version 1 behaviour, no feed read).
+    function test_gas_applyDecision_adjustNoLimits() public {
+        setLimits(ETH, noLimits());
+        bytes32 id = openAs(alice, pid(1), true, 1000e6);
+        vm.warp(block.timestamp + 1);
+        IMarginManager.RiskDecision memory d = adjustDecision(id, 1, 1500, 200, 900);
+        _measure("adjustNoLimits", bob, abi.encodeCall(mm.applyDecision, (d, signed(d))), 1);
     }
 
     function test_gas_openPosition() public {
@@ -44,6 +75,7 @@ contract MarginManagerGasTest is MarginManagerBase {
     function test_gas_applyDecision_liquidate() public {
         bytes32 id = openAs(alice, pid(1), true, 1000e6);
         vm.warp(block.timestamp + 1);
+        _feedAt(1840e18);
         IMarginManager.RiskDecision memory d = liquidateDecision(id, 1, 1840e18, 10_000);
         _measure("liquidate", bob, abi.encodeCall(mm.applyDecision, (d, signed(d))), 1);
     }
@@ -51,6 +83,7 @@ contract MarginManagerGasTest is MarginManagerBase {
     function test_gas_applyDecision_liquidatePartial() public {
         bytes32 id = openAs(alice, pid(1), true, 1000e6);
         vm.warp(block.timestamp + 1);
+        _feedAt(1840e18);
         IMarginManager.RiskDecision memory d = liquidateDecision(id, 1, 1840e18, 5000);
         _measure("liquidatePartial", bob, abi.encodeCall(mm.applyDecision, (d, signed(d))), 1);
     }
@@ -58,22 +91,34 @@ contract MarginManagerGasTest is MarginManagerBase {
     function test_gas_closePosition() public {
         bytes32 id = openAs(alice, pid(1), true, 1000e6);
         vm.warp(block.timestamp + 1);
+        _feedAt(2100e18);
         IMarginManager.RiskDecision memory d = closeDecision(id, alice, 1, 2100e18);
         _measure("close", alice, abi.encodeCall(mm.closePosition, (d, signed(d))), 1);
     }
 
     function test_gas_applyDecisions_liquidate50() public {
+        _liquidate50("batch50");
+    }
+
+    /// @dev The same batch on a market without limits (version 1 behaviour).
+    function test_gas_applyDecisions_liquidate50NoLimits() public {
+        setLimits(ETH, noLimits());
+        _liquidate50("batch50NoLimits");
+    }
+
+    function _liquidate50(string memory name) internal {
         IMarginManager.RiskDecision[] memory ds = new IMarginManager.RiskDecision[](BATCH);
         for (uint256 i; i < BATCH; ++i) {
             bytes32 id = openAs(i % 2 == 0 ? alice : bob, pid(i + 1), true, 1000e6);
             ds[i] = liquidateDecision(id, 1, 1840e18, 10_000);
         }
         vm.warp(block.timestamp + 1);
+        _feedAt(1840e18);
         for (uint256 i; i < BATCH; ++i) {
             ds[i].priceTimestamp = uint64(block.timestamp);
         }
         (uint64 validUntil, IMarginManager.Quorum memory q) = batch(1, ds);
-        Bill memory b = _measure("batch50", admin, abi.encodeCall(mm.applyDecisions, (1, validUntil, ds, q)), BATCH);
+        Bill memory b = _measure(name, admin, abi.encodeCall(mm.applyDecisions, (1, validUntil, ds, q)), BATCH);
         assertEq(mm.getPosition(pid(BATCH)).status, uint8(IMarginManager.Status.Liquidated), "all liquidated");
         assertTrue(b.ethereum > 0, "measured");
     }
@@ -114,6 +159,7 @@ contract MarginManagerGasTest is MarginManagerBase {
     {
         vm.cool(address(mm));
         vm.cool(address(usdc));
+        vm.cool(address(feed));
         vm.recordLogs();
         vm.prank(sender);
         (bool ok, bytes memory ret) = address(mm).call(data);

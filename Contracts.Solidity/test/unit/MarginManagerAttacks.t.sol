@@ -230,12 +230,13 @@ contract MarginManagerAttacksTest is MarginManagerBase {
         mm.applyDecision(d, q);
     }
 
-    function test_liquidate_RevertWhen_TopUpLandsFirst() public {
+    function test_liquidate_RevertWhen_TopUpRestoredHealthFirst() public {
         IMarginManager.RiskDecision memory d = liquidateDecision(id, 1, 1840e18, 10_000);
         IMarginManager.Quorum memory q = signed(d);
         vm.prank(alice);
         mm.addCollateral(id, 200e6);
-        vm.expectRevert(abi.encodeWithSelector(IMarginManager.StaleVersion.selector, id, 2, 1));
+        // The decision is still current (a top-up keeps the version); health is re-checked on 1200 of collateral.
+        vm.expectRevert(abi.encodeWithSelector(IMarginManager.NotLiquidatable.selector, id, int256(400e6), 250e6));
         mm.applyDecision(d, q);
         assertEq(mm.getPosition(id).collateral, 1200e6, "position kept");
     }

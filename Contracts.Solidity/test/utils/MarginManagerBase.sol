@@ -3,8 +3,9 @@ pragma solidity 0.8.30;
 
 import {MarginManager} from "../../src/MarginManager.sol";
 import {IMarginManager} from "../../src/interfaces/IMarginManager.sol";
+import {MockPriceFeed} from "../../src/mocks/MockPriceFeed.sol";
 import {MockUSDC} from "../../src/mocks/MockUSDC.sol";
-import {TestBase} from "./Vm.sol";
+import {TestBase, Vm} from "./Vm.sol";
 
 /// @notice Signing helpers shared by tests and invariant handlers: fixed oracle keys, EIP-2098 quorums.
 abstract contract OracleKeys is TestBase {
@@ -81,7 +82,7 @@ abstract contract MarginManagerBase is OracleKeys {
 
     function setUp() public virtual {
         vm.warp(T0);
-        usdc = new MockUSDC();
+        usdc = newToken();
         mm = new MarginManager(address(usdc), admin, guardian, signerAddresses(), THRESHOLD);
         vm.startPrank(admin);
         mm.setMarket(ETH, marketConfig());
@@ -95,6 +96,11 @@ abstract contract MarginManagerBase is OracleKeys {
         mm.depositLiquidity(VAULT);
         mm.fundInsurance(INSURANCE);
         vm.stopPrank();
+    }
+
+    /// @dev The collateral token; tests of token misbehaviour override it.
+    function newToken() internal virtual returns (MockUSDC) {
+        return new MockUSDC();
     }
 
     function fund(address who, uint256 amount) internal {
@@ -219,12 +225,56 @@ abstract contract MarginManagerBase is OracleKeys {
         (ds[0], ds[1]) = (a, b);
     }
 
-    /// @dev The books must always match the token balance.
+    /// @dev The books must always match the token balance (charged borrow fees are in the vault; fees accrued and
+    ///      not yet charged are still in the collateral).
     function assertBooks() internal view {
         assertEq(
             usdc.balanceOf(address(mm)),
-            uint256(mm.totalCollateral()) + mm.vaultBalance() + mm.insuranceBalance(),
-            "balance == collateral + vault + insurance"
+            uint256(mm.totalCollateral()) + mm.vaultBalance() + mm.insuranceBalance() + mm.totalClaimable(),
+            "balance == collateral + vault + insurance + claimable"
         );
+    }
+
+    address internal feedUpdater = address(0xFEED);
+
+    /// @dev A Chainlink-style 8-decimal feed at `price` (1e18) updated by its own key.
+    function newFeed(uint128 price) internal returns (MockPriceFeed feed) {
+        feed = new MockPriceFeed(8, feedUpdater, int256(uint256(price / 1e10)));
+    }
+
+    function setFeedPrice(MockPriceFeed feed, uint128 price) internal {
+        vm.prank(feedUpdater);
+        feed.updateAnswer(int256(uint256(price / 1e10)));
+    }
+
+    /// @dev Limits with every field off.
+    function noLimits() internal pure returns (IMarginManager.MarketLimits memory l) {
+        return l;
+    }
+
+    function setLimits(bytes32 market, IMarginManager.MarketLimits memory l) internal {
+        vm.prank(admin);
+        mm.setMarketLimits(market, l);
+    }
+
+    /// @dev The ETH market's feed guard: 2% deviation, 120 s feed age.
+    function guardWithFeed(MockPriceFeed feed) internal pure returns (IMarginManager.MarketLimits memory l) {
+        l.priceFeed = address(feed);
+        l.maxFeedDeviationBps = 200;
+        l.maxFeedAge = 120;
+    }
+
+    /// @dev The reasons of the DecisionSkipped events recorded since vm.recordLogs, in order.
+    function _assertSkipReasons(uint8[] memory want) internal {
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        bytes32 topic = IMarginManager.DecisionSkipped.selector;
+        uint256 k;
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].topics[0] != topic) continue;
+            (uint8 reason,) = abi.decode(logs[i].data, (uint8, bytes32));
+            assertEq(reason, want[k], "skip reason");
+            ++k;
+        }
+        assertEq(k, want.length, "skip events");
     }
 }

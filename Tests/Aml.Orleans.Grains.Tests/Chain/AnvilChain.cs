@@ -11,7 +11,7 @@ namespace Aml.Orleans.Grains.Tests.Chain;
 /// <summary>
 /// A real anvil configured like MegaETH with the real contracts deployed by <c>./aml deploy</c> (the same path a
 /// developer and <c>./aml run</c> take). Keys are the well-known anvil dev keys, derived by cast from the public
-/// mnemonic: 0 admin, 1..5 oracle signers, 6..8 traders, 9 guardian, 10 the oracle's relayer.
+/// mnemonic: 0 admin, 1..5 oracle signers, 6..8 traders, 9 guardian, 10 the oracle's relayer, 11 the price feeds' updater.
 /// </summary>
 public sealed class AnvilChain : IAsyncDisposable
 {
@@ -20,6 +20,7 @@ public sealed class AnvilChain : IAsyncDisposable
     private readonly HttpClient _http = new();
     private readonly string _directory;
     private readonly string[] _keys;
+    private readonly SemaphoreSlim _feedUpdates = new(1, 1); // one updater key, one nonce sequence
 
     private AnvilChain(Process anvil, Uri url, string directory, Deployment deployment, string[] keys)
     {
@@ -66,7 +67,7 @@ public sealed class AnvilChain : IAsyncDisposable
             var deploymentFile = Path.Combine(directory, "deployment.json");
             await RunAsync("bash", Path.Combine(root, "aml"), "deploy", "--rpc-url", url.ToString().TrimEnd('/'), "--out", deploymentFile);
             var cast = Tool("AML_CAST", root, "cast");
-            var keys = new string[11];
+            var keys = new string[12];
             for (var i = 0; i < keys.Length; i++)
             {
                 keys[i] = (await RunAsync(cast, "wallet", "private-key", Mnemonic, i.ToString(CultureInfo.InvariantCulture))).Trim();
@@ -88,6 +89,26 @@ public sealed class AnvilChain : IAsyncDisposable
         var calldata = Ethereum.MarginManagerAbi.Function("setModel").EncodeCall(Bytes32.Parse(modelHash), true);
         var tx = await sender.SignEip1559Async(Signer(0), Address.Parse(Deployment.MarginManager), calldata);
         await sender.SendAndWaitAsync(tx);
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="priceE8"/> to <paramref name="asset"/>'s price feed with the feeds' updater key, as the
+    /// replay does on a dev stack: the contract refuses decisions the feed contradicts, so tests move it with the market.
+    /// </summary>
+    public async Task SetFeedPriceAsync(string asset, long priceE8)
+    {
+        var feed = Deployment.Markets[asset].Limits?.PriceFeed ?? throw new InvalidOperationException($"{asset} has no price feed");
+        await _feedUpdates.WaitAsync();
+        try
+        {
+            var sender = new TransactionSender(Rpc);
+            var tx = await sender.SignEip1559Async(Signer(11), Address.Parse(feed), MockPriceFeedAbi.EncodeUpdateAnswer(priceE8));
+            await sender.SendAndWaitAsync(tx);
+        }
+        finally
+        {
+            _feedUpdates.Release();
+        }
     }
 
     /// <summary>Turns automatic mining on or off (off: sent transactions wait in the mempool).</summary>

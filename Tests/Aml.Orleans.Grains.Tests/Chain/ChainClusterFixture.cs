@@ -76,6 +76,7 @@ public sealed class ChainClusterFixture : IAsyncLifetime
 
                 o.RelayerKey = Chain.Key(10);
                 o.PollInterval = TimeSpan.FromMilliseconds(100);
+                o.GuardRefreshInterval = TimeSpan.FromMilliseconds(200);
             }, Database.ConnectionString);
         });
         Cluster = builder.Build();
@@ -140,9 +141,19 @@ public sealed class ChainClusterFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>Sends a tick to <paramref name="asset"/>'s market at the next tick time.</summary>
-    public Task<TickOutcome> TickAsync(string asset, long priceE8) =>
-        Client.GetGrain<IMarketGrain>(asset).SubmitTickAsync(new MarketTick(priceE8, _ticks.Next()));
+    /// <summary>
+    /// Sends a tick to <paramref name="asset"/>'s market at the next tick time, after publishing the price to the
+    /// market's price feed (as the dev replay does, the independent feed agrees with the market before the engine acts).
+    /// </summary>
+    public async Task<TickOutcome> TickAsync(string asset, long priceE8, bool publishToFeed = true)
+    {
+        if (publishToFeed)
+        {
+            await Chain.SetFeedPriceAsync(asset, priceE8);
+        }
+
+        return await Client.GetGrain<IMarketGrain>(asset).SubmitTickAsync(new MarketTick(priceE8, _ticks.Next()));
+    }
 
     /// <summary>The position as the contract holds it.</summary>
     public async Task<Ethereum.PositionView> ChainPositionAsync(string positionId)

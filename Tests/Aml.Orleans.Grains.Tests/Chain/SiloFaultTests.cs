@@ -52,9 +52,10 @@ public sealed class SiloFaultTests(ChainClusterFixture fixture) : IAsyncLifetime
         var nonceBefore = await fixture.Chain.Rpc.GetTransactionCountAsync(relayer, "latest");
 
         // The chain stops mining: the liquidation's transaction is signed, persisted and sent, but gets no receipt.
+        await fixture.Chain.SetFeedPriceAsync(Asset, EntryE8 * 96 / 100); // while the chain still mines
         await fixture.WaitForChainClockAsync();
         await fixture.Chain.SetAutomineAsync(false);
-        await fixture.TickAsync(Asset, EntryE8 * 96 / 100);
+        await fixture.TickAsync(Asset, EntryE8 * 96 / 100, publishToFeed: false);
         var liquidating = await ClusterFixture.EventuallyAsync(
             () => position.GetSnapshotAsync(), s => s is { Status: PositionStatus.Liquidating }, "liquidation routed");
         var digest = (await ClusterFixture.EventuallyAsync(

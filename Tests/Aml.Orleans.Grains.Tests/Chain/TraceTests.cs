@@ -31,7 +31,7 @@ public sealed class TraceTests(ChainClusterFixture fixture) : IDisposable
         await ClusterFixture.EventuallyAsync(() => position.GetSnapshotAsync(), s => s is { Status: PositionStatus.Open }, "open");
 
         await fixture.TickAsync(Asset, entry * 95 / 100);
-        await ClusterFixture.EventuallyAsync(() => position.GetSnapshotAsync(), s => s!.OnChainVersion > 1 && s.PendingDigest is null, "liquidated");
+        await ClusterFixture.EventuallyAsync(() => position.GetSnapshotAsync(), s => (s!.Status == PositionStatus.Liquidated || s.OnChainVersion > 1) && s.PendingDigest is null, "liquidated");
 
         var liquidate = Assert.Single(_spans, s => s.OperationName == "aml.position.liquidate" && (string?)s.GetTagItem("aml.position_id") == positionId);
         var trace = liquidate.TraceId;

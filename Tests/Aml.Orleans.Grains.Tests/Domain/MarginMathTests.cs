@@ -53,7 +53,8 @@ public sealed class MarginMathTests
                 Collateral: collateral,
                 Size: Math.Max(1, MarginMath.Size(collateral, leverageX100)),
                 EntryPriceE8: random.NextInt64(1_000, 200_000 * Price),
-                MaintenanceMarginBps: random.NextInt64(10, 2_500));
+                MaintenanceMarginBps: random.NextInt64(10, 2_500),
+                BorrowFee: random.Next(3) == 0 ? 0 : random.NextInt64(0, collateral));
             var band = MarginMath.LiquidationPrice(terms);
 
             // A long is safe at every price above its band, a short at every price below it: the band never
@@ -67,6 +68,40 @@ public sealed class MarginMathTests
                 Assert.False(MarginMath.IsLiquidatable(terms, band - 1), $"short {terms} band {band}");
             }
         }
+    }
+
+    [Fact]
+    public void BorrowFee_OneDayAtTenBps_TenBpsOfNotional() =>
+        Assert.Equal(10 * Usdc, MarginMath.BorrowFee(10_000 * Usdc, MarginMath.BorrowIndexGrowth(10, 86_400)));
+
+    [Fact]
+    public void BorrowFee_FractionOfAUnit_RoundsDownInOneDivision()
+    {
+        // 1e6 × 3 × s / 8.64e8: one second is 0.0035 → 0; 288 s is exactly 1; 287 s just below it.
+        Assert.Equal(0, MarginMath.BorrowFee(Usdc, MarginMath.BorrowIndexGrowth(3, 1)));
+        Assert.Equal(1, MarginMath.BorrowFee(Usdc, MarginMath.BorrowIndexGrowth(3, 288)));
+        Assert.Equal(0, MarginMath.BorrowFee(Usdc, MarginMath.BorrowIndexGrowth(3, 287)));
+    }
+
+    [Fact]
+    public void BorrowFee_NegativeSize_Refused() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => MarginMath.BorrowFee(-1, 1));
+
+    [Fact]
+    public void Equity_WithAccruedFee_LowerByTheFee()
+    {
+        var terms = new PositionTerms(true, 1_000 * Usdc, 10_000 * Usdc, 100 * Price, 500, BorrowFee: 7 * Usdc);
+        Assert.Equal(993 * Usdc, MarginMath.Equity(terms, 100 * Price));
+    }
+
+    [Fact]
+    public void LiquidationPrice_AccruedFee_CloserToEntryByFeeOverSize()
+    {
+        // 10x long, 5 %: without a fee 95.00; a fee of 1 % of the collateral moves the band up by 0.1 % of entry.
+        var terms = new PositionTerms(true, 1_000 * Usdc, 10_000 * Usdc, 100 * Price, 500, BorrowFee: 10 * Usdc);
+        Assert.Equal(9_510_000_000, MarginMath.LiquidationPrice(terms));
+        Assert.False(MarginMath.IsLiquidatable(terms, 9_510_000_000));
+        Assert.True(MarginMath.IsLiquidatable(terms, 9_510_000_000 - 1));
     }
 
     [Fact]

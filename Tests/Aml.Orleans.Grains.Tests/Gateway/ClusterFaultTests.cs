@@ -97,8 +97,10 @@ public sealed class ClusterFaultTests(ClusterFaultFixture fixture, ITestOutputHe
 
         await SettledAsync(ids, startE8 * 80 / 100, "every queued decision landed once the chain answered", seconds: 90);
 
-        // In their order: the first decision of each position, in the order the oracle took them in, landed in
-        // blocks that never go backwards.
+        // In their order: the decision that liquidated each position, in the order the oracle took them in, landed in
+        // blocks that never go backwards. (Version 2: the price feed kept following the market during the outage, so a
+        // decision queued at a price the feed contradicts by then is refused before signing and decided again at the
+        // current price; nothing else may refuse one.)
         var blocks = new List<ulong>();
         foreach (var id in ids)
         {
@@ -110,7 +112,11 @@ public sealed class ClusterFaultTests(ClusterFaultFixture fixture, ITestOutputHe
 
         var order = await fixture.Database.ScalarAsync<string>(
             "SELECT string_agg(position_id, ',' ORDER BY created_at) FROM (SELECT DISTINCT ON (position_id) position_id, created_at FROM aml_audit_decision " +
-            "WHERE position_id = ANY(@ids) AND kind = 'LIQUIDATE' ORDER BY position_id, created_at) firsts", ("ids", ids.ToArray()));
+            "WHERE position_id = ANY(@ids) AND kind = 'LIQUIDATE' AND status = 'APPLIED' ORDER BY position_id, created_at) firsts", ("ids", ids.ToArray()));
+        var refusedOtherwise = await fixture.Database.ScalarAsync<long>(
+            "SELECT count(*) FROM aml_audit_decision WHERE position_id = ANY(@ids) AND kind = 'LIQUIDATE' AND status = 'FAILED' " +
+            "AND outcome NOT LIKE '%bps from the feed%'", ("ids", ids.ToArray()));
+        Assert.Equal(0, refusedOtherwise);
         var byQueue = order.Split(',').Select(id => blocks[ids.IndexOf(id)]).ToList();
         Assert.Equal(byQueue.Order().ToList(), byQueue);
         Assert.Equal(0, landedDuringOutage);

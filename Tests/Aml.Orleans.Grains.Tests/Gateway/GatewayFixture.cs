@@ -233,6 +233,7 @@ public class GatewayFixture : IAsyncLifetime
             }
         }
 
+        await Chain.SetFeedPriceAsync(asset, priceE8); // the dev feed follows the market, as the replay makes it
         await market.SubmitTickAsync(new Interfaces.MarketTick(priceE8, _ticks.Next()));
     }
 

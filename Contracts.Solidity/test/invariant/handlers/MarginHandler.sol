@@ -3,12 +3,15 @@ pragma solidity 0.8.30;
 
 import {MarginManager} from "../../../src/MarginManager.sol";
 import {IMarginManager} from "../../../src/interfaces/IMarginManager.sol";
+import {MockPriceFeed} from "../../../src/mocks/MockPriceFeed.sol";
 import {MockUSDC} from "../../../src/mocks/MockUSDC.sol";
 import {OracleKeys} from "../../utils/MarginManagerBase.sol";
+import {BlocklistUSDC} from "../../utils/TestTokens.sol";
 
 /// @notice Drives MarginManager the way traders, the oracle and the guardian do, with prices that random-walk, and
 ///         keeps ghost state the invariants compare against: every version bump it caused, every replay it tried,
-///         and whether an action on one position moved another position's collateral.
+///         and whether an action on one position moved another position's collateral. It owns the markets' price
+///         feeds (it is their updater) and moves them with the prices it signs; wicks sign away from the feed.
 contract MarginHandler is OracleKeys {
     MarginManager public immutable mm;
     MockUSDC public immutable usdc;
@@ -32,6 +35,11 @@ contract MarginHandler is OracleKeys {
     bool public isolationBroken;
     uint256 public liquidations;
     uint256 public skipped;
+    uint256 public wicksAccepted; // decisions signed further from the feed than the guard allows that applied
+    uint256 public claims;
+    uint256 public emergencyCloses;
+    uint256 public constant FEED_GUARD_BPS = 500;
+    MockPriceFeed[2] public feeds;
 
     constructor(MarginManager mm_, MockUSDC usdc_, address guardian_, bytes32 model_) {
         mm = mm_;
@@ -45,6 +53,13 @@ contract MarginHandler is OracleKeys {
         }
         usdc.mint(address(this), 1e15);
         usdc.approve(address(mm), type(uint256).max);
+        for (uint256 m; m < 2; ++m) {
+            feeds[m] = new MockPriceFeed(8, address(this), int256(uint256(prices[m] / 1e10)));
+        }
+    }
+
+    function trader(uint256 i) external view returns (address) {
+        return traders[i];
     }
 
     function positionCount() external view returns (uint256) {
@@ -87,8 +102,7 @@ contract MarginHandler is OracleKeys {
         if (mm.getPosition(id).status != uint8(IMarginManager.Status.Open)) return;
         uint128[] memory before = _snapshot();
         mm.addCollateral(id, uint128(1 + amountSeed % 5000e6));
-        _checkOthers(before, id, bytes32(0));
-        ++ghostVersion[id];
+        _checkOthers(before, id, bytes32(0)); // a top-up is not a version change
     }
 
     function adjust(uint256 posSeed, uint256 marginSeed, uint256 capSeed) external {
@@ -171,10 +185,7 @@ contract MarginHandler is OracleKeys {
         vm.prank(p.trader);
         (bool ok,) = address(mm).call(call);
         _checkOthers(before, id, bytes32(0));
-        if (ok) {
-            ++ghostVersion[id];
-            appliedCalls.push(call);
-        }
+        if (ok) appliedCalls.push(call); // closed: the version stays
     }
 
     function movePrice(uint256 marketSeed, uint256 moveSeed, uint256 dtSeed) external {
@@ -187,6 +198,63 @@ contract MarginHandler is OracleKeys {
         );
         if (prices[m] < 1e15) prices[m] = 1e15;
         vm.warp(block.timestamp + 1 + dtSeed % 900);
+        _pushFeed(m);
+    }
+
+    /// @dev A LIQUIDATE signed at a wick up to 20% below (or above, for shorts) the feed: beyond the guard's 5% it
+    ///      must never apply.
+    function wickLiquidate(uint256 posSeed, uint256 wickSeed) external {
+        bytes32 id = _pickOpen(posSeed);
+        if (id == bytes32(0)) return;
+        IMarginManager.Position memory p = mm.getPosition(id);
+        IMarginManager.RiskDecision memory d = _base(id, marketOf[id]);
+        uint256 wickBps = wickSeed % 2000;
+        d.markPriceE18 = uint128(
+            p.isLong
+                ? uint256(d.markPriceE18) * (10_000 - wickBps) / 10_000
+                : uint256(d.markPriceE18) * (10_000 + wickBps) / 10_000
+        );
+        d.kind = uint8(IMarginManager.Kind.Liquidate);
+        d.positionVersion = ghostVersion[id];
+        d.closeFactorBps = 10_000;
+        uint256 feed = uint256(prices[marketOf[id]]) / 1e10 * 1e10;
+        uint256 diff = d.markPriceE18 > feed ? d.markPriceE18 - feed : feed - d.markPriceE18;
+        bool beyondGuard = diff * 10_000 > feed * FEED_GUARD_BPS;
+        if (_applySingle(d)) {
+            ++liquidations;
+            if (beyondGuard) ++wicksAccepted;
+        }
+    }
+
+    /// @dev The collateral token's blocklist (real USDC has one): payouts to a blocked trader are escrowed.
+    function blockTrader(uint256 traderSeed, bool isBlocked) external {
+        BlocklistUSDC(address(usdc)).setBlocked(traders[traderSeed % 3], isBlocked);
+    }
+
+    function claim(uint256 traderSeed) external {
+        address t = traders[traderSeed % 3];
+        if (mm.claimable(t) == 0) return;
+        uint128[] memory before = _snapshot();
+        vm.prank(t);
+        mm.claim(address(0xC1A1)); // to an address of its own, never blocked
+        _checkOthers(before, bytes32(0), bytes32(0));
+        ++claims;
+    }
+
+    /// @dev The trader's exit without the oracle: it only succeeds once the market's liveness timeout has passed.
+    function emergencyClose(uint256 posSeed) external {
+        bytes32 id = _pickOpen(posSeed);
+        if (id == bytes32(0)) return;
+        address t = mm.getPosition(id).trader;
+        uint128[] memory before = _snapshot();
+        vm.prank(t);
+        (bool ok,) = address(mm).call(abi.encodeCall(mm.emergencyClose, (id)));
+        _checkOthers(before, id, bytes32(0));
+        if (ok) ++emergencyCloses;
+    }
+
+    function _pushFeed(uint256 m) internal {
+        feeds[m].updateAnswer(int256(uint256(prices[m] / 1e10)));
     }
 
     function freeze(uint256 posSeed, bool frozen) external {
@@ -237,7 +305,8 @@ contract MarginHandler is OracleKeys {
         uint256 e = p.entryPriceE18;
         uint256 price =
             p.isLong ? (moveE4 >= 10_000 ? e / 100 : e * (10_000 - moveE4) / 10_000) : e * (10_000 + moveE4) / 10_000;
-        prices[m] = uint128(price == 0 ? 1 : price);
+        prices[m] = uint128(price < 1e15 ? 1e15 : price);
+        _pushFeed(m);
     }
 
     function _applySingle(IMarginManager.RiskDecision memory d) internal returns (bool ok) {
@@ -246,7 +315,8 @@ contract MarginHandler is OracleKeys {
         (ok,) = address(mm).call(call);
         _checkOthers(before, d.positionId, bytes32(0));
         if (ok) {
-            ++ghostVersion[d.positionId];
+            // A settled position keeps its last version: only a change to a position that stays open bumps it.
+            if (mm.getPosition(d.positionId).status == uint8(IMarginManager.Status.Open)) ++ghostVersion[d.positionId];
             appliedCalls.push(call);
         }
     }

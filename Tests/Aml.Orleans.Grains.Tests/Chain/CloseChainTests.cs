@@ -1,0 +1,68 @@
+using Aml.Orleans.Ethereum;
+using Aml.Orleans.Grains.Interfaces;
+using DecisionKind = Aml.Orleans.Grains.Interfaces.DecisionKind;
+using PositionStatus = Aml.Orleans.Grains.Interfaces.PositionStatus;
+
+namespace Aml.Orleans.Grains.Tests.Chain;
+
+/// <summary>The trader's own CLOSE: signed once per position version, sent by the trader's wallet.</summary>
+[Collection(ChainClusterCollection.Name)]
+public sealed class CloseChainTests(ChainClusterFixture fixture)
+{
+    private const string Asset = "BTC-USD";
+    private const long Collateral = 500_000_000;
+    private const long EntryE8 = 20_000_00000000;
+
+    [Fact]
+    public async Task RequestCloseAsync_AskedAgainAndAtAnotherPrice_OneSignedCloseWhichLands()
+    {
+        await fixture.MoveMarketAsync(Asset, EntryE8);
+        var (positionId, _) = await fixture.OpenAsync(Asset, 7, isLong: true, Collateral, 300, 100, EntryE8);
+        var position = fixture.Client.GetGrain<IPositionGrain>(positionId);
+        await ClusterFixture.EventuallyAsync(position.GetSnapshotAsync, s => s is { Status: PositionStatus.Open }, "open");
+        await fixture.WaitForChainClockAsync(); // a price as new as the open
+        await fixture.MoveMarketAsync(Asset, EntryE8 * 101 / 100);
+
+        var first = await position.RequestCloseAsync();
+        var again = await position.RequestCloseAsync();
+        await fixture.MoveMarketAsync(Asset, EntryE8 * 103 / 100);
+        var better = first.Decision with { MarkPriceE8 = EntryE8 * 103 / 100, PriceTimestamp = first.Decision.PriceTimestamp + 1 };
+        var direct = await fixture.Oracle.SignAsync(better);
+
+        Assert.Equal(first.Digest, again.Digest);
+        Assert.Equal(first.Digest, direct.Digest); // the oracle signs no second price for the same version
+        var quorum = new Quorum(
+            System.Numerics.BigInteger.Parse("0" + first.SignerBitmap[2..], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture),
+            Hex.Decode(first.Signatures));
+        using var chain = new global::Aml.Orleans.Grains.Chain.ChainContext(fixture.Chain.Deployment, Microsoft.Extensions.Options.Options.Create(new global::Aml.Orleans.Grains.Chain.OracleOptions()));
+        var calldata = MarginManagerAbi.EncodeClosePosition(chain.ToChain(first.Decision), quorum);
+        var sender = new Ethereum.Rpc.TransactionSender(fixture.Chain.Rpc);
+        var receipt = await sender.SendAndWaitAsync(await sender.SignEip1559Async(
+            fixture.Chain.Signer(7), Address.Parse(fixture.Chain.Deployment.MarginManager), calldata));
+
+        Assert.True(receipt.Succeeded);
+        await ClusterFixture.EventuallyAsync(position.GetSnapshotAsync, s => s is { Status: PositionStatus.Closed }, "closed");
+        Assert.Equal(Ethereum.PositionStatus.Closed, (await fixture.ChainPositionAsync(positionId)).Status);
+    }
+
+    [Theory]
+    [InlineData(5, 0, "bps from the feed")] // 5 % from the feed where the market allows 3 %
+    [InlineData(0, 61, "decision TTL")] // living 61 s after its price where the market allows 60
+    public async Task SignAsync_CloseTheFeedGuardOrTtlCapWouldReject_RefusedBeforeSigning(int percentOffFeed, int lifetime, string reason)
+    {
+        await fixture.MoveMarketAsync(Asset, EntryE8);
+        var (positionId, _) = await fixture.OpenAsync(Asset, 6, isLong: false, Collateral, 200, 100, EntryE8);
+        var open = await ClusterFixture.EventuallyAsync(
+            () => fixture.Client.GetGrain<IPositionGrain>(positionId).GetSnapshotAsync(), s => s is { Status: PositionStatus.Open }, "open");
+        await fixture.WaitForChainClockAsync();
+        var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var close = new Decision(
+            DecisionKind.Close, positionId, Asset, open!.Trader, false, open.Collateral, open.Size, open.MaxLeverageX100, open.MaintenanceMarginBps, 0,
+            open.RiskScoreBps, EntryE8 * (100 + percentOffFeed) / 100, now, open.OnChainVersion, now + (ulong)(lifetime == 0 ? 30 : lifetime),
+            ChainClusterFixture.TestModelHash, ChainClusterFixture.TestModelHash);
+
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => fixture.Oracle.SignAsync(close));
+
+        Assert.Contains(reason, refused.Message, StringComparison.Ordinal);
+    }
+}
