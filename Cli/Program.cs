@@ -19,7 +19,7 @@ public static class Program
             return args.Count == 0 ? Help(output) : args[0] switch
             {
                 "train" => RiskVerbs.Train(args.Skip(1).ToArray(), output),
-                "backtest" => RiskVerbs.Backtest(args.Skip(1).ToArray(), output),
+                "backtest" => BacktestVerb.Backtest(args.Skip(1).ToArray(), output),
                 "quote" => Sync(GatewayVerbs.QuoteAsync(args.Skip(1).ToArray(), output, open: false)),
                 "open" => Sync(GatewayVerbs.QuoteAsync(args.Skip(1).ToArray(), output, open: true)),
                 "positions" => Sync(GatewayVerbs.PositionsAsync(args.Skip(1).ToArray(), output)),
