@@ -6,7 +6,7 @@ using Spectre.Console;
 
 namespace Aml.Orleans.Cli;
 
-/// <summary><c>aml train</c> and <c>aml backtest</c> (RISK.md, "Command-line contract").</summary>
+/// <summary><c>aml backtest</c> (RISK.md, "Command-line contract"); <c>aml train</c> is <see cref="TrainVerb"/>.</summary>
 internal static class RiskVerbs
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
@@ -22,22 +22,6 @@ internal static class RiskVerbs
         "DOGE-USD" => new MarketBounds(100, 1_000, 200, 2_500, 200),
         _ => throw new UsageException($"--data: no market bounds for {asset} (listed: BTC-USD, ETH-USD, SOL-USD, DOGE-USD)"),
     };
-
-    public static int Train(IReadOnlyList<string> args, TextWriter output)
-    {
-        var a = new Arguments(args, ["--data", "--out", "--from", "--to", "--trees"], ["--json"]);
-        var series = Load(a);
-        var from = a.Date("--from") ?? series.Candles[0].OpenTime;
-        var to = a.Date("--to") ?? series.Candles[^1].OpenTime;
-        var options = new RiskTrainingOptions { Trees = int.TryParse(a.One("--trees") ?? "100", out var trees) && trees > 0 ? trees : throw new UsageException("--trees must be a positive integer") };
-        var models = Quietly(a.Has("--json"), $"training {series.Asset}", () => RiskModelSet.Train(series, from, to, options));
-        var directory = a.Required("--out");
-        models.Save(directory);
-        output.WriteLine(a.Has("--json")
-            ? JsonSerializer.Serialize(new { asset = series.Asset, modelHash = models.ModelHash, directory, metrics = models.Manifest.Metrics }, Json)
-            : $"{series.Asset}: model set {models.ModelHash} written to {directory} ({models.Manifest.Samples} hours, metrics {string.Join(", ", models.Manifest.Metrics.Select(m => $"{m.Key}={m.Value}"))})");
-        return 0;
-    }
 
     public static int Backtest(IReadOnlyList<string> args, TextWriter output)
     {
@@ -115,7 +99,7 @@ internal static class RiskVerbs
     }
 
     // Long steps show a spinner on a terminal; with --json stdout stays machine-readable.
-    private static T Quietly<T>(bool json, string what, Func<T> work)
+    internal static T Quietly<T>(bool json, string what, Func<T> work)
     {
         if (json || Console.IsOutputRedirected)
         {
