@@ -120,7 +120,9 @@ public static class Backtester
             using var policy = new AmlPolicy(sets[s], bounds);
             record.Add(new ModelSegment(segment.From, segment.To, AmlPolicy.TrainedTo(sets[s]), policy.ModelHash));
             var first = points.FindIndex(p => p.Time >= segment.From);
-            var matured = first;
+            // A new set starts its adaptation from the labels of the week before the segment that have matured by then
+            // (the window's own earlier hours: known before the segment, so still honest).
+            var matured = points.FindIndex(p => p.Time >= segment.From - TimeSpan.FromDays(7));
             for (var p = first; p < points.Count && points[p].Time < segment.To; p++)
             {
                 if (AmlPolicy.TrainedTo(sets[s]) > points[p].Time)
