@@ -124,6 +124,35 @@ public sealed class BacktestCliTests(RiskModelSetTests.Models models) : IClassFi
     }
 
     [Fact]
+    public void Cli_AssetWithoutListedBounds_PricedWithDerivedBounds()
+    {
+        // BTC's candles under a name no deployment lists: the backtest derives bounds from volatility instead of refusing.
+        var directory = Directory.CreateTempSubdirectory("aml-unlisted-").FullName;
+        try
+        {
+            var file = Path.Combine(directory, "XYZUSDT-1h.csv");
+            File.Copy(RiskData.Path("BTCUSDT-1h.csv"), file);
+            var output = new StringWriter();
+
+            var code = Program.Run(["backtest", "--data", file, "--from", "2024-08-02", "--to", "2024-08-09", "--policy", "volscaled", "--json"], output, TextWriter.Null);
+
+            Assert.Equal(0, code);
+            using var json = JsonDocument.Parse(output.ToString().TrimEnd().Split('\n')[^1]);
+            Assert.Equal("XYZ-USD", json.RootElement.GetProperty("asset").GetString());
+            var series = CandleLoader.Load(file);
+            var from = new DateTimeOffset(2024, 8, 2, 0, 0, 0, TimeSpan.Zero);
+            var expected = Backtester.Run(new MarketTape(series), series, from, from.AddDays(7), MarketBounds.Derive(series, from), options: new BacktestOptions { Policies = [Policy.VolScaled] });
+            Assert.Equal(
+                expected.Policies[0].Frontier.Select(f => f.MeanLeverage),
+                json.RootElement.GetProperty("policies")[0].GetProperty("frontier").EnumerateArray().Select(f => f.GetProperty("meanLeverage").GetDouble()));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Cli_Plot_WritesFrontierAndPerSideCalibrationCharts()
     {
         var models = SavedModels();
