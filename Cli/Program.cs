@@ -18,8 +18,8 @@ public static class Program
         {
             return args.Count == 0 ? Help(output) : args[0] switch
             {
-                "train" => RiskVerbs.Train(args.Skip(1).ToArray(), output),
-                "backtest" => RiskVerbs.Backtest(args.Skip(1).ToArray(), output),
+                "train" => TrainVerb.Run(args.Skip(1).ToArray(), output),
+                "backtest" => BacktestVerb.Backtest(args.Skip(1).ToArray(), output),
                 "quote" => Sync(GatewayVerbs.QuoteAsync(args.Skip(1).ToArray(), output, open: false)),
                 "open" => Sync(GatewayVerbs.QuoteAsync(args.Skip(1).ToArray(), output, open: true)),
                 "positions" => Sync(GatewayVerbs.PositionsAsync(args.Skip(1).ToArray(), output)),
@@ -49,7 +49,7 @@ public static class Program
     {
         output.WriteLine("""
             usage: aml-cli <verb> [flags]
-              train    --data <csv>... --out <dir> [--from <date>] [--to <date>] [--trees N] [--json]
+              train    --data <csv>... --out <dir> [--from <date>] [--to <date>] [--trees N] [--json]   (several assets: a pooled set)
               backtest --data <csv>... [--from <date>] [--to <date>] [--models <dir>] [--policy static|volscaled|aml|all] [--json] [--plot <dir>]
               quote    --asset BTC-USD --long|--short --collateral <USDC> --leverage <x> [--key <hex>] [--gateway <url>]
               open     (as quote; signs the decision and opens)

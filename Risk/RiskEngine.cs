@@ -1,86 +1,156 @@
 using System.Buffers.Binary;
 using Aml.Orleans.Ethereum;
 using Microsoft.ML;
-using Microsoft.ML.Data;
 using Microsoft.ML.Calibrators;
+using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
 using Microsoft.ML.Trainers.FastTree;
 
 namespace Aml.Orleans.Risk;
 
+/// <summary>How an engine prices: the aml policy's knob and the adaptation of its calibration.</summary>
+public sealed record RiskEngineOptions
+{
+    /// <summary>Target miss rate of the 24 h excursion quantile behind the cap (0.05 → 95 % coverage); the frontier sweeps it.</summary>
+    public double LeverageAlpha { get; init; } = 0.05;
+
+    /// <summary>
+    /// ACI step γ: after each matured label, α_side += γ·(α - miss). 0.01 moves α by ~0.01 per miss, enough to
+    /// close a crash week's coverage gap within a day or two of labels without making calm-market caps jumpy.
+    /// </summary>
+    public double AdaptationRate { get; init; } = 0.01;
+
+    /// <summary>The impact constant k of <c>k·σ_day·√(notional / day volume)</c> in the maintenance margin.</summary>
+    public double ImpactCoefficient { get; init; } = 1.0;
+}
+
+/// <summary>The engine's calibration state: the current α per side and how many labels moved it.</summary>
+public sealed record CalibrationState(double AlphaLong, double AlphaShort, long Observations);
+
 /// <summary>
-/// Inference over a <see cref="RiskModelSet"/>: the maintenance margin (short-horizon excursion quantile + square-root
-/// market impact + liquidation fee), the leverage cap <c>1 / (q24 + mm)</c>, and the calibrated probability of
-/// liquidation within 24 h — clamped to the market's on-chain bounds, integers out. Deterministic: the same model
-/// set and features give the same answer, and <see cref="RiskOutput.FeaturesHash"/> names those features exactly.
-/// Thread-safe (one prediction engine per thread); <see cref="AssessBatch"/> scores many inputs in one pass.
+/// Inference over a <see cref="RiskModelSet"/>: the maintenance margin (execution-window excursion quantile +
+/// square-root market impact + liquidation fee), the leverage cap <c>1 / (q24 + mm)</c>, and the calibrated
+/// probability of liquidation within 24 h at that cap and margin — clamped to the market's on-chain bounds, integers
+/// out. The 24 h quantile's α adapts per side as labels mature (<see cref="Observe"/>, adaptive conformal inference);
+/// the state is the engine's, deterministic given the sequence of observations, and every output states the α it
+/// used, so model hash + features + α recompute the decision bit for bit.
+/// <see cref="Assess"/> runs ML.NET's prediction engines (the reference path); <see cref="AssessBatch"/> scores the
+/// same ensembles directly over the feature vectors, bit-identical and many times faster. Thread-safe.
 /// </summary>
 public sealed class RiskEngine : IDisposable
 {
     private readonly RiskModelSet _models;
+    private readonly RiskEngineOptions _options;
     private readonly ThreadLocal<Engines> _engines;
+    private readonly Lock _calibration = new();
+    private double _alphaLong;
+    private double _alphaShort;
+    private long _observations;
 
     /// <summary>Serves <paramref name="models"/>.</summary>
-    public RiskEngine(RiskModelSet models)
+    public RiskEngine(RiskModelSet models, RiskEngineOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(models);
+        _options = options ?? new RiskEngineOptions();
+        if (!(_options.LeverageAlpha is > 0 and < 1) || !(_options.AdaptationRate >= 0) || !(_options.ImpactCoefficient >= 0))
+        {
+            throw new ArgumentException($"leverage α {_options.LeverageAlpha} must be in (0, 1), γ {_options.AdaptationRate} and k {_options.ImpactCoefficient} ≥ 0", nameof(options));
+        }
+
         _models = models;
+        _alphaLong = _alphaShort = _options.LeverageAlpha;
         _engines = new ThreadLocal<Engines>(() => new Engines(
-            models.Context.Model.CreatePredictionEngine<ExcursionRow, Score>(models.Leverage),
-            models.Context.Model.CreatePredictionEngine<ExcursionRow, Score>(models.Threshold),
-            models.Context.Model.CreatePredictionEngine<RiskScoreRow, Probability>(models.RiskScore)), trackAllValues: false);
+            Engine<ExcursionRow>(models.Leverage.Mean), Engine<ExcursionRow>(models.Leverage.Scale),
+            Engine<ExcursionRow>(models.Threshold.Mean), Engine<ExcursionRow>(models.Threshold.Scale),
+            Engine<RiskScoreRow>(models.RiskScore)), trackAllValues: false);
     }
 
     /// <summary>The model set's hash.</summary>
     public string ModelHash => _models.ModelHash;
 
-    /// <summary>Assesses one position.</summary>
+    /// <summary>The current α per side and the number of labels observed.</summary>
+    public CalibrationState Calibration
+    {
+        get
+        {
+            lock (_calibration)
+            {
+                return new CalibrationState(_alphaLong, _alphaShort, _observations);
+            }
+        }
+    }
+
+    /// <summary>Assesses one position through ML.NET's prediction engines.</summary>
     public RiskOutput Assess(RiskInput input, MarketBounds bounds)
     {
         Validate(input);
-        var engines = _engines.Value!;
-        var excursion = new ExcursionRow { Features = TrainingSet.ExcursionFeatures(input.MarketFeatures, input.IsLong) };
-        var q24 = engines.Leverage.Predict(excursion).Value;
-        var q1 = engines.Threshold.Predict(excursion).Value;
-        var (leverageX100, marginBps, riskLeverage) = Terms(input, bounds, q24, q1);
-        var probability = engines.RiskScore.Predict(new RiskScoreRow
-        {
-            Features = TrainingSet.RiskFeatures(input.MarketFeatures, input.IsLong, riskLeverage, input.Trader),
-        }).Value;
-        return new RiskOutput(leverageX100, marginBps, ScoreBps(probability), _models.ModelHash, FeaturesHash(input));
+        var e = _engines.Value!;
+        var excursion = new ExcursionRow { Features = ModelFeatures.Excursion(input.MarketFeatures, input.IsLong) };
+        var scores = new Scores(e.Leverage.Predict(excursion).Value, e.LeverageScale.Predict(excursion).Value,
+            e.Threshold.Predict(excursion).Value, e.ThresholdScale.Predict(excursion).Value);
+        var alpha = Alpha(input.IsLong);
+        var terms = Terms(input, bounds, scores, alpha);
+        var raw = e.Risk.Predict(new RiskScoreRow { Features = terms.RiskFeatures }).Value;
+        return Output(input, terms, raw, alpha);
     }
 
-    /// <summary>Assesses many positions in one pass per model.</summary>
+    /// <summary>Assesses many positions, scoring the tree ensembles directly (bit-identical to <see cref="Assess"/>).</summary>
     public RiskOutput[] AssessBatch(ReadOnlySpan<RiskInput> inputs, MarketBounds bounds)
     {
-        var list = inputs.ToArray();
-        foreach (var input in list)
+        foreach (var input in inputs)
         {
             Validate(input);
         }
 
-        var context = _models.Context;
-        var excursions = context.Data.LoadFromEnumerable(list.Select(i => new ExcursionRow { Features = TrainingSet.ExcursionFeatures(i.MarketFeatures, i.IsLong) }));
-        var q24 = _models.Leverage.Transform(excursions).GetColumn<float>("Score").ToArray();
-        var q1 = _models.Threshold.Transform(excursions).GetColumn<float>("Score").ToArray();
-        var terms = list.Select((input, k) => Terms(input, bounds, q24[k], q1[k])).ToArray();
-        var risk = context.Data.LoadFromEnumerable(list.Select((input, k) => new RiskScoreRow
+        var (alphaLong, alphaShort) = (Alpha(true), Alpha(false));
+        var outputs = new RiskOutput[inputs.Length];
+        for (var k = 0; k < inputs.Length; k++)
         {
-            Features = TrainingSet.RiskFeatures(input.MarketFeatures, input.IsLong, terms[k].RiskLeverage, input.Trader),
-        }));
-        var probabilities = _models.RiskScore.Transform(risk).GetColumn<float>("Probability").ToArray();
-        return list.Select((input, k) =>
-            new RiskOutput(terms[k].LeverageX100, terms[k].MarginBps, ScoreBps(probabilities[k]), _models.ModelHash, FeaturesHash(input))).ToArray();
+            var input = inputs[k];
+            var alpha = input.IsLong ? alphaLong : alphaShort;
+            var terms = Terms(input, bounds, CompiledScores(input), alpha);
+            outputs[k] = Output(input, terms, _models.RiskTrees.Score(terms.RiskFeatures), alpha);
+        }
+
+        return outputs;
+    }
+
+    /// <summary>
+    /// Adaptive conformal inference: reports the realized 24 h adverse excursion of a position assessed at
+    /// <paramref name="input"/>'s features, once that label has matured. A miss (the excursion beyond the quantile at
+    /// the side's current α) lowers that side's α by γ(1-α); a hit raises it by γα — so the side's long-run miss rate
+    /// tracks the target whatever the regime. Call in time order, only with labels matured before the next pricing.
+    /// </summary>
+    public void Observe(RiskInput input, double realizedExcursion24h)
+    {
+        Validate(input);
+        if (!double.IsFinite(realizedExcursion24h) || realizedExcursion24h < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(realizedExcursion24h), realizedExcursion24h, "a realized excursion is a finite fraction ≥ 0");
+        }
+
+        var features = ModelFeatures.Excursion(input.MarketFeatures, input.IsLong);
+        var leverage = _models.Leverage;
+        var label = TrainingSet.NormalisedLogExcursion(realizedExcursion24h, ModelFeatures.Scale(input.MarketFeatures, leverage.Horizon));
+        var score = ExcursionModel.Score(leverage.MeanTrees.Score(features), leverage.ScaleTrees.Score(features), label);
+        lock (_calibration)
+        {
+            ref var alpha = ref input.IsLong ? ref _alphaLong : ref _alphaShort;
+            var miss = score > leverage.Scores.Quantile(input.IsLong, alpha) ? 1 : 0;
+            alpha += _options.AdaptationRate * (_options.LeverageAlpha - miss);
+            _observations++;
+        }
     }
 
     /// <summary>The inputs that moved each model's answer most, largest first.</summary>
     public IReadOnlyList<Contribution> Explain(RiskInput input, int top)
     {
         Validate(input);
-        var excursion = new[] { new ExcursionRow { Features = TrainingSet.ExcursionFeatures(input.MarketFeatures, input.IsLong) } };
-        var risk = new[] { new RiskScoreRow { Features = TrainingSet.RiskFeatures(input.MarketFeatures, input.IsLong, input.RequestedLeverage, input.Trader) } };
-        return Contributions("leverage", _models.Leverage, excursion, RiskModelSet.ExcursionFeatureNames)
-            .Concat(Contributions("threshold", _models.Threshold, excursion, RiskModelSet.ExcursionFeatureNames))
+        var terms = Terms(input, new MarketBounds(100, 100_000, 0, 10_000, 0), CompiledScores(input), Alpha(input.IsLong));
+        var excursion = new[] { new ExcursionRow { Features = ModelFeatures.Excursion(input.MarketFeatures, input.IsLong) } };
+        var risk = new[] { new RiskScoreRow { Features = terms.RiskFeatures } };
+        return Contributions("leverage", _models.Leverage.Mean, excursion, RiskModelSet.ExcursionFeatureNames)
+            .Concat(Contributions("threshold", _models.Threshold.Mean, excursion, RiskModelSet.ExcursionFeatureNames))
             .Concat(Contributions("risk", _models.RiskScore, risk, RiskModelSet.RiskFeatureNames))
             .OrderByDescending(c => Math.Abs(c.Amount))
             .Take(top)
@@ -109,25 +179,40 @@ public sealed class RiskEngine : IDisposable
     /// <inheritdoc />
     public void Dispose() => _engines.Dispose();
 
-    private (uint LeverageX100, uint MarginBps, double RiskLeverage) Terms(RiskInput input, MarketBounds bounds, float leverageScore, float thresholdScore)
+    private double Alpha(bool isLong)
     {
-        var manifest = _models.Manifest;
-        var q24 = TrainingSet.FromLogExcursion(leverageScore + manifest.LeverageOffset);
-        var q1 = TrainingSet.FromLogExcursion(thresholdScore + manifest.ThresholdOffset);
-        // Square-root impact: closing a position worth a fraction f of a day's volume moves price ~ σ_day · √f.
-        var dayVolatility = Finite(input.MarketFeatures[3]) * Math.Sqrt(24);
-        var impact = dayVolatility * Math.Sqrt(Math.Max(0, input.NotionalToQuoteVolume));
-        var margin = q1 + impact + (bounds.LiquidationFeeBps / 10_000.0);
+        lock (_calibration)
+        {
+            return isLong ? _alphaLong : _alphaShort;
+        }
+    }
+
+    private Scores CompiledScores(RiskInput input)
+    {
+        var features = ModelFeatures.Excursion(input.MarketFeatures, input.IsLong);
+        var (leverage, threshold) = (_models.Leverage, _models.Threshold);
+        return new Scores(leverage.MeanTrees.Score(features), leverage.ScaleTrees.Score(features), threshold.MeanTrees.Score(features), threshold.ScaleTrees.Score(features));
+    }
+
+    private Decision Terms(RiskInput input, MarketBounds bounds, Scores scores, double alpha)
+    {
+        var market = input.MarketFeatures;
+        var q24 = _models.Leverage.Quantile(market, scores.Leverage, scores.LeverageScale, input.IsLong, alpha);
+        var execution = _models.Threshold.Quantile(market, scores.Threshold, scores.ThresholdScale, input.IsLong, 1 - _models.Manifest.ThresholdCoverage);
+        // Square-root impact: closing a position worth a fraction f of a day's volume moves price ~ k·σ_day·√f.
+        var impact = _options.ImpactCoefficient * ModelFeatures.Scale(market, 24) * Math.Sqrt(Math.Max(0, input.NotionalToQuoteVolume));
+        var margin = execution + impact + (bounds.LiquidationFeeBps / 10_000.0);
         var marginBps = (uint)Math.Clamp(Math.Ceiling(margin * 10_000), bounds.MinMaintenanceBps, bounds.MaxMaintenanceBps);
         var cap = 1 / (q24 + (marginBps / 10_000.0));
         var leverageX100 = (uint)Math.Clamp(Math.Floor(cap * 100), bounds.MinLeverageX100, bounds.MaxLeverageX100);
         var riskLeverage = Math.Min(input.RequestedLeverage, leverageX100 / 100.0);
-        return (leverageX100, marginBps, riskLeverage);
+        return new Decision(leverageX100, marginBps, ModelFeatures.Risk(market, input.IsLong, riskLeverage, marginBps / 10_000.0));
     }
 
-    private static ushort ScoreBps(float probability) => (ushort)Math.Clamp(Math.Round(probability * 10_000), 0, 10_000);
+    private RiskOutput Output(RiskInput input, Decision terms, float rawRiskScore, double alpha) =>
+        new(terms.LeverageX100, terms.MarginBps, ScoreBps(_models.RiskCalibration.Probability(rawRiskScore)), _models.ModelHash, FeaturesHash(input), alpha);
 
-    private static double Finite(float value) => float.IsFinite(value) ? value : 0;
+    private static ushort ScoreBps(double probability) => (ushort)Math.Clamp(Math.Round(probability * 10_000), 0, 10_000);
 
     private static void Validate(RiskInput input)
     {
@@ -142,6 +227,9 @@ public sealed class RiskEngine : IDisposable
             throw new ArgumentException($"requestedLeverage {input.RequestedLeverage} must be at least 1", nameof(input));
         }
     }
+
+    private PredictionEngine<TRow, Score> Engine<TRow>(ITransformer model)
+        where TRow : class => _models.Context.Model.CreatePredictionEngine<TRow, Score>(model);
 
     private IEnumerable<Contribution> Contributions<TRow>(string model, ITransformer transformer, TRow[] row, IReadOnlyList<string> names)
         where TRow : class
@@ -179,20 +267,20 @@ public sealed class RiskEngine : IDisposable
         return names.Select((name, i) => new Contribution(model, name, values[i], amounts[i] + amounts[names.Count + i]));
     }
 
+    private readonly record struct Scores(float Leverage, float LeverageScale, float Threshold, float ThresholdScale);
+
+    private readonly record struct Decision(uint LeverageX100, uint MarginBps, float[] RiskFeatures);
+
     private sealed record Engines(
         PredictionEngine<ExcursionRow, Score> Leverage,
+        PredictionEngine<ExcursionRow, Score> LeverageScale,
         PredictionEngine<ExcursionRow, Score> Threshold,
-        PredictionEngine<RiskScoreRow, Probability> RiskScore);
+        PredictionEngine<ExcursionRow, Score> ThresholdScale,
+        PredictionEngine<RiskScoreRow, Score> Risk);
 
     private sealed class Score
     {
         [ColumnName("Score")]
-        public float Value { get; set; }
-    }
-
-    private sealed class Probability
-    {
-        [ColumnName("Probability")]
         public float Value { get; set; }
     }
 }

@@ -11,17 +11,20 @@ namespace Aml.Orleans.Risk;
 /// <summary>How a model set is trained (defaults are the ones the README's numbers come from).</summary>
 public sealed record RiskTrainingOptions
 {
-    /// <summary>Seed of everything random (ML.NET context, the simulated trader population).</summary>
+    /// <summary>Seed of everything random (ML.NET context, the drawn risk-score positions).</summary>
     public int Seed { get; init; } = 42;
 
-    /// <summary>Coverage of the 24 h excursion quantile behind the leverage cap (1 - the liquidation-rate target).</summary>
+    /// <summary>Coverage the validation metrics report the leverage quantile at (the engine's α is its own option).</summary>
     public double LeverageCoverage { get; init; } = 0.95;
 
-    /// <summary>Coverage of the short-horizon excursion quantile behind the maintenance margin.</summary>
+    /// <summary>Coverage of the execution-window excursion quantile behind the maintenance margin.</summary>
     public double ThresholdCoverage { get; init; } = 0.99;
 
-    /// <summary>Share of the training window, at its end, held back for split-conformal calibration.</summary>
-    public double CalibrationShare { get; init; } = 0.2;
+    /// <summary>Share of the window, after the training part, for calibration (conformal scores, isotonic steps).</summary>
+    public double CalibrationShare { get; init; } = 0.15;
+
+    /// <summary>Share of the window, at its end, held back for the validation metrics in <c>model.json</c>.</summary>
+    public double ValidationShare { get; init; } = 0.15;
 
     /// <summary>Trees per model.</summary>
     public int Trees { get; init; } = 100;
@@ -30,47 +33,63 @@ public sealed record RiskTrainingOptions
 /// <summary>A model set's leverage quantile on a window: samples, empirical coverage, mean pinball loss.</summary>
 public sealed record ModelEvaluation(int Samples, double Coverage, double PinballLoss);
 
-/// <summary>What <c>model.json</c> holds besides the models: identity, calibration, window and validation metrics.</summary>
+/// <summary>What <c>model.json</c> holds besides the models: identity, window, schema, the model card and validation metrics.</summary>
 public sealed record ModelManifest(
     string ModelHash,
     string Asset,
+    IReadOnlyList<string> Assets,
+    bool Pooled,
     IReadOnlyList<string> ExcursionFeatures,
     IReadOnlyList<string> RiskFeatures,
     double LeverageCoverage,
-    double LeverageOffset,
     double ThresholdCoverage,
-    double ThresholdOffset,
-    DateTimeOffset TrainFrom,
-    DateTimeOffset TrainTo,
+    DateTimeOffset TrainedFrom,
+    DateTimeOffset TrainedTo,
     DateTimeOffset CalibrationFrom,
+    DateTimeOffset ValidationFrom,
     int Samples,
-    IReadOnlyDictionary<string, double> Metrics);
+    IReadOnlyDictionary<string, string> ModelCard,
+    IReadOnlyDictionary<string, double> Metrics,
+    IReadOnlyList<ReliabilityBin> Reliability)
+{
+    /// <summary>True when this set may price <paramref name="asset"/>: a pooled set prices any asset, a per-asset set its own.</summary>
+    public bool Prices(string asset) => Pooled || Assets.Contains(asset, StringComparer.Ordinal);
+}
+
+/// <summary>The calibration a set carries beside its trees (saved as <c>calibration.json</c>, part of the hash).</summary>
+internal sealed record CalibrationData(ConformalScores Leverage, ConformalScores Threshold, IsotonicCalibration Risk);
 
 /// <summary>
-/// The three FastTree models of one asset (leverage, threshold, risk score) with their split-conformal offsets.
-/// Content-addressed: <see cref="ModelHash"/> is keccak256 of the saved model files and the calibration, so the
-/// hash a decision carries names exactly the models that made it. Saved files are byte-stable (zip entries carry
-/// no timestamps), so training twice on the same data with the same seed gives the same hash.
+/// The FastTree models of one asset or a pool of assets: leverage (24 h excursion, with its residual-scale model),
+/// threshold (execution-window excursion, with its scale model) and the risk score, with their calibration.
+/// Content-addressed: <see cref="ModelHash"/> is keccak256 of the saved model files, the calibration and the schema,
+/// so the hash a decision carries names exactly the models that made it. Saved files are byte-stable (zip entries
+/// carry no timestamps), so training twice on the same data with the same seed gives the same hash.
 /// </summary>
 public sealed class RiskModelSet
 {
-    private static readonly string[] ModelFiles = ["leverage.zip", "threshold.zip", "risk.zip"];
+    private static readonly string[] ModelFiles = ["leverage.zip", "leverage-scale.zip", "threshold.zip", "threshold-scale.zip", "risk.zip"];
+    private const string CalibrationFile = "calibration.json";
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
-    private RiskModelSet(MLContext context, ITransformer leverage, ITransformer threshold, ITransformer riskScore, ModelManifest manifest, byte[][] files)
+    private RiskModelSet(MLContext context, ExcursionModel leverage, ExcursionModel threshold, ITransformer riskScore, IsotonicCalibration riskCalibration,
+        ModelManifest manifest, byte[][] files, byte[] calibration)
     {
         Context = context;
         Leverage = leverage;
         Threshold = threshold;
         RiskScore = riskScore;
+        RiskTrees = CompiledTrees.From(riskScore, RiskScoreRow.Width);
+        RiskCalibration = riskCalibration;
         Manifest = manifest;
         Files = files;
+        CalibrationBytes = calibration;
     }
 
-    /// <summary>0x-prefixed keccak256 of the model files and calibration.</summary>
+    /// <summary>0x-prefixed keccak256 of the model files, calibration and schema.</summary>
     public string ModelHash => Manifest.ModelHash;
 
-    /// <summary>Identity, calibration, window and metrics.</summary>
+    /// <summary>Identity, window, schema, model card and metrics.</summary>
     public ModelManifest Manifest { get; }
 
     /// <summary>Feature names of the risk-score model, the widest input (in vector order).</summary>
@@ -78,107 +97,132 @@ public sealed class RiskModelSet
 
     internal MLContext Context { get; }
 
-    internal ITransformer Leverage { get; }
+    internal ExcursionModel Leverage { get; }
 
-    internal ITransformer Threshold { get; }
+    internal ExcursionModel Threshold { get; }
 
     internal ITransformer RiskScore { get; }
 
+    internal CompiledTrees RiskTrees { get; }
+
+    internal IsotonicCalibration RiskCalibration { get; }
+
     private byte[][] Files { get; }
 
+    private byte[] CalibrationBytes { get; }
+
     /// <summary>Names of the excursion models' inputs.</summary>
-    public static IReadOnlyList<string> ExcursionFeatureNames { get; } = [.. FeatureWindow.MarketFeatureNames, "is_long"];
+    public static IReadOnlyList<string> ExcursionFeatureNames => ModelFeatures.ExcursionNames;
 
     /// <summary>Names of the risk-score model's inputs.</summary>
-    public static IReadOnlyList<string> RiskFeatureNames { get; } =
-        [.. FeatureWindow.MarketFeatureNames, "is_long", "leverage", .. TraderFeatures.Names];
+    public static IReadOnlyList<string> RiskFeatureNames => ModelFeatures.RiskNames;
 
-    /// <summary>Trains and calibrates on the candles with <c>from ≤ t</c> and label horizons ending before <c>to</c>.</summary>
+    /// <summary>What the model card says about trader features (RISK.md: simulate traits that cause outcomes, or leave them out).</summary>
+    public const string TraderFeaturesStatement =
+        "left out: there are no real trader outcomes yet, and a simulated population whose traits do not cause its outcomes would only teach noise; " +
+        "the engine accepts trader features (they enter featuresHash) but no model reads them";
+
+    /// <summary>Trains one asset's set (see the pooled overload).</summary>
     public static RiskModelSet Train(CandleSeries series, DateTimeOffset from, DateTimeOffset to, RiskTrainingOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(series);
-        options ??= new RiskTrainingOptions();
-        var set = TrainingSet.Build(series, from, to, options.Seed);
-        if (set.Excursions.Count < 500)
+        return Train([series], from, to, options);
+    }
+
+    /// <summary>
+    /// Trains and calibrates on the candles with <c>from ≤ t</c> whose label horizons end strictly before <c>to</c>.
+    /// One series gives a per-asset set; several give a pooled set on their volatility-normalised features, which
+    /// prices any asset. The window is split in time: trees on the first part, calibration (conformal scores,
+    /// isotonic steps) on the next, validation metrics on the last.
+    /// </summary>
+    public static RiskModelSet Train(IReadOnlyList<CandleSeries> series, DateTimeOffset from, DateTimeOffset to, RiskTrainingOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(series);
+        if (series.Count == 0)
         {
-            throw new ArgumentException($"{series.Asset}: {set.Excursions.Count} samples between {from:O} and {to:O}; training needs at least 500 hours", nameof(series));
+            throw new ArgumentException("training needs at least one candle series", nameof(series));
         }
 
+        var assets = series.Select(s => s.Asset).ToList();
+        if (assets.Distinct(StringComparer.Ordinal).Count() != assets.Count)
+        {
+            throw new ArgumentException($"each asset once: got {string.Join(", ", assets)} (merge files of one asset first)", nameof(series));
+        }
+
+        options ??= new RiskTrainingOptions();
+        var samples = TrainingSet.Build(series, from, to);
+        if (samples.Count < 500)
+        {
+            throw new ArgumentException($"{string.Join(", ", assets)}: {samples.Count} samples between {from:O} and {to:O}; training needs at least 500 hours", nameof(series));
+        }
+
+        var calibrationFrom = samples[(int)(samples.Count * (1 - options.CalibrationShare - options.ValidationShare))].Time;
+        var validationFrom = samples[(int)(samples.Count * (1 - options.ValidationShare))].Time;
+        var train = samples.Where(s => s.Time < calibrationFrom).ToList();
+        var calibration = samples.Where(s => s.Time >= calibrationFrom && s.Time < validationFrom).ToList();
+        var validation = samples.Where(s => s.Time >= validationFrom).ToList();
+
         var context = new MLContext(options.Seed);
-        var calibrationFrom = set.Excursions[(int)(set.Excursions.Count * (1 - options.CalibrationShare))].Time;
-        bool InTraining(DateTimeOffset t) => t < calibrationFrom;
+        var leverage = ExcursionModel.Fit(context, train, calibration, TrainingSet.LongHorizon, (s, isLong) => s.Mae(isLong), options.Trees);
+        var threshold = ExcursionModel.Fit(context, train, calibration, TrainingSet.ShortHorizon, (s, isLong) => s.Execution(isLong), options.Trees);
 
-        var excursionTrain = set.Excursions.Where(e => InTraining(e.Time)).SelectMany(e => new[] { e.Long, e.Short }).ToList();
-        var excursionCalibration = set.Excursions.Where(e => !InTraining(e.Time)).SelectMany(e => new[] { e.Long, e.Short }).ToList();
-        var leverage = FitRegression(context, excursionTrain, options);
-        var leverageOffset = ConformalOffset(context, leverage, excursionCalibration, options.LeverageCoverage);
-
-        var shortTrain = set.ShortExcursions.Where(e => InTraining(e.Time)).Select(e => e.Row).ToList();
-        var shortCalibration = set.ShortExcursions.Where(e => !InTraining(e.Time)).Select(e => e.Row).ToList();
-        var threshold = FitRegression(context, shortTrain, options);
-        var thresholdOffset = ConformalOffset(context, threshold, shortCalibration, options.ThresholdCoverage);
-
-        var riskTrain = set.RiskScores.Where(r => InTraining(r.Time)).Select(r => r.Row).ToList();
-        var riskCalibration = set.RiskScores.Where(r => !InTraining(r.Time)).Select(r => r.Row).ToList();
+        var risk = TrainingSet.RiskSamples(samples, options.Seed);
         var riskScore = WithMissingValues(context).Append(context.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
         {
             NumberOfTrees = options.Trees, NumberOfLeaves = 16, MinimumExampleCountPerLeaf = 50, LearningRate = 0.1,
             NumberOfThreads = 1, FeatureColumnName = ModelInput, LabelColumnName = "Label",
-        })).Fit(context.Data.LoadFromEnumerable(riskTrain));
-        var riskMetrics = context.BinaryClassification.Evaluate(riskScore.Transform(context.Data.LoadFromEnumerable(riskCalibration)));
+        })).Fit(context.Data.LoadFromEnumerable(risk.Where(r => r.Time < calibrationFrom).Select(r => r.Row)));
+        var riskTrees = CompiledTrees.From(riskScore, RiskScoreRow.Width);
+        var isotonic = IsotonicCalibration.Fit(risk.Where(r => r.Time >= calibrationFrom && r.Time < validationFrom)
+            .Select(r => (riskTrees.Score(r.Row.Features), r.Row.Label)).ToList());
 
-        var metrics = new SortedDictionary<string, double>(StringComparer.Ordinal)
+        var validationMetrics = new ModelValidation(options, leverage, threshold, riskTrees, isotonic)
+            .Measure(validation, risk.Where(r => r.Time < calibrationFrom).ToList(), risk.Where(r => r.Time >= validationFrom).ToList());
+        var files = new[]
         {
-            ["leverage_calibration_coverage"] = Coverage(context, leverage, leverageOffset, excursionCalibration),
-            ["threshold_calibration_coverage"] = Coverage(context, threshold, thresholdOffset, shortCalibration),
-            ["risk_auc"] = Math.Round(riskMetrics.AreaUnderRocCurve, 6),
-            ["risk_log_loss"] = Math.Round(riskMetrics.LogLoss, 6),
+            Serialize(context, leverage.Mean, typeof(ExcursionRow)), Serialize(context, leverage.Scale, typeof(ExcursionRow)),
+            Serialize(context, threshold.Mean, typeof(ExcursionRow)), Serialize(context, threshold.Scale, typeof(ExcursionRow)),
+            Serialize(context, riskScore, typeof(RiskScoreRow)),
         };
-        var files = new[] { Serialize(context, leverage, typeof(ExcursionRow)), Serialize(context, threshold, typeof(ExcursionRow)), Serialize(context, riskScore, typeof(RiskScoreRow)) };
+        var calibrationBytes = JsonSerializer.SerializeToUtf8Bytes(new CalibrationData(leverage.Scores, threshold.Scores, isotonic));
         var manifest = new ModelManifest(
-            "", series.Asset, ExcursionFeatureNames, RiskFeatureNames, options.LeverageCoverage, leverageOffset, options.ThresholdCoverage,
-            thresholdOffset, set.Excursions[0].Time, to, calibrationFrom, set.Excursions.Count, metrics);
-        manifest = manifest with { ModelHash = Hash(files, manifest) };
-        return new RiskModelSet(context, leverage, threshold, riskScore, manifest, files);
+            "", string.Join('+', assets), assets, series.Count > 1, ExcursionFeatureNames, RiskFeatureNames, options.LeverageCoverage,
+            options.ThresholdCoverage, samples[0].Time, to, calibrationFrom, validationFrom, samples.Count, ModelCard(series.Count > 1),
+            validationMetrics.Metrics, validationMetrics.Reliability);
+        manifest = manifest with { ModelHash = Hash(files, calibrationBytes, manifest) };
+        return new RiskModelSet(context, leverage, threshold, riskScore, isotonic, manifest, files, calibrationBytes);
     }
 
     /// <summary>
     /// How the leverage quantile did on a window the set may not have seen: the share of 24 h excursions it covered
-    /// and the pinball loss at its coverage level (a proper score for quantiles: lower is better), over both sides.
+    /// and the pinball loss at its coverage level (a proper score for quantiles: lower is better), over both sides,
+    /// with the fixed α of the manifest (no online adaptation), on the normalised log scale.
     /// </summary>
     public ModelEvaluation Evaluate(CandleSeries series, DateTimeOffset from, DateTimeOffset to)
     {
         ArgumentNullException.ThrowIfNull(series);
-        var rows = TrainingSet.Build(series, from, to, seed: 0).Excursions.SelectMany(e => new[] { e.Long, e.Short }).ToList();
-        if (rows.Count == 0)
+        var samples = TrainingSet.Build(series, from, to);
+        if (samples.Count == 0)
         {
             throw new ArgumentException($"no complete 24 h samples between {from:O} and {to:O}", nameof(series));
         }
 
-        var scores = Leverage.Transform(Context.Data.LoadFromEnumerable(rows)).GetColumn<float>("Score").ToArray();
-        var tau = Manifest.LeverageCoverage;
-        double covered = 0, loss = 0;
-        for (var i = 0; i < rows.Count; i++)
-        {
-            var quantile = scores[i] + Manifest.LeverageOffset;
-            var error = rows[i].Label - quantile;
-            covered += error <= 0 ? 1 : 0;
-            loss += error >= 0 ? tau * error : (tau - 1) * error;
-        }
-
-        return new ModelEvaluation(rows.Count, covered / rows.Count, loss / rows.Count);
+        var (coverage, pinball, n) = ModelValidation.QuantileFit(Leverage, samples, 1 - Manifest.LeverageCoverage, (s, isLong) => s.Mae(isLong));
+        return new ModelEvaluation(n, coverage, pinball);
     }
 
-    /// <summary>The calibrated 24 h long excursion quantile for each feature vector (for calibration charts).</summary>
+    /// <summary>The calibrated 24 h long excursion quantile for each feature vector at the manifest's coverage (for charts).</summary>
     public double[] LeverageQuantiles(IReadOnlyList<float[]> marketFeatures)
     {
         ArgumentNullException.ThrowIfNull(marketFeatures);
-        var rows = marketFeatures.Select(f => new ExcursionRow { Features = TrainingSet.ExcursionFeatures(f, true) }).ToList();
-        var scores = Leverage.Transform(Context.Data.LoadFromEnumerable(rows)).GetColumn<float>("Score").ToArray();
-        return scores.Select(score => TrainingSet.FromLogExcursion(score + Manifest.LeverageOffset)).ToArray();
+        return marketFeatures.Select(market =>
+        {
+            var features = ModelFeatures.Excursion(market, true);
+            return Leverage.Quantile(market, Leverage.MeanTrees.Score(features), Leverage.ScaleTrees.Score(features), true, 1 - Manifest.LeverageCoverage);
+        }).ToArray();
     }
 
-    /// <summary>Writes the model files and <c>model.json</c> into <paramref name="directory"/>.</summary>
+    /// <summary>Writes the model files, <c>calibration.json</c> and <c>model.json</c> into <paramref name="directory"/>.</summary>
     public void Save(string directory)
     {
         Directory.CreateDirectory(directory);
@@ -187,6 +231,7 @@ public sealed class RiskModelSet
             File.WriteAllBytes(Path.Combine(directory, ModelFiles[i]), Files[i]);
         }
 
+        File.WriteAllBytes(Path.Combine(directory, CalibrationFile), CalibrationBytes);
         File.WriteAllText(Path.Combine(directory, "model.json"), JsonSerializer.Serialize(Manifest, Json) + "\n");
     }
 
@@ -201,13 +246,28 @@ public sealed class RiskModelSet
 
         var manifest = JsonSerializer.Deserialize<ModelManifest>(File.ReadAllText(manifestPath))
                        ?? throw new InvalidDataException($"{manifestPath} is empty");
+        if (manifest.Assets is null || manifest.ExcursionFeatures is null || !manifest.ExcursionFeatures.SequenceEqual(ExcursionFeatureNames) ||
+            manifest.RiskFeatures is null || !manifest.RiskFeatures.SequenceEqual(RiskFeatureNames))
+        {
+            throw new InvalidDataException($"{directory}: model.json was written for another feature schema; retrain it with ./aml train");
+        }
+
+        var missing = ModelFiles.Append(CalibrationFile).Where(f => !File.Exists(Path.Combine(directory, f))).ToList();
+        if (missing.Count > 0)
+        {
+            throw new InvalidDataException($"{directory}: {string.Join(", ", missing)} missing; retrain it with ./aml train");
+        }
+
         var files = ModelFiles.Select(f => File.ReadAllBytes(Path.Combine(directory, f))).ToArray();
-        var actual = Hash(files, manifest);
+        var calibrationBytes = File.ReadAllBytes(Path.Combine(directory, CalibrationFile));
+        var actual = Hash(files, calibrationBytes, manifest);
         if (actual != manifest.ModelHash)
         {
             throw new InvalidDataException($"{directory}: the files hash to {actual}, model.json says {manifest.ModelHash}; the set was altered");
         }
 
+        var calibration = JsonSerializer.Deserialize<CalibrationData>(calibrationBytes)
+                          ?? throw new InvalidDataException($"{directory}: {CalibrationFile} is empty");
         var context = new MLContext(0);
         ITransformer Read(byte[] bytes)
         {
@@ -215,49 +275,38 @@ public sealed class RiskModelSet
             return context.Model.Load(stream, out _);
         }
 
-        return new RiskModelSet(context, Read(files[0]), Read(files[1]), Read(files[2]), manifest, files);
+        return new RiskModelSet(context,
+            new ExcursionModel(Read(files[0]), Read(files[1]), calibration.Leverage, TrainingSet.LongHorizon),
+            new ExcursionModel(Read(files[2]), Read(files[3]), calibration.Threshold, TrainingSet.ShortHorizon),
+            Read(files[4]), calibration.Risk, manifest, files, calibrationBytes);
     }
 
-    private static ITransformer FitRegression(MLContext context, List<ExcursionRow> rows, RiskTrainingOptions options) =>
-        WithMissingValues(context).Append(context.Regression.Trainers.FastTree(new FastTreeRegressionTrainer.Options
-        {
-            NumberOfTrees = options.Trees, NumberOfLeaves = 16, MinimumExampleCountPerLeaf = 50, LearningRate = 0.1,
-            NumberOfThreads = 1, FeatureColumnName = ModelInput, LabelColumnName = "Label",
-        })).Fit(context.Data.LoadFromEnumerable(rows));
+    private static Dictionary<string, string> ModelCard(bool pooled) => new(StringComparer.Ordinal)
+    {
+        ["leverage"] = "FastTree regression of log(24 h max adverse excursion / σ_day) per position side, a second FastTree for the residual's " +
+                       "scale; normalised split-conformal scores per side on the calibration window; α adapted online per side by RiskEngine.Observe (ACI)",
+        ["threshold"] = $"the same over the {TrainingSet.ShortHorizon} h liquidation execution window, plus square-root impact and the liquidation penalty",
+        ["risk"] = "FastTree classification of 'liquidated within 24 h at this leverage and this maintenance margin' on drawn positions " +
+                   "(leverage log-uniform 1.5-50x, margin uniform 0.5-5 %), isotonic calibration on the calibration window",
+        ["features"] = "volatility-normalised and asset-free (returns, ranges and drawdowns per realized vol; 24 h / 7 d regime; volume and trade " +
+                       "z-scores; taker-buy ratio; hour and weekday)" + (pooled ? "; pooled over the listed assets, prices any asset" : ""),
+        ["traderFeatures"] = TraderFeaturesStatement,
+        ["validation"] = "metrics are measured on the last part of the window (validationFrom..trainedTo), which neither the trees nor the calibration saw",
+    };
 
     /// <summary>The column the trees read: the features with missing values filled, then one missing-flag per feature.</summary>
     internal const string ModelInput = "ModelInput";
 
     /// <summary>
     /// FastTree drops rows holding NaN, and most history lacks trade counts and taker volume. So a missing value
-    /// stays missing in the data and is handled here: filled with the type default (a z-score's mean) and flagged,
-    /// so the trees can still tell "absent" from "average".
+    /// stays missing in the data and is handled here: filled with the type default (0: a z-score's mean) and flagged,
+    /// so the trees can still tell "absent" from "average". <see cref="CompiledTrees"/> replicates this exactly.
     /// </summary>
-    private static EstimatorChain<ColumnConcatenatingTransformer> WithMissingValues(MLContext context) =>
+    internal static EstimatorChain<ColumnConcatenatingTransformer> WithMissingValues(MLContext context) =>
         context.Transforms.IndicateMissingValues("MissingFlags", "Features")
             .Append(context.Transforms.Conversion.ConvertType("MissingFlags", outputKind: DataKind.Single))
             .Append(context.Transforms.ReplaceMissingValues("Filled", "Features", Microsoft.ML.Transforms.MissingValueReplacingEstimator.ReplacementMode.DefaultValue))
             .Append(context.Transforms.Concatenate(ModelInput, "Filled", "MissingFlags"));
-
-    /// <summary>
-    /// Split-conformal: the ⌈(n+1)(1-α)⌉-th smallest residual on data the model did not see; adding it to a
-    /// prediction gives an upper bound that holds with probability ≥ 1-α for exchangeable data.
-    /// </summary>
-    private static double ConformalOffset(MLContext context, ITransformer model, List<ExcursionRow> calibration, double coverage)
-    {
-        var residuals = Residuals(context, model, calibration).Order().ToArray();
-        var rank = (int)Math.Ceiling((residuals.Length + 1) * coverage);
-        return residuals[Math.Clamp(rank, 1, residuals.Length) - 1];
-    }
-
-    private static double Coverage(MLContext context, ITransformer model, double offset, List<ExcursionRow> rows) =>
-        Math.Round(Residuals(context, model, rows).Count(r => r <= offset) / (double)rows.Count, 6);
-
-    private static IEnumerable<double> Residuals(MLContext context, ITransformer model, List<ExcursionRow> rows)
-    {
-        var scores = model.Transform(context.Data.LoadFromEnumerable(rows)).GetColumn<float>("Score").ToArray();
-        return rows.Select((row, i) => (double)row.Label - scores[i]);
-    }
 
     // ML.NET's zip carries the save time in every entry; rewriting it with fixed timestamps and order makes the
     // bytes, and so the content address, depend on the model alone.
@@ -288,18 +337,20 @@ public sealed class RiskModelSet
             ? context.Data.LoadFromEnumerable(Array.Empty<ExcursionRow>()).Schema
             : context.Data.LoadFromEnumerable(Array.Empty<RiskScoreRow>()).Schema;
 
-    private static string Hash(byte[][] files, ModelManifest manifest)
+    private static string Hash(byte[][] files, byte[] calibration, ModelManifest manifest)
     {
         var identity = string.Join('\n',
-            string.Join(',', manifest.ExcursionFeatures), string.Join(',', manifest.RiskFeatures),
-            manifest.LeverageCoverage.ToString("R", CultureInfo.InvariantCulture), manifest.LeverageOffset.ToString("R", CultureInfo.InvariantCulture),
-            manifest.ThresholdCoverage.ToString("R", CultureInfo.InvariantCulture), manifest.ThresholdOffset.ToString("R", CultureInfo.InvariantCulture));
+            string.Join(',', manifest.ExcursionFeatures), string.Join(',', manifest.RiskFeatures), string.Join(',', manifest.Assets),
+            manifest.Pooled ? "pooled" : "per-asset",
+            manifest.LeverageCoverage.ToString("R", CultureInfo.InvariantCulture), manifest.ThresholdCoverage.ToString("R", CultureInfo.InvariantCulture),
+            manifest.TrainedFrom.ToString("O", CultureInfo.InvariantCulture), manifest.TrainedTo.ToString("O", CultureInfo.InvariantCulture));
         using var all = new MemoryStream();
         foreach (var file in files)
         {
             all.Write(file);
         }
 
+        all.Write(calibration);
         all.Write(System.Text.Encoding.UTF8.GetBytes(identity));
         return Hex.Encode(Keccak.Hash(all.ToArray()));
     }

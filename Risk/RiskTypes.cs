@@ -32,15 +32,19 @@ public sealed record RiskInput(
     TraderFeatures Trader);
 
 /// <summary>The on-chain bounds of a market (the contract's <c>MarketConfig</c>) every answer is clamped to.</summary>
-public sealed record MarketBounds(
+public sealed partial record MarketBounds(
     uint MinLeverageX100,
     uint MaxLeverageX100,
     uint MinMaintenanceBps,
     uint MaxMaintenanceBps,
     uint LiquidationFeeBps);
 
-/// <summary>The three numbers (integers: leverage ×100, bps) and what it takes to recompute them.</summary>
-public sealed record RiskOutput(uint MaxLeverageX100, uint MaintenanceMarginBps, ushort RiskScoreBps, string ModelHash, string FeaturesHash);
+/// <summary>
+/// The three numbers (integers: leverage ×100, bps) and what it takes to recompute them: the model hash, the features
+/// hash, and the calibration state the engine was in — the α of the leverage quantile on the position's side, which
+/// adaptive conformal inference moves as labels mature (<see cref="RiskEngine.Observe"/>).
+/// </summary>
+public sealed record RiskOutput(uint MaxLeverageX100, uint MaintenanceMarginBps, ushort RiskScoreBps, string ModelHash, string FeaturesHash, double LeverageAlpha);
 
 /// <summary>One input's contribution to one model's output.</summary>
 public sealed record Contribution(string Model, string Feature, float Value, float Amount);

@@ -2,10 +2,10 @@ using Microsoft.ML.Data;
 
 namespace Aml.Orleans.Risk;
 
-/// <summary>A row of the leverage and threshold models: market features and side; the label is a log excursion.</summary>
+/// <summary>A row of the leverage, threshold and scale models: normalised market features and side; a normalised label.</summary>
 internal sealed class ExcursionRow
 {
-    public const int Width = 16;
+    public const int Width = 13;
 
     [VectorType(Width)]
     public float[] Features { get; set; } = [];
@@ -13,10 +13,10 @@ internal sealed class ExcursionRow
     public float Label { get; set; }
 }
 
-/// <summary>A row of the risk-score classifier: market, side, leverage and trader features; liquidated within 24 h.</summary>
+/// <summary>A row of the risk-score classifier: market, side, leverage, margin; liquidated within 24 h.</summary>
 internal sealed class RiskScoreRow
 {
-    public const int Width = 23;
+    public const int Width = 16;
 
     [VectorType(Width)]
     public float[] Features { get; set; } = [];
@@ -24,34 +24,41 @@ internal sealed class RiskScoreRow
     public bool Label { get; set; }
 }
 
+/// <summary>One hour of one asset: market features at its close and what the market did afterwards, per side.</summary>
+internal sealed record Sample(
+    DateTimeOffset Time, string Asset, float[] Market, double LongMae, double ShortMae, double LongExecution, double ShortExecution)
+{
+    public double Mae(bool isLong) => isLong ? LongMae : ShortMae;
+
+    public double Execution(bool isLong) => isLong ? LongExecution : ShortExecution;
+}
+
+/// <summary>A drawn position for the risk score: side, leverage, maintenance margin, and whether 24 h liquidated it.</summary>
+internal sealed record RiskSample(DateTimeOffset Time, RiskScoreRow Row);
+
 /// <summary>
 /// Samples for training and calibration, built with the same <see cref="FeatureWindow"/> the engine uses online.
 /// A sample at candle close t is kept only when its whole label horizon is present, contiguous, and before
-/// <c>to</c>, so nothing after the training window leaks into it.
+/// <c>to</c> (the label has matured by then), so nothing at or after <c>to</c> leaks into it.
 /// </summary>
-internal sealed class TrainingSet
+internal static class TrainingSet
 {
     /// <summary>Leverage-model horizon (candles).</summary>
     public const int LongHorizon = 24;
 
-    /// <summary>Threshold-model horizon: the liquidation execution window (candles).</summary>
-    public const int ShortHorizon = 1;
+    /// <summary>
+    /// Threshold-model horizon: the liquidation execution window on hourly data — the rest of the triggering bar and
+    /// the next bar (RISK.md's fill rule), so two bars from the close before the trigger.
+    /// </summary>
+    public const int ShortHorizon = 2;
 
-    /// <summary>The maintenance margin assumed when labelling "liquidated within 24 h" for the risk score.</summary>
-    public const double ReferenceMargin = 0.005;
+    /// <summary>The samples of each series, merged in time order (ties in the order the series were given).</summary>
+    public static List<Sample> Build(IReadOnlyList<CandleSeries> series, DateTimeOffset from, DateTimeOffset to) =>
+        [.. series.SelectMany((s, i) => Build(s, from, to).Select(x => (x, i))).OrderBy(p => p.x.Time).ThenBy(p => p.i).Select(p => p.x)];
 
-    private static readonly double[] Leverages = [2, 3, 5, 10, 20, 30];
-
-    public List<(DateTimeOffset Time, ExcursionRow Long, ExcursionRow Short)> Excursions { get; } = [];
-
-    public List<(DateTimeOffset Time, ExcursionRow Row)> ShortExcursions { get; } = [];
-
-    public List<(DateTimeOffset Time, RiskScoreRow Row)> RiskScores { get; } = [];
-
-    public static TrainingSet Build(CandleSeries series, DateTimeOffset from, DateTimeOffset to, int seed)
+    public static List<Sample> Build(CandleSeries series, DateTimeOffset from, DateTimeOffset to)
     {
-        var set = new TrainingSet();
-        var random = new Random(seed);
+        var samples = new List<Sample>();
         var candles = series.Candles;
         var window = new FeatureWindow();
         for (var t = 0; t < candles.Count; t++)
@@ -64,40 +71,51 @@ internal sealed class TrainingSet
                 continue;
             }
 
-            var longMae = Excursion(candles, t, LongHorizon, isLong: true);
-            var shortMae = Excursion(candles, t, LongHorizon, isLong: false);
-            set.Excursions.Add((time, Row(market, true, longMae), Row(market, false, shortMae)));
-            set.ShortExcursions.Add((time, Row(market, true, Excursion(candles, t, ShortHorizon, isLong: true))));
-            set.ShortExcursions.Add((time, Row(market, false, Excursion(candles, t, ShortHorizon, isLong: false))));
-
-            // The risk score's position and trader inputs come from a simulated population (RISK.md): leverage is
-            // drawn from a fixed menu, trader features from broad ranges; its label is what the market did.
-            var isLong = random.Next(2) == 0;
-            var leverage = Leverages[random.Next(Leverages.Length)];
-            var trader = new TraderFeatures(random.Next(0, 200), random.NextDouble() * 0.3, 1 + (random.NextDouble() * 29),
-                random.NextDouble() * 240, (random.NextDouble() * 2) - 1, random.NextDouble() * 20);
-            var liquidated = (isLong ? longMae : shortMae) >= (1 / leverage) - ReferenceMargin;
-            set.RiskScores.Add((time, new RiskScoreRow { Features = RiskFeatures(market, isLong, leverage, trader), Label = liquidated }));
+            samples.Add(new Sample(time, series.Asset, market,
+                Excursion(candles, t, LongHorizon, isLong: true), Excursion(candles, t, LongHorizon, isLong: false),
+                Excursion(candles, t, ShortHorizon, isLong: true), Excursion(candles, t, ShortHorizon, isLong: false)));
         }
 
-        return set;
+        return samples;
     }
 
-    public static float[] ExcursionFeatures(float[] market, bool isLong) => [.. market, isLong ? 1f : 0f];
+    /// <summary>
+    /// Positions for the risk score, one per side and hour: leverage log-uniform in [1.5, 50], maintenance margin
+    /// uniform in [0.5 %, 5 %] (a fixed seed), redrawn until the liquidation distance <c>1/L - mm</c> is positive. The
+    /// label is what the market did to exactly that position: its 24 h adverse excursion reached <c>1/L - mm</c>.
+    /// No trader features: there are no real trader outcomes yet (see Risk/README.md, "Models").
+    /// </summary>
+    public static List<RiskSample> RiskSamples(IReadOnlyList<Sample> samples, int seed)
+    {
+        var random = new Random(seed);
+        var rows = new List<RiskSample>(samples.Count * 2);
+        foreach (var sample in samples)
+        {
+            foreach (var isLong in (bool[])[true, false])
+            {
+                double leverage, margin;
+                do
+                {
+                    leverage = Math.Exp(Math.Log(1.5) + (random.NextDouble() * Math.Log(50 / 1.5)));
+                    margin = 0.005 + (random.NextDouble() * 0.045);
+                }
+                while ((1 / leverage) - margin <= 0.001);
 
-    public static float[] RiskFeatures(float[] market, bool isLong, double leverage, TraderFeatures trader) =>
-        [.. market, isLong ? 1f : 0f, (float)leverage, .. trader.ToVector()];
+                var liquidated = sample.Mae(isLong) >= (1 / leverage) - margin;
+                rows.Add(new RiskSample(sample.Time, new RiskScoreRow { Features = ModelFeatures.Risk(sample.Market, isLong, leverage, margin), Label = liquidated }));
+            }
+        }
 
-    /// <summary>The model's target: log of the excursion, floored so that a zero move stays finite.</summary>
-    public static float LogExcursion(double mae) => (float)Math.Log(mae + ExcursionFloor);
+        return rows;
+    }
 
-    /// <summary>Back from the log scale.</summary>
-    public static double FromLogExcursion(double value) => Math.Max(0, Math.Exp(value) - ExcursionFloor);
+    /// <summary>The excursion models' target: log of the excursion in units of its horizon's volatility.</summary>
+    public static float NormalisedLogExcursion(double mae, double scale) => (float)Math.Log((mae + ExcursionFloor) / scale);
+
+    /// <summary>Back from the normalised log scale.</summary>
+    public static double FromNormalisedLog(double value, double scale) => Math.Max(0, (Math.Exp(value) * scale) - ExcursionFloor);
 
     private const double ExcursionFloor = 1e-4;
-
-    private static ExcursionRow Row(float[] market, bool isLong, double mae) =>
-        new() { Features = ExcursionFeatures(market, isLong), Label = LogExcursion(mae) };
 
     private static double Excursion(IReadOnlyList<Candle> candles, int t, int horizon, bool isLong)
     {

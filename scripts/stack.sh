@@ -35,7 +35,7 @@ stack_up() {
   SILO_ENV=()
   for pair in BTC-USD:BTCUSDT ETH-USD:ETHUSDT SOL-USD:SOLUSDT DOGE-USD:DOGEUSDT; do
     asset="${pair%%:*}" file="$AML_ROOT/data/market/${pair##*:}-1h.csv"
-    if [[ ! -f "$models/$asset/model.json" ]]; then
+    if [[ ! -f "$models/$asset/calibration.json" ]]; then # a set from before Risk v2 has no calibration.json: retrain
       log "training $asset on the candles before $from"
       dotnet "$STACK_CLI" train --data "$file" --to "$from" --out "$models/$asset" --trees 60 >&2 || die "training $asset failed"
     fi

@@ -73,9 +73,9 @@ internal sealed partial class RiskGrain(
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelDirectory);
         var models = RiskModelSet.Load(modelDirectory);
-        if (!string.Equals(models.Manifest.Asset, Asset, StringComparison.Ordinal))
+        if (!models.Manifest.Prices(Asset))
         {
-            throw new ArgumentException($"{modelDirectory} holds a model set for {models.Manifest.Asset}, not {Asset}", nameof(modelDirectory));
+            throw new ArgumentException($"{modelDirectory} holds a per-asset model set for {models.Manifest.Asset}, not {Asset}", nameof(modelDirectory));
         }
 
         foreach (var registry in registries)

@@ -1,198 +1,182 @@
+using Aml.Orleans.Ethereum;
+
 namespace Aml.Orleans.Risk.Backtest;
 
-/// <summary>The policies compared side by side (RISK.md).</summary>
-public enum Policy
+/// <summary>How a backtest runs (defaults are the README's).</summary>
+public sealed record BacktestOptions
 {
-    /// <summary>Fixed tiers as exchanges publish them: 20x cap, 2.5 % maintenance (clamped to the market's bounds).</summary>
-    Static,
+    /// <summary>Policies to run.</summary>
+    public IReadOnlyCollection<Policy> Policies { get; init; } = [Policy.Static, Policy.VolScaled, Policy.Aml];
 
-    /// <summary>The non-ML heuristic: cap = 1 / (3 σ_day + mm), σ_day the realized 24 h volatility; mm = 1 % + fee.</summary>
-    VolScaled,
+    /// <summary>Seed of the simulated order flow.</summary>
+    public int Seed { get; init; } = 7;
 
-    /// <summary>The FastTree models through <see cref="RiskEngine"/>.</summary>
-    Aml,
+    /// <summary>The impact constant k of the fill (a property of the market, the same for every policy).</summary>
+    public double ImpactConstant { get; init; } = CascadeBook.DefaultImpactConstant;
+
+    /// <summary>Walk-forward schedule (used when no fixed model set is given).</summary>
+    public WalkForwardSchedule Schedule { get; init; } = WalkForwardSchedule.Default;
+
+    /// <summary>Trees per model in walk-forward training.</summary>
+    public int Trees { get; init; } = 40;
 }
 
-/// <summary>One policy's outcome over the window.</summary>
-public sealed record PolicyResult(
-    string Policy, int Positions, double LiquidationRate, double BadDebtBps, double MeanLeverage, double Coverage, double WorstLossBps);
+/// <summary>One policy's headline metrics (at its default knob) and its frontier.</summary>
+public sealed record PolicyResult(string Policy, double Knob, PolicyMetrics Metrics, IReadOnlyList<FrontierPoint> Frontier);
 
-/// <summary>A backtest's outcome, with the series the charts draw.</summary>
+/// <summary>The model set that priced one stretch of the window.</summary>
+public sealed record ModelSegment(DateTimeOffset From, DateTimeOffset To, DateTimeOffset TrainedTo, string ModelHash);
+
+/// <summary>One hour of the window for the charts: price, each policy's long cap, aml's implied quantile per side, realized excursions.</summary>
+public sealed record BacktestPoint(
+    DateTimeOffset Time, double Close, double StaticCap, double VolScaledCap, double AmlCap,
+    double AmlQuantileLong, double AmlQuantileShort, double RealizedLong, double RealizedShort);
+
+/// <summary>A backtest's outcome.</summary>
 public sealed record BacktestResult(
-    string Asset, DateTimeOffset From, DateTimeOffset To, string ModelHash, IReadOnlyList<PolicyResult> Policies, IReadOnlyList<BacktestPoint> Points);
-
-/// <summary>One hour of the window: price, each policy's cap for a long, and the realized 24 h long excursion.</summary>
-public sealed record BacktestPoint(DateTimeOffset Time, double Close, double StaticCap, double VolScaledCap, double AmlCap, double AmlQuantile, double RealizedExcursion);
+    string Asset, DateTimeOffset From, DateTimeOffset To, string ModelHash, IReadOnlyList<ModelSegment> Models,
+    IReadOnlyList<PolicyResult> Policies, Comparison? Comparison, IReadOnlyList<BacktestPoint> Points, int FineHours);
 
 /// <summary>
-/// Every hour of the window, simulated positions open on both sides with a requested leverage drawn (fixed seed)
-/// from {2, 3, 5, 10, 20, 25, 50}x; each policy caps it and sets the maintenance margin; the next 24 candles are
-/// walked with each candle's adverse extreme. A candle that opens beyond the liquidation price fills at its open
-/// (that gap is where bad debt comes from); otherwise a touched liquidation fills at the liquidation price.
+/// RISK.md's backtest: positions every hour of <c>[from, to)</c> on both sides (<see cref="TraderMix"/>), each policy's
+/// knob swept, liquidations executed on the tape (<see cref="LiquidationSimulator"/>), aml priced walk-forward
+/// (<see cref="WalkForwardSchedule"/>) or by a fixed set trained before <c>from</c>, its adaptive feedback fed only
+/// labels matured before the hour it prices. Every policy and knob gets the same positions and price paths.
 /// </summary>
 public static class Backtester
 {
-    /// <summary>Leverages the simulated traders ask for.</summary>
-    public static readonly double[] RequestedLeverages = [2, 3, 5, 10, 20, 25, 50];
-
-    private const int Horizon = TrainingSet.LongHorizon;
-    private const double StaticCap = 20;
-    private const double StaticMargin = 0.025;
-
-    /// <summary>Runs the policies over <c>from ≤ t &lt; to</c> (positions need their 24 h inside the data).</summary>
+    /// <summary>Runs the backtest. Without <paramref name="models"/>, aml is trained walk-forward.</summary>
     public static BacktestResult Run(
-        CandleSeries series, DateTimeOffset from, DateTimeOffset to, RiskModelSet? models, MarketBounds bounds,
-        IReadOnlyCollection<Policy> policies, int seed = 7, IProgress<double>? progress = null)
+        MarketTape tape, CandleSeries hourly, DateTimeOffset from, DateTimeOffset to, MarketBounds bounds, RiskModelSet? models = null,
+        BacktestOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(series);
-        ArgumentNullException.ThrowIfNull(policies);
-        if (policies.Contains(Policy.Aml) && models is null)
+        ArgumentNullException.ThrowIfNull(tape);
+        ArgumentNullException.ThrowIfNull(hourly);
+        ArgumentNullException.ThrowIfNull(bounds);
+        options ??= new BacktestOptions();
+        var points = DecisionPoints.Build(tape, from, to);
+        if (points.Count == 0)
         {
-            throw new ArgumentException("the aml policy needs a model set", nameof(models));
+            throw new ArgumentException($"{hourly.Asset}: no hour between {from:yyyy-MM-dd HH:mm} and {to:yyyy-MM-dd HH:mm} has features and a complete 24 h ahead");
         }
 
-        var candles = series.Candles;
-        var window = new FeatureWindow();
-        var random = new Random(seed);
-        var samples = new List<(int Index, float[] Features, bool IsLong, double Requested)>();
-        for (var t = 0; t < candles.Count; t++)
+        if (models is not null)
         {
-            window.Add(candles[t]);
-            if (candles[t].OpenTime < from || candles[t].OpenTime >= to || t + Horizon >= candles.Count ||
-                candles[t + Horizon].OpenTime - candles[t].OpenTime != series.Interval * Horizon || !window.TryGetMarketFeatures(out var features))
-            {
-                continue;
-            }
-
-            foreach (var isLong in (bool[])[true, false])
-            {
-                samples.Add((t, features, isLong, RequestedLeverages[random.Next(RequestedLeverages.Length)]));
-            }
+            AmlPolicy.RequireUsable(models, hourly.Asset, from);
         }
 
-        if (samples.Count == 0)
-        {
-            throw new ArgumentException($"no hour between {from:O} and {to:O} has features and a complete 24 h ahead", nameof(series));
-        }
-
-        var terms = new Dictionary<Policy, (double Cap, double Margin)[]>();
-        foreach (var policy in policies)
-        {
-            terms[policy] = policy switch
-            {
-                Policy.Static => samples.Select(_ => Clamp(StaticCap, StaticMargin, bounds)).ToArray(),
-                Policy.VolScaled => samples.Select(s => VolScaled(s.Features, bounds)).ToArray(),
-                _ => AmlTerms(models!, samples, bounds),
-            };
-        }
-
+        var positions = TraderMix.Draw(points, options.Seed);
         var results = new List<PolicyResult>();
-        var done = 0;
-        foreach (var policy in policies)
+        var headlineTerms = new Dictionary<Policy, Terms[]>();
+        IReadOnlyList<ModelSegment> segments = [];
+        foreach (var policy in options.Policies.Distinct().Order())
         {
-            results.Add(Simulate(policy, samples, terms[policy], candles));
-            progress?.Report(++done / (double)policies.Count);
-        }
-
-        var points = BuildPoints(models, samples, candles, bounds, terms);
-        return new BacktestResult(series.Asset, from, to, models?.ModelHash ?? "", results, points);
-    }
-
-    private static PolicyResult Simulate(Policy policy, List<(int Index, float[] Features, bool IsLong, double Requested)> samples, (double Cap, double Margin)[] terms, IReadOnlyList<Candle> candles)
-    {
-        int liquidations = 0, atCap = 0, survivedAtCap = 0;
-        double badDebt = 0, leverageSum = 0, worst = 0;
-        for (var k = 0; k < samples.Count; k++)
-        {
-            var (index, _, isLong, requested) = samples[k];
-            var (cap, margin) = terms[k];
-            var leverage = Math.Min(requested, cap);
-            leverageSum += leverage;
-            var entry = candles[index].Close;
-            // Collateral 1: size = leverage. Liquidated where equity = margin · size.
-            var distance = (1 / leverage) - margin;
-            var liquidationPrice = isLong ? entry * (1 - distance) : entry * (1 + distance);
-            var liquidated = false;
-            double loss = 0;
-            for (var i = index + 1; i <= index + Horizon && !liquidated; i++)
+            var (knobs, terms) = policy switch
             {
-                var c = candles[i];
-                var gapped = isLong ? c.Open <= liquidationPrice : c.Open >= liquidationPrice;
-                var touched = isLong ? c.Low <= liquidationPrice : c.High >= liquidationPrice;
-                if (gapped || touched)
+                Policy.Static => (Baselines.StaticScales, Baselines.StaticScales.Select(s => positions.Select(_ => Baselines.Static(s, bounds)).ToArray()).ToArray()),
+                Policy.VolScaled => (Baselines.VolScaledKs, Baselines.VolScaledKs.Select(k => positions.Select(p => Baselines.VolScaled(k, points[p.Point].Features, bounds)).ToArray()).ToArray()),
+                _ => (AmlPolicy.Knobs, AmlTerms(hourly, points, positions, bounds, models, options, out segments)),
+            };
+            var defaultKnob = policy switch { Policy.Static => 1, Policy.VolScaled => Baselines.DefaultK, _ => AmlPolicy.DefaultKnob };
+            var frontier = new List<FrontierPoint>();
+            PolicyMetrics? headline = null;
+            for (var k = 0; k < knobs.Count; k++)
+            {
+                var outcomes = LiquidationSimulator.Run(tape, points, positions, terms[k], bounds.LiquidationFeeBps, options.ImpactConstant);
+                var metrics = BacktestMetrics.Compute(points, positions, terms[k], outcomes);
+                frontier.Add(new FrontierPoint(knobs[k], metrics.MeanLeverage, metrics.LiquidationRate, metrics.BadDebtBps));
+                if (knobs[k] == defaultKnob)
                 {
-                    liquidated = true;
-                    var fill = gapped ? c.Open : liquidationPrice;
-                    var equity = 1 + (leverage * (isLong ? fill - entry : entry - fill) / entry);
-                    loss = Math.Max(0, -equity);
+                    headline = metrics;
+                    headlineTerms[policy] = terms[k];
                 }
             }
 
-            liquidations += liquidated ? 1 : 0;
-            badDebt += loss;
-            worst = Math.Max(worst, loss);
-            if (requested >= cap)
+            results.Add(new PolicyResult(policy.ToString().ToLowerInvariant(), defaultKnob, headline!, frontier));
+        }
+
+        return new BacktestResult(
+            hourly.Asset, from, to, CombinedHash(segments), segments, results, Compare(results), Points(points, headlineTerms), tape.FineHours);
+    }
+
+    // One adapter per segment; within it, hour by hour in time order: first every label that has matured by this hour
+    // is reported, then the hour's positions are priced. Terms are returned per knob, then per position.
+    private static Terms[][] AmlTerms(
+        CandleSeries hourly, List<DecisionPoint> points, List<SimulatedPosition> positions, MarketBounds bounds, RiskModelSet? fixedModels,
+        BacktestOptions options, out IReadOnlyList<ModelSegment> used)
+    {
+        var segments = fixedModels is null
+            ? options.Schedule.Segments(points[0].Time, points[^1].Time + TimeSpan.FromTicks(1))
+            : [new WalkForwardSegment(points[0].Time, points[^1].Time + TimeSpan.FromTicks(1), DateTimeOffset.MinValue, AmlPolicy.TrainedTo(fixedModels))];
+        var sets = new RiskModelSet[segments.Count];
+        Parallel.For(0, segments.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, s =>
+            sets[s] = fixedModels ?? AmlPolicy.Train(WalkForwardSchedule.TrainingData(hourly, segments[s]), segments[s], options.Trees));
+
+        var terms = AmlPolicy.Knobs.Select(_ => new Terms[positions.Count]).ToArray();
+        var record = new List<ModelSegment>();
+        for (var s = 0; s < segments.Count; s++)
+        {
+            var segment = segments[s];
+            using var policy = new AmlPolicy(sets[s], bounds);
+            record.Add(new ModelSegment(segment.From, segment.To, AmlPolicy.TrainedTo(sets[s]), policy.ModelHash));
+            var first = points.FindIndex(p => p.Time >= segment.From);
+            // A new set starts its adaptation from the labels of the week before the segment that have matured by then
+            // (the window's own earlier hours: known before the segment, so still honest).
+            var matured = points.FindIndex(p => p.Time >= segment.From - TimeSpan.FromDays(7));
+            for (var p = first; p < points.Count && points[p].Time < segment.To; p++)
             {
-                atCap++;
-                survivedAtCap += liquidated ? 0 : 1;
+                if (AmlPolicy.TrainedTo(sets[s]) > points[p].Time)
+                {
+                    throw new InvalidOperationException($"walk-forward: a set trained to {AmlPolicy.TrainedTo(sets[s]):O} would price {points[p].Time:O}");
+                }
+
+                for (; matured < p && points[matured].LabelMatures <= points[p].Time; matured++)
+                {
+                    policy.Observe(points[matured], isLong: true);
+                    policy.Observe(points[matured], isLong: false);
+                }
+
+                for (var side = 0; side < 2; side++)
+                {
+                    var i = (2 * p) + side;
+                    var perKnob = policy.Assess(points[p], positions[i]);
+                    for (var k = 0; k < perKnob.Length; k++)
+                    {
+                        terms[k][i] = perKnob[k];
+                    }
+                }
             }
         }
 
-        var n = samples.Count;
-        return new PolicyResult(
-            policy.ToString().ToLowerInvariant(), n, Math.Round(liquidations / (double)n, 6), Math.Round(badDebt / n * 10_000, 4),
-            Math.Round(leverageSum / n, 4), atCap == 0 ? 1 : Math.Round(survivedAtCap / (double)atCap, 6), Math.Round(worst * 10_000, 2));
+        used = record;
+        return terms;
     }
 
-    private static (double Cap, double Margin)[] AmlTerms(
-        RiskModelSet models, List<(int Index, float[] Features, bool IsLong, double Requested)> samples, MarketBounds bounds)
+    private static Comparison? Compare(List<PolicyResult> results)
     {
-        using var engine = new RiskEngine(models);
-        var inputs = samples.Select(s => Input(s.Features, s.IsLong, s.Requested)).ToArray();
-        var outputs = engine.AssessBatch(inputs, bounds);
-        return outputs.Select(o => (o.MaxLeverageX100 / 100.0, o.MaintenanceMarginBps / 10_000.0)).ToArray();
-    }
-
-    // A 10,000 USD position: small against any day's volume, so the impact term stays the minor part it is for retail.
-    private static RiskInput Input(float[] features, bool isLong, double requested) =>
-        new(features, isLong, requested, 0.000001, TraderFeatures.Newcomer);
-
-    private static (double Cap, double Margin) VolScaled(float[] features, MarketBounds bounds)
-    {
-        var dayVolatility = (float.IsFinite(features[3]) ? features[3] : 0.01) * Math.Sqrt(24);
-        var margin = 0.01 + (bounds.LiquidationFeeBps / 10_000.0);
-        return Clamp(1 / ((3 * dayVolatility) + margin), margin, bounds);
-    }
-
-    private static (double Cap, double Margin) Clamp(double cap, double margin, MarketBounds bounds)
-    {
-        var marginBps = Math.Clamp(Math.Ceiling(margin * 10_000), bounds.MinMaintenanceBps, bounds.MaxMaintenanceBps);
-        var capX100 = Math.Clamp(Math.Floor(cap * 100), bounds.MinLeverageX100, bounds.MaxLeverageX100);
-        return (capX100 / 100, marginBps / 10_000);
-    }
-
-    private static List<BacktestPoint> BuildPoints(
-        RiskModelSet? models, List<(int Index, float[] Features, bool IsLong, double Requested)> samples, IReadOnlyList<Candle> candles,
-        MarketBounds bounds, Dictionary<Policy, (double Cap, double Margin)[]> terms)
-    {
-        var longs = Enumerable.Range(0, samples.Count).Where(k => samples[k].IsLong).ToList();
-        var quantiles = models is null ? null : models.LeverageQuantiles(longs.Select(k => samples[k].Features).ToArray());
-        return longs.Select((k, j) =>
+        if (results.FirstOrDefault(r => r.Policy == "aml") is not { } aml)
         {
-            var (index, _, _, _) = samples[k];
-            Span<double> lows = stackalloc double[Horizon];
-            for (var i = 0; i < Horizon; i++)
-            {
-                lows[i] = candles[index + 1 + i].Low;
-            }
+            return null;
+        }
 
-            return new BacktestPoint(
-                candles[index].OpenTime, candles[index].Close,
-                terms.TryGetValue(Policy.Static, out var s) ? s[k].Cap : double.NaN,
-                terms.TryGetValue(Policy.VolScaled, out var v) ? v[k].Cap : double.NaN,
-                terms.TryGetValue(Policy.Aml, out var a) ? a[k].Cap : double.NaN,
-                quantiles?[j] ?? double.NaN,
-                MaxAdverseExcursion.Long(candles[index].Close, lows));
-        }).ToList();
+        var at = aml.Metrics.MeanLeverage;
+        PolicyAt? On(string name) => results.FirstOrDefault(r => r.Policy == name) is { } r ? Frontier.At(r.Frontier, at) : null;
+        return new Comparison(at, new PolicyAt(aml.Metrics.LiquidationRate, aml.Metrics.BadDebtBps, true), On("volscaled"), On("static"));
+    }
+
+    private static string CombinedHash(IReadOnlyList<ModelSegment> segments) => segments.Count switch
+    {
+        0 => "",
+        1 => segments[0].ModelHash,
+        _ => Hex.Encode(Keccak.Hash(System.Text.Encoding.UTF8.GetBytes(string.Join(',', segments.Select(s => s.ModelHash))))),
+    };
+
+    private static List<BacktestPoint> Points(List<DecisionPoint> points, Dictionary<Policy, Terms[]> terms)
+    {
+        double Cap(Policy policy, int i) => terms.TryGetValue(policy, out var t) ? t[i].Cap : double.NaN;
+        double Quantile(int i) => terms.TryGetValue(Policy.Aml, out var t) ? Math.Max(0, (1 / t[i].Cap) - t[i].Margin) : double.NaN;
+        return points.Select((p, j) => new BacktestPoint(
+            p.Time, p.Close, Cap(Policy.Static, 2 * j), Cap(Policy.VolScaled, 2 * j), Cap(Policy.Aml, 2 * j),
+            Quantile(2 * j), Quantile((2 * j) + 1), p.LongExcursion24h, p.ShortExcursion24h)).ToList();
     }
 }
