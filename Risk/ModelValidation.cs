@@ -15,11 +15,10 @@ internal sealed class ModelValidation(
         foreach (var isLong in (bool[])[true, false])
         {
             var side = isLong ? "long" : "short";
-            var sideSamples = validation;
-            var (coverage, pinball, _) = QuantileFit(leverage, sideSamples, 1 - options.LeverageCoverage, (s, l) => s.Mae(l), isLong);
+            var (coverage, pinball, _) = QuantileFit(leverage, validation, 1 - options.LeverageCoverage, (s, l) => s.Mae(l), isLong);
             metrics[$"leverage_coverage_{side}"] = Math.Round(coverage, 6);
             metrics[$"leverage_pinball_{side}"] = Math.Round(pinball, 6);
-            (coverage, _, _) = QuantileFit(threshold, sideSamples, 1 - options.ThresholdCoverage, (s, l) => s.Execution(l), isLong);
+            (coverage, _, _) = QuantileFit(threshold, validation, 1 - options.ThresholdCoverage, (s, l) => s.Execution(l), isLong);
             metrics[$"threshold_coverage_{side}"] = Math.Round(coverage, 6);
         }
 

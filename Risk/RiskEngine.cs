@@ -15,10 +15,11 @@ public sealed record RiskEngineOptions
     public double LeverageAlpha { get; init; } = 0.05;
 
     /// <summary>
-    /// ACI step γ: after each matured label, α_side += γ·(α - miss). 0.01 moves α by ~0.01 per miss, enough to
-    /// close a crash week's coverage gap within a day or two of labels without making calm-market caps jumpy.
+    /// ACI step γ: after each matured label, α_side += γ·(α - miss). Labels of overlapping 24 h windows miss together
+    /// (one crash fails every position in flight), so the step is small: 0.005 held each side of BTC's held-back
+    /// quarter within a point of 95 %, where 0.01-0.02 swung caps harder for no better coverage (Risk/README.md).
     /// </summary>
-    public double AdaptationRate { get; init; } = 0.01;
+    public double AdaptationRate { get; init; } = 0.005;
 
     /// <summary>The impact constant k of <c>k·σ_day·√(notional / day volume)</c> in the maintenance margin.</summary>
     public double ImpactCoefficient { get; init; } = 1.0;
@@ -43,6 +44,7 @@ public sealed class RiskEngine : IDisposable
     private readonly RiskEngineOptions _options;
     private readonly ThreadLocal<Engines> _engines;
     private readonly Lock _calibration = new();
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<RiskInput, StrongBox> _decidedAt = [];
     private double _alphaLong;
     private double _alphaShort;
     private long _observations;
@@ -91,6 +93,7 @@ public sealed class RiskEngine : IDisposable
         var alpha = Alpha(input.IsLong);
         var terms = Terms(input, bounds, scores, alpha);
         var raw = e.Risk.Predict(new RiskScoreRow { Features = terms.RiskFeatures }).Value;
+        Remember(input, alpha);
         return Output(input, terms, raw, alpha);
     }
 
@@ -110,6 +113,7 @@ public sealed class RiskEngine : IDisposable
             var alpha = input.IsLong ? alphaLong : alphaShort;
             var terms = Terms(input, bounds, CompiledScores(input), alpha);
             outputs[k] = Output(input, terms, _models.RiskTrees.Score(terms.RiskFeatures), alpha);
+            Remember(input, alpha);
         }
 
         return outputs;
@@ -117,9 +121,12 @@ public sealed class RiskEngine : IDisposable
 
     /// <summary>
     /// Adaptive conformal inference: reports the realized 24 h adverse excursion of a position assessed at
-    /// <paramref name="input"/>'s features, once that label has matured. A miss (the excursion beyond the quantile at
-    /// the side's current α) lowers that side's α by γ(1-α); a hit raises it by γα — so the side's long-run miss rate
-    /// tracks the target whatever the regime. Call in time order, only with labels matured before the next pricing.
+    /// <paramref name="input"/>, once that label has matured. A miss — the excursion beyond the quantile at the α
+    /// the decision used — lowers that side's α by γ(1-α); a hit raises it by γα, so the side's long-run miss rate
+    /// tracks the target whatever the regime. The decision's α is remembered per input object (pass the instance
+    /// that was assessed; an input this engine never assessed is judged at the side's current α). Judging at the
+    /// current α instead would under-count misses in a crash, when α has already fallen since the decision. Call in
+    /// time order, only with labels matured before the next pricing.
     /// </summary>
     public void Observe(RiskInput input, double realizedExcursion24h)
     {
@@ -136,8 +143,12 @@ public sealed class RiskEngine : IDisposable
         lock (_calibration)
         {
             ref var alpha = ref input.IsLong ? ref _alphaLong : ref _alphaShort;
-            var miss = score > leverage.Scores.Quantile(input.IsLong, alpha) ? 1 : 0;
-            alpha += _options.AdaptationRate * (_options.LeverageAlpha - miss);
+            var decidedAt = _decidedAt.TryGetValue(input, out var box) ? box.Alpha : alpha;
+            var miss = score > leverage.Scores.Quantile(input.IsLong, decidedAt) ? 1 : 0;
+            // Below 1/(n+1) the quantile is the calibration's largest score; α may still go below zero (ACI's "debt",
+            // which is what restores coverage after a burst of misses), but not beyond -2α, where the debt would keep
+            // caps at their lowest for weeks after the storm has passed; above, α stops at 0.5 (a median cap).
+            alpha = Math.Clamp(alpha + (_options.AdaptationRate * (_options.LeverageAlpha - miss)), -2 * _options.LeverageAlpha, Math.Max(0.5, _options.LeverageAlpha));
             _observations++;
         }
     }
@@ -186,6 +197,8 @@ public sealed class RiskEngine : IDisposable
             return isLong ? _alphaLong : _alphaShort;
         }
     }
+
+    private void Remember(RiskInput input, double alpha) => _decidedAt.AddOrUpdate(input, new StrongBox(alpha));
 
     private Scores CompiledScores(RiskInput input)
     {
@@ -266,6 +279,8 @@ public sealed class RiskEngine : IDisposable
         };
         return names.Select((name, i) => new Contribution(model, name, values[i], amounts[i] + amounts[names.Count + i]));
     }
+
+    private sealed record StrongBox(double Alpha);
 
     private readonly record struct Scores(float Leverage, float LeverageScale, float Threshold, float ThresholdScale);
 

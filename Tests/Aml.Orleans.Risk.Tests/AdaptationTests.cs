@@ -1,0 +1,26 @@
+namespace Aml.Orleans.Risk.Tests;
+
+/// <summary>Adaptive conformal inference after a regime break the training never saw, on candles built for it.</summary>
+public sealed class AdaptationTests
+{
+    [Fact]
+    public void Observe_DriftAfterTraining_AciRecoversEachSidesCoverageWhereAFixedOffsetMissesIt()
+    {
+        // 250 calm driftless days to train on, then 90 days of a steady fall (0.3 σ per hour): a long's 24 h excursion
+        // now runs far beyond what the calm year's scores allow, and a short's far within it.
+        var series = SyntheticMarket.Build("SYN-USD", 5, (6_000, 0.01, 0), (2_160, 0.01, -0.003));
+        var breakAt = SyntheticMarket.Start.AddHours(6_000);
+        var models = RiskModelSet.Train(series, SyntheticMarket.Start, breakAt, new RiskTrainingOptions { Trees = 30 });
+        using var fixedOffset = new RiskEngine(models, new RiskEngineOptions { AdaptationRate = 0 });
+        using var adaptive = new RiskEngine(models);
+
+        var still = WalkForward.Run(fixedOffset, series, breakAt, breakAt.AddDays(88));
+        var adapted = WalkForward.Run(adaptive, series, breakAt, breakAt.AddDays(88));
+        var afterTheFirstMonth = adapted.Where(p => p.Time >= breakAt.AddDays(30)).ToList();
+
+        Assert.True(WalkForward.Coverage(still, isLong: true) < 0.90, $"the break is real: fixed long coverage {WalkForward.Coverage(still, true)}");
+        Assert.InRange(WalkForward.Coverage(afterTheFirstMonth, isLong: true), 0.93, 0.97);
+        Assert.InRange(WalkForward.Coverage(afterTheFirstMonth, isLong: false), 0.93, 0.97);
+        Assert.True(adaptive.Calibration.AlphaLong < 0.05 && adaptive.Calibration.AlphaShort > 0.05, $"{adaptive.Calibration}");
+    }
+}
