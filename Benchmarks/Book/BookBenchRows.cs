@@ -25,7 +25,7 @@ internal static class BookBenchRows
             id[0] |= 1;
             var collateral = random.NextInt64(1_000_000, 10_000_000_000);
             rows[i] = PositionBands.At(
-                new BookRow(PositionKey.FromBytes(id), random.Next(2) == 0, collateral, collateral * random.Next(200, 5_000) / 100, MarkE8,
+                new BookRow(PositionKey.FromBytes(id), random.Next(2) == 0, 1_000, 5_000, collateral, collateral * random.Next(200, 5_000) / 100, MarkE8,
                     (uint)random.Next(50, 500), 0, 0, 1, BookBand.None, BookBand.None, 1 + random.NextInt64(IntervalMs)),
                 MarkE8, 15_000, 0);
         }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Aml.Orleans.Grains.Book;
 using Aml.Orleans.Grains.Domain;
-using Aml.Orleans.Grains.Interfaces;
 
 namespace Aml.Orleans.Benchmarks.Book;
 
@@ -15,36 +14,49 @@ internal static class BookCensus
 {
     public sealed record Line(string Structure, int Rows, double HeapBytesPerRow, double AllocatedBytesPerRow, double RssBytesPerRow, double FullGcMs);
 
-    public static IEnumerable<Line> Measure(int rows)
+    /// <summary>The structures measured, by name.</summary>
+    public static readonly IReadOnlyList<string> Structures = ["PositionBook (upserts, grown)", "PositionBook (loaded, exact)", "PriceBandLadder (today)"];
+
+    /// <summary>
+    /// Measures structure number <paramref name="structure"/> of <see cref="Structures"/> with <paramref name="rows"/>
+    /// positions. Run one per process: a structure built earlier in the process leaves pages the next one reuses, which
+    /// hides its resident-set growth.
+    /// </summary>
+    public static Line Measure(int structure, int rows)
     {
         var input = BookBenchRows.Generate(rows, 1);
-        yield return Census("PositionBook (upserts, grown)", rows, () =>
+        Func<object> build = structure switch
         {
-            var book = new PositionBook();
-            foreach (var row in input)
+            0 => () =>
             {
-                book.Upsert(row);
-            }
+                var book = new PositionBook();
+                foreach (var row in input)
+                {
+                    book.Upsert(row);
+                }
 
-            return book;
-        });
-        yield return Census("PositionBook (loaded, exact)", rows, () =>
-        {
-            var book = new PositionBook(rows);
-            book.Load(input);
-            return book;
-        });
-        yield return Census("PriceBandLadder (today)", rows, () =>
-        {
-            var ladder = new PriceBandLadder();
-            foreach (var row in input)
+                return book;
+            },
+            1 => () =>
             {
-                ladder.Set(row.Key.ToString(), [(row.Liquidation.Direction, row.Liquidation.PriceE8), (row.Warning.Direction, row.Warning.PriceE8)]);
-            }
+                var book = new PositionBook(rows);
+                book.Load(input);
+                return book;
+            },
+            _ => () =>
+            {
+                var ladder = new PriceBandLadder();
+                foreach (var row in input)
+                {
+                    ladder.Set(row.Key.ToString(), [(row.Liquidation.Direction, row.Liquidation.PriceE8), (row.Warning.Direction, row.Warning.PriceE8)]);
+                }
 
-            return ladder;
-        });
+                return ladder;
+            },
+        };
+        var line = Census(Structures[structure], rows, build);
         GC.KeepAlive(input);
+        return line;
     }
 
     private static Line Census(string name, int rows, Func<object> build)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
@@ -28,6 +29,14 @@ internal static class BookVerb
             values[args[i]] = args[i + 1];
         }
 
+        if (values.TryGetValue("--census-one", out var one))
+        {
+            var line = BookCensus.Measure(Positive(one) - 1, Positive(values.GetValueOrDefault("--rows", "1")));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {line.Structure} | {line.Rows:N0} | {line.HeapBytesPerRow:N0} B | {line.AllocatedBytesPerRow:N0} B | {line.RssBytesPerRow:N0} B | {line.FullGcMs:N1} ms |"));
+            return 0;
+        }
+
         int[] counts;
         int seedRows, buckets, timeout;
         try
@@ -56,10 +65,9 @@ internal static class BookVerb
         Emit("|---|---:|---:|---:|---:|---:|");
         foreach (var count in counts)
         {
-            foreach (var line in BookCensus.Measure(count))
+            for (var structure = 0; structure < BookCensus.Structures.Count; structure++)
             {
-                Emit(string.Create(CultureInfo.InvariantCulture,
-                    $"| {line.Structure} | {line.Rows:N0} | {line.HeapBytesPerRow:N0} B | {line.AllocatedBytesPerRow:N0} B | {line.RssBytesPerRow:N0} B | {line.FullGcMs:N1} ms |"));
+                Emit(await MeasureInChildAsync(structure, count));
             }
         }
 
@@ -80,6 +88,21 @@ internal static class BookVerb
         }
 
         return 0;
+    }
+
+    // One structure per process, so its resident-set growth is its own (see BookCensus.Measure).
+    private static async Task<string> MeasureInChildAsync(int structure, int rows)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var arg in new[] { typeof(BookVerb).Assembly.Location, "book", "--census-one", (structure + 1).ToString(CultureInfo.InvariantCulture), "--rows", rows.ToString(CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var child = Process.Start(start) ?? throw new InvalidOperationException("could not start the census process");
+        var output = await child.StandardOutput.ReadToEndAsync();
+        await child.WaitForExitAsync();
+        return child.ExitCode == 0 ? output.Trim() : throw new InvalidOperationException($"census of {BookCensus.Structures[structure]} at {rows} failed: {output}");
     }
 
     private static int Positive(string text) =>

@@ -18,14 +18,17 @@ public readonly record struct BookBand(BandDirection Direction, long PriceE8)
 }
 
 /// <summary>
-/// What the market keeps of one position: the terms its health depends on (as the chain has them), the two bands it is
-/// woken at, and when it is next due for reassessment. Unmanaged (no reference fields), so arrays of rows are not traced
-/// by the GC. Amounts in collateral units, prices E8, margins in bps, times in unix seconds (pending margin) and unix
+/// What the market keeps of one position: the terms its health depends on (as the chain has them), the leverage cap and
+/// risk score a reassessment compares against (so only a position whose terms should move is woken), the two bands it
+/// is woken at, and when it is next due for reassessment. Unmanaged (no reference fields), so arrays of rows are not traced
+/// by the GC; 128 bytes (the field order fills the padding after <see cref="IsLong"/>). Amounts in collateral units, prices E8, margins in bps, times in unix seconds (pending margin) and unix
 /// milliseconds (reassessment).
 /// </summary>
 public readonly record struct BookRow(
     PositionKey Key,
     bool IsLong,
+    ushort RiskScoreBps,
+    uint MaxLeverageX100,
     long Collateral,
     long Size,
     long EntryPriceE8,
@@ -57,6 +60,8 @@ public readonly record struct BookRow(
             EntryPriceE8 <= 0 ? $"entry price {EntryPriceE8} is not positive" :
             MaintenanceMarginBps is 0 or > (uint)MarginMath.BpsDenominator ? $"maintenance margin {MaintenanceMarginBps} bps is outside 1..10000" :
             PendingMarginBps > (uint)MarginMath.BpsDenominator ? $"pending margin {PendingMarginBps} bps is above 10000" :
+            MaxLeverageX100 < MarginMath.LeverageScale ? $"leverage cap {MaxLeverageX100} (X100) is below 1x" :
+            RiskScoreBps > MarginMath.BpsDenominator ? $"risk score {RiskScoreBps} bps is above 10000" :
             PendingMarginFrom > long.MaxValue || Version > long.MaxValue ? "pending-margin time or version does not fit a bigint" :
             Liquidation.PriceE8 < 0 || Warning.PriceE8 < 0 ? "a band price is negative" :
             !Enum.IsDefined(Liquidation.Direction) || !Enum.IsDefined(Warning.Direction) ? "a band direction is unknown" :

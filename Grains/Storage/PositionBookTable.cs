@@ -19,16 +19,17 @@ public sealed class PositionBookTable(NpgsqlDataSource dataSource)
 
     // The row's columns after (market, bucket), in the order every statement here reads and writes them.
     private const string RowColumns =
-        "position_id, is_long, collateral, size, entry_price_e8, maintenance_margin_bps, pending_margin_bps, " +
+        "position_id, is_long, risk_score_bps, max_leverage_x100, collateral, size, entry_price_e8, maintenance_margin_bps, pending_margin_bps, " +
         "pending_margin_from, version, liquidation_direction, liquidation_band_e8, warning_direction, warning_band_e8, " +
         "next_reassess_at_ms";
 
     private const string UpsertSql =
         $"INSERT INTO {Table} (market, bucket, {RowColumns}) " +
-        "SELECT @market, @bucket, u.* FROM unnest(@position_id, @is_long, @collateral, @size, @entry_price_e8, " +
+        "SELECT @market, @bucket, u.* FROM unnest(@position_id, @is_long, @risk_score_bps, @max_leverage_x100, @collateral, @size, @entry_price_e8, " +
         "@maintenance_margin_bps, @pending_margin_bps, @pending_margin_from, @version, @liquidation_direction, " +
         "@liquidation_band_e8, @warning_direction, @warning_band_e8, @next_reassess_at_ms) AS u " +
-        "ON CONFLICT (market, bucket, position_id) DO UPDATE SET is_long = EXCLUDED.is_long, collateral = EXCLUDED.collateral, " +
+        "ON CONFLICT (market, bucket, position_id) DO UPDATE SET is_long = EXCLUDED.is_long, " +
+        "risk_score_bps = EXCLUDED.risk_score_bps, max_leverage_x100 = EXCLUDED.max_leverage_x100, collateral = EXCLUDED.collateral, " +
         "size = EXCLUDED.size, entry_price_e8 = EXCLUDED.entry_price_e8, maintenance_margin_bps = EXCLUDED.maintenance_margin_bps, " +
         "pending_margin_bps = EXCLUDED.pending_margin_bps, pending_margin_from = EXCLUDED.pending_margin_from, " +
         "version = EXCLUDED.version, liquidation_direction = EXCLUDED.liquidation_direction, " +
@@ -113,6 +114,8 @@ public sealed class PositionBookTable(NpgsqlDataSource dataSource)
             row.Key.WriteTo(id); // copied into the importer's buffer at once, so one array serves every row
             await writer.WriteAsync(id, NpgsqlDbType.Bytea, cancellationToken);
             await writer.WriteAsync(row.IsLong, NpgsqlDbType.Boolean, cancellationToken);
+            await writer.WriteAsync((short)row.RiskScoreBps, NpgsqlDbType.Smallint, cancellationToken);
+            await writer.WriteAsync((int)row.MaxLeverageX100, NpgsqlDbType.Integer, cancellationToken);
             await writer.WriteAsync(row.Collateral, NpgsqlDbType.Bigint, cancellationToken);
             await writer.WriteAsync(row.Size, NpgsqlDbType.Bigint, cancellationToken);
             await writer.WriteAsync(row.EntryPriceE8, NpgsqlDbType.Bigint, cancellationToken);
@@ -133,6 +136,8 @@ public sealed class PositionBookTable(NpgsqlDataSource dataSource)
     private static async Task<BookRow> ReadRowAsync(NpgsqlBinaryExporter reader, CancellationToken ct) => new(
         PositionKey.FromBytes(await reader.ReadAsync<byte[]>(NpgsqlDbType.Bytea, ct)),
         await reader.ReadAsync<bool>(NpgsqlDbType.Boolean, ct),
+        (ushort)await reader.ReadAsync<short>(NpgsqlDbType.Smallint, ct),
+        (uint)await reader.ReadAsync<int>(NpgsqlDbType.Integer, ct),
         await reader.ReadAsync<long>(NpgsqlDbType.Bigint, ct),
         await reader.ReadAsync<long>(NpgsqlDbType.Bigint, ct),
         await reader.ReadAsync<long>(NpgsqlDbType.Bigint, ct),
@@ -154,6 +159,8 @@ public sealed class PositionBookTable(NpgsqlDataSource dataSource)
     {
         Add(command, "position_id", NpgsqlDbType.Bytea, rows, r => r.Key.ToArray());
         Add(command, "is_long", NpgsqlDbType.Boolean, rows, r => r.IsLong);
+        Add(command, "risk_score_bps", NpgsqlDbType.Smallint, rows, r => (short)r.RiskScoreBps);
+        Add(command, "max_leverage_x100", NpgsqlDbType.Integer, rows, r => (int)r.MaxLeverageX100);
         Add(command, "collateral", NpgsqlDbType.Bigint, rows, r => r.Collateral);
         Add(command, "size", NpgsqlDbType.Bigint, rows, r => r.Size);
         Add(command, "entry_price_e8", NpgsqlDbType.Bigint, rows, r => r.EntryPriceE8);

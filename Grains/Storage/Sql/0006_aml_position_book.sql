@@ -9,6 +9,8 @@ CREATE TABLE aml_position_book
     bucket                 smallint NOT NULL,
     position_id            bytea    NOT NULL,
     is_long                boolean  NOT NULL,
+    risk_score_bps         smallint NOT NULL,
+    max_leverage_x100      integer  NOT NULL,
     collateral             bigint   NOT NULL,
     size                   bigint   NOT NULL,
     entry_price_e8         bigint   NOT NULL,
@@ -26,6 +28,7 @@ CREATE TABLE aml_position_book
     CONSTRAINT ck_aml_position_book_bucket CHECK (bucket >= 0),
     CONSTRAINT ck_aml_position_book_terms CHECK (collateral > 0 AND size > 0 AND entry_price_e8 > 0),
     CONSTRAINT ck_aml_position_book_margins CHECK (maintenance_margin_bps BETWEEN 1 AND 10000 AND pending_margin_bps BETWEEN 0 AND 10000),
+    CONSTRAINT ck_aml_position_book_risk CHECK (risk_score_bps BETWEEN 0 AND 10000 AND max_leverage_x100 >= 100),
     CONSTRAINT ck_aml_position_book_times CHECK (pending_margin_from >= 0 AND version >= 0 AND next_reassess_at_ms >= 0),
     CONSTRAINT ck_aml_position_book_bands CHECK (liquidation_direction IN (0, 1) AND warning_direction IN (0, 1)
         AND liquidation_band_e8 >= 0 AND warning_band_e8 >= 0)

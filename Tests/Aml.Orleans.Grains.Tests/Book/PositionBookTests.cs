@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Aml.Orleans.Grains.Book;
 using Aml.Orleans.Grains.Domain;
 using Aml.Orleans.Grains.Interfaces;
@@ -6,6 +7,14 @@ namespace Aml.Orleans.Grains.Tests.Book;
 
 public sealed class PositionBookTests
 {
+    [Fact]
+    public void BookRow_Layout_128BytesWithoutReferences()
+    {
+        // The point of the book: rows the GC never traces, small enough for a million per silo.
+        Assert.False(RuntimeHelpers.IsReferenceOrContainsReferences<BookRow>());
+        Assert.Equal(128, Unsafe.SizeOf<BookRow>());
+    }
+
     [Fact]
     public void TakeDue_RandomDueTimes_EarliestFirstInBatchesEachOnce()
     {

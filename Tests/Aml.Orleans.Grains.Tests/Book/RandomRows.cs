@@ -26,7 +26,7 @@ internal static class RandomRows
         var leverageX100 = random.Next(100, 10_001);
         var pending = random.Next(3) == 0 ? (uint)random.Next(1, 2_000) : 0u;
         return new BookRow(
-            key, random.Next(2) == 0, collateral, collateral * leverageX100 / 100, random.NextInt64(500_00000000, 1_500_00000000),
+            key, random.Next(2) == 0, (ushort)random.Next(0, 10_001), (uint)random.Next(100, 10_001), collateral, collateral * leverageX100 / 100, random.NextInt64(500_00000000, 1_500_00000000),
             (uint)random.Next(1, 2_000), pending, pending == 0 ? 0UL : (ulong)random.Next(0, 2_000), (ulong)random.Next(0, 50),
             Band(random, maxBandE8), Band(random, maxBandE8), random.NextInt64(0, maxDueMs));
     }
