@@ -49,7 +49,8 @@ public class TickPathBenchmarks
             _ids[i] = "0x" + i.ToString("x64", System.Globalization.CultureInfo.InvariantCulture);
             _ladder.Set(_ids[i], [Band(_liquidationPrices[i], StartE8)]);
             var (direction, price) = Band(_liquidationPrices[i], StartE8);
-            _book.Upsert(new BookRow(PositionKey.Parse(_ids[i]), true, 1_000, 5_000, collateral, _terms[i].Size, EntryE8, 100, 0, 0, 0,
+            // The book refuses the zero id, so its keys count from 1.
+            _book.Upsert(new BookRow(PositionKey.Parse("0x" + (i + 1).ToString("x64", System.Globalization.CultureInfo.InvariantCulture)), true, 1_000, 5_000, collateral, _terms[i].Size, EntryE8, 100, 0, 0, 0,
                 new BookBand(direction, price), BookBand.None, BookRow.NotScheduled));
         }
     }
