@@ -1,3 +1,4 @@
+using Aml.Orleans.Benchmarks.Book;
 using Aml.Orleans.Benchmarks.Load;
 using BenchmarkDotNet.Running;
 
@@ -5,7 +6,8 @@ namespace Aml.Orleans.Benchmarks;
 
 /// <summary>
 /// The BenchmarkDotNet suites (<c>dotnet run -c Release --project Benchmarks -- --filter '*'</c>) and, with the
-/// <c>load</c> verb, the load harness against a running stack (<c>./aml bench</c> starts one).
+/// <c>load</c> verb, the load harness against a running stack (<c>./aml bench</c> starts one), and with the <c>book</c>
+/// verb the position book's memory census and seeding (Book/BookVerb.cs).
 /// </summary>
 public static class Program
 {
@@ -15,6 +17,11 @@ public static class Program
         if (args.Length > 0 && args[0] == "load")
         {
             return await LoadHarness.RunAsync(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "book")
+        {
+            return await BookVerb.RunAsync(args[1..]);
         }
 
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

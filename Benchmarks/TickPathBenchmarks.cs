@@ -1,3 +1,4 @@
+using Aml.Orleans.Grains.Book;
 using Aml.Orleans.Grains.Domain;
 using Aml.Orleans.Grains.Interfaces;
 using BenchmarkDotNet.Attributes;
@@ -7,6 +8,7 @@ namespace Aml.Orleans.Benchmarks;
 /// <summary>
 /// A market's per-tick work with N open positions, as ratios to the physical floor (a plain scan of an array of
 /// liquidation prices) in the same run: the engine's band ladder (finds only the crossed positions, O(log n + k)),
+/// the position book that replaces it (the same crossings from compact rows in index heaps, see Grains/Book),
 /// and the naive fan-out (every position evaluates itself each tick). Each tick moves the price back and
 /// forth between 70 % and 70.5 % of entry, crossing about one band in a thousand both ways; each woken position
 /// registers its band on the other side, as the engine's positions do. Domain level: the grain messaging a real
@@ -21,6 +23,8 @@ public class TickPathBenchmarks
     private long[] _liquidationPrices = [];
     private string[] _ids = [];
     private PriceBandLadder _ladder = null!;
+    private PositionBook _book = null!;
+    private readonly List<PositionKey> _taken = [];
     private long _tick;
 
     /// <summary>Open positions on the market.</summary>
@@ -35,6 +39,7 @@ public class TickPathBenchmarks
         _liquidationPrices = new long[Positions];
         _ids = new string[Positions];
         _ladder = new PriceBandLadder();
+        _book = new PositionBook();
         for (var i = 0; i < Positions; i++)
         {
             var leverageX100 = random.Next(200, 5_000);
@@ -43,6 +48,10 @@ public class TickPathBenchmarks
             _liquidationPrices[i] = MarginMath.LiquidationPrice(_terms[i]);
             _ids[i] = "0x" + i.ToString("x64", System.Globalization.CultureInfo.InvariantCulture);
             _ladder.Set(_ids[i], [Band(_liquidationPrices[i], StartE8)]);
+            var (direction, price) = Band(_liquidationPrices[i], StartE8);
+            // The book refuses the zero id, so its keys count from 1.
+            _book.Upsert(new BookRow(PositionKey.Parse("0x" + (i + 1).ToString("x64", System.Globalization.CultureInfo.InvariantCulture)), true, 1_000, 5_000, collateral, _terms[i].Size, EntryE8, 100, 0, 0, 0,
+                new BookBand(direction, price), BookBand.None, BookRow.NotScheduled));
         }
     }
 
@@ -98,5 +107,23 @@ public class TickPathBenchmarks
         }
 
         return woken.Count;
+    }
+
+    /// <summary>The position book: take the crossed rows, let each register its band on the other side.</summary>
+    [Benchmark]
+    public int PositionBook()
+    {
+        var price = NextPrice();
+        _taken.Clear();
+        _book.TakeCrossed(price, _taken);
+        foreach (var key in _taken)
+        {
+            _book.TryGet(key, out var row);
+            var liquidation = row.Liquidation.Direction == BandDirection.Falling ? row.Liquidation.PriceE8 : row.Liquidation.PriceE8 - 1;
+            var (direction, band) = Band(liquidation, price);
+            _book.Upsert(row with { Liquidation = new BookBand(direction, band) });
+        }
+
+        return _taken.Count;
     }
 }

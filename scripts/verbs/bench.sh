@@ -4,7 +4,7 @@ source "$AML_ROOT/scripts/lib.sh"
 given=("$@") # for the report: the exact command that produced it
 usage="usage: ./aml bench [--quick] [--filter PATTERN] [--no-load | --load-only] [--positions 10000,100000,1000000]"
 job="default"
-filters=('*TickPathBenchmarks*' '*RiskPathBenchmarks*' '*EthereumBenchmarks*' '*SigningBenchmarks*')
+filters=('*TickPathBenchmarks*' '*PositionBookBenchmarks*' '*RiskPathBenchmarks*' '*EthereumBenchmarks*' '*SigningBenchmarks*')
 load=1
 micro=1
 positions="10000,100000"
@@ -31,7 +31,8 @@ if [[ "$micro" == 1 ]]; then
 fi
 
 load_report="$AML_DATA/load.md"
-rm -f "$load_report"
+book_report="$AML_DATA/book.md"
+rm -f "$load_report" "$book_report"
 if [[ "$load" == 1 ]]; then
   # The load harness needs the whole system: a fresh PostgreSQL of its own and anvil on ports apart from ./aml run's,
   # one silo with its gateway, models trained before the candles the gateway's market replays.
@@ -51,6 +52,12 @@ if [[ "$load" == 1 ]]; then
     --data "$AML_ROOT/data/market" --trained-to "$trained_to" --positions "$positions" "${load_size[@]}" --out "$load_report")
   log "load harness: tick path at $positions positions, the gateway, the oracle path (progress below)"
   AML_DEV_KEYS="$dev_keys" "${load_command[@]}" || die "the load harness failed; the silo's log is $AML_DATA/silo-0.log"
+  # The position book (Grains/Book): bytes per row at 10k/100k/1M, one structure per process, and 1M rows seeded into
+  # a database of its own on the stack's PostgreSQL, loaded back and flushed as a delta.
+  book_command=(dotnet "$AML_ROOT/Benchmarks/bin/Release/net10.0/Aml.Orleans.Benchmarks.dll" book
+    --pg "$AML_PG_CONNECTION" --seed-rows 1000000 --buckets 16 --timeout-seconds 600 --out "$book_report")
+  log "position book: memory per row and seeding 1M rows"
+  "${book_command[@]}" >&2 || die "the position book census failed"
 fi
 if [[ "$micro" == 0 ]]; then
   log "wrote $load_report (BENCHMARKS.md needs the micro-benchmarks too: run without --load-only)"
@@ -78,6 +85,14 @@ out="$AML_ROOT/BENCHMARKS.md"
     echo "Load harness: \`$(printf '%s ' "${load_command[@]}" | sed -e "s#$AML_ROOT/##g" -e 's#--pg [^ ]*#--pg $AML_PG_CONNECTION#' -e 's# $##')\` (on the stack ./aml bench starts; AML_DEV_KEYS from the public anvil mnemonic)."
     echo
     cat "$load_report"
+  fi
+  if [[ -f "$book_report" ]]; then
+    echo
+    echo "## Position book: memory per row and seeding"
+    echo
+    echo "Command: \`$(printf '%s ' "${book_command[@]}" | sed -e "s#$AML_ROOT/##g" -e 's#--pg [^ ]*#--pg $AML_PG_CONNECTION#' -e 's# $##')\`"
+    echo
+    cat "$book_report"
   fi
 } >"$out"
 log "wrote $out"
