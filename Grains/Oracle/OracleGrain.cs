@@ -219,7 +219,7 @@ internal sealed partial class OracleGrain(
         catch (ExecutionRevertedException revert)
         {
             // The whole transaction would revert (expired, halted, refused quorum): nothing was sent.
-            await FailAsync(batch, $"would revert: {revert.DecodedError?.ToString() ?? revert.RpcMessage}");
+            await FailAsync(batch, $"would revert: {revert.DecodedError?.ToString() ?? revert.RpcMessage}", Hex.Encode(revert.RevertData));
             return;
         }
 
@@ -403,7 +403,7 @@ internal sealed partial class OracleGrain(
         return false;
     }
 
-    private async Task FailAsync(List<OracleEntry> batch, string outcome)
+    private async Task FailAsync(List<OracleEntry> batch, string outcome, string? revertData = null)
     {
         foreach (var entry in batch)
         {
@@ -419,7 +419,7 @@ internal sealed partial class OracleGrain(
         await AuditAsync(batch);
         foreach (var entry in batch)
         {
-            await GrainFactory.GetGrain<IPositionGrain>(entry.Decision.PositionId).OnDecisionFailedAsync(entry.Digest, outcome);
+            await GrainFactory.GetGrain<IPositionGrain>(entry.Decision.PositionId).OnDecisionFailedAsync(entry.Digest, outcome, revertData);
         }
     }
 

@@ -55,4 +55,12 @@ public sealed class PositionState
 
     /// <summary>The block of the decision whose model and features hashes the position carries.</summary>
     [Id(28)] public ulong TermsBlock { get; set; }
+
+    /// <summary>Why the chain or the oracle refused the open, in the trader's words.</summary>
+    [Id(29)] public string? RejectionReason { get; set; }
+
+    /// <summary>A CLOSE handed to the trader (not pending: the trader's wallet sends it), until it lands or expires.</summary>
+    [Id(30)] public string? CloseDigest { get; set; }
+
+    [Id(31)] public ulong CloseValidUntil { get; set; }
 }

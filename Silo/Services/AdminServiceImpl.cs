@@ -15,7 +15,9 @@ namespace Aml.Orleans.Silo.Services;
 /// which production keeps in its multisig, not in the silo.
 /// </summary>
 [Authorize(Roles = WalletSignIn.AdminRole)]
-internal sealed class AdminServiceImpl(IClusterClient cluster, IServiceProvider services, IConfiguration configuration) : Admin.AdminBase
+internal sealed class AdminServiceImpl(
+    IClusterClient cluster, IServiceProvider services, IConfiguration configuration, Microsoft.Extensions.Options.IOptions<Grains.Markets.MarketCatalogOptions> catalog)
+    : Admin.AdminBase
 {
     private static readonly string[] Modes = ["ACTIVE", "REDUCE_ONLY", "FROZEN"];
 
@@ -82,9 +84,9 @@ internal sealed class AdminServiceImpl(IClusterClient cluster, IServiceProvider 
     }
 
     private IRiskGrain RiskOf(string asset) =>
-        AssetSymbol.TryParse(asset, out _)
-            ? cluster.GetGrain<IRiskGrain>(asset)
-            : throw RpcErrors.InvalidArgument("asset", $"'{asset}' is not an asset symbol like ETH-USD");
+        !AssetSymbol.TryParse(asset, out _) ? throw RpcErrors.InvalidArgument("asset", $"'{asset}' is not an asset symbol like ETH-USD")
+        : catalog.Value.Markets.ContainsKey(asset) ? cluster.GetGrain<IRiskGrain>(asset)
+        : throw RpcErrors.NotFound($"market {asset}");
 
     private ChainContext Chain() =>
         services.GetService<ChainContext>() ?? throw RpcErrors.FailedPrecondition("this gateway is not connected to a chain (Aml:Chain:DeploymentFile)");

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace Aml.Orleans.Silo.Services;
 
 /// <summary>Listed markets and their live state, open to everyone (no token needed).</summary>
-internal sealed class MarketsService(IClusterClient cluster, IOptions<MarketCatalogOptions> catalog) : Markets.MarketsBase
+internal sealed class MarketsService(IClusterClient cluster, IOptions<MarketCatalogOptions> catalog, MarketChainStatus chain) : Markets.MarketsBase
 {
     private static readonly TimeSpan WatchInterval = TimeSpan.FromMilliseconds(250);
 
@@ -17,14 +17,14 @@ internal sealed class MarketsService(IClusterClient cluster, IOptions<MarketCata
         var response = new ListMarketsResponse();
         foreach (var asset in catalog.Value.Markets.Keys.Order(StringComparer.Ordinal))
         {
-            response.Markets.Add(await ReadAsync(asset));
+            response.Markets.Add(await ReadAsync(asset, context.CancellationToken));
         }
 
         return response;
     }
 
     /// <inheritdoc />
-    public override Task<Market> GetMarket(GetMarketRequest request, ServerCallContext context) => ReadAsync(Listed(request.Asset));
+    public override Task<Market> GetMarket(GetMarketRequest request, ServerCallContext context) => ReadAsync(Listed(request.Asset), context.CancellationToken);
 
     /// <inheritdoc />
     public override async Task WatchMarket(GetMarketRequest request, IServerStreamWriter<Market> responseStream, ServerCallContext context)
@@ -34,7 +34,7 @@ internal sealed class MarketsService(IClusterClient cluster, IOptions<MarketCata
         using var timer = new PeriodicTimer(WatchInterval);
         do
         {
-            var market = await ReadAsync(asset);
+            var market = await ReadAsync(asset, context.CancellationToken);
             if (!market.Equals(last))
             {
                 await responseStream.WriteAsync(market, context.CancellationToken);
@@ -54,9 +54,10 @@ internal sealed class MarketsService(IClusterClient cluster, IOptions<MarketCata
         return catalog.Value.Markets.ContainsKey(symbol.Value) ? symbol.Value : throw RpcErrors.NotFound($"market {symbol}");
     }
 
-    private async Task<Market> ReadAsync(string asset)
+    private async Task<Market> ReadAsync(string asset, CancellationToken cancellationToken)
     {
         var snapshot = await cluster.GetGrain<IMarketGrain>(asset).GetSnapshotAsync();
+        var (halted, mode) = await chain.ReadAsync(asset, cancellationToken);
         var terms = catalog.Value.For(asset);
         return new Market
         {
@@ -71,6 +72,8 @@ internal sealed class MarketsService(IClusterClient cluster, IOptions<MarketCata
             MinMaintenanceMarginBps = terms.MinMaintenanceMarginBps,
             MaxMaintenanceMarginBps = terms.MaxMaintenanceMarginBps,
             LiquidationPenaltyBps = terms.LiquidationPenaltyBps,
+            Halted = halted,
+            Mode = mode,
         };
     }
 }
