@@ -22,6 +22,10 @@ public interface IMarketGrain : IGrainWithStringKey
     /// <summary>The risk features at the latest closed candle; null until the market has seen enough candles.</summary>
     [ReadOnly]
     Task<MarketFeatures?> GetFeaturesAsync();
+
+    /// <summary>The newest closed candles it keeps (at most <paramref name="limit"/>), oldest first: the price chart.</summary>
+    [ReadOnly]
+    Task<IReadOnlyList<MarketCandle>> GetCandlesAsync(int limit);
 }
 
 /// <summary>One asset's risk models (key: <see cref="AssetSymbol"/>): deterministic assessments clamped to on-chain bounds.</summary>

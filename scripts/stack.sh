@@ -49,6 +49,8 @@ stack_up() {
   done
 
   export Aml__Chain__DeploymentFile="$STACK_DEPLOYMENT" Aml__Replay__From="$from"
+  # A local anvil: the web app offers its dev wallet, and its Vite dev server (npm run dev in Web/) may call the gateway.
+  export Aml__Web__DevChain=true Aml__Web__DevOrigin="http://localhost:5173" Aml__Web__Root="$AML_ROOT/Web/dist"
   export Aml__Auth__SigningKey="$(head -c 32 /dev/urandom | base64)" # one key for every silo: a token works on each gateway
 }
 

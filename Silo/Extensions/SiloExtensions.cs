@@ -71,6 +71,7 @@ public static partial class SiloExtensions
     public static WebApplication MapAmlEndpoints(this WebApplication app)
     {
         app.UseCors(DevOriginPolicy);
+        UseWebApp(app);
         app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
         app.UseAuthentication();
         app.UseAuthorization();
@@ -106,6 +107,27 @@ public static partial class SiloExtensions
     }
 
     private const string DevOriginPolicy = "dev-origin";
+
+    /// <summary>
+    /// The trader's web app (Web/, built by ./aml into Web/dist) at <c>/</c>, from <c>Aml:Web:Root</c> or, when unset,
+    /// <c>Web/dist</c> under the working directory; without a build the gateway runs without it and says so.
+    /// </summary>
+    private static void UseWebApp(WebApplication app)
+    {
+        var root = app.Configuration["Aml:Web:Root"] is { Length: > 0 } configured ? configured : Path.Combine(Directory.GetCurrentDirectory(), "Web", "dist");
+        if (!File.Exists(Path.Combine(root, "index.html")))
+        {
+            LogNoWebApp(app.Logger, root);
+            return;
+        }
+
+        var files = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(Path.GetFullPath(root));
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No web app at {Root} (index.html missing): build it with ./aml setup; the gateway serves the API only")]
+    private static partial void LogNoWebApp(ILogger logger, string root);
 
     /// <summary>
     /// The web app is served by the silo itself (same origin, no CORS needed); only its dev server (Vite, another port)
