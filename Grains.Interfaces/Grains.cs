@@ -22,6 +22,10 @@ public interface IMarketGrain : IGrainWithStringKey
     /// <summary>The risk features at the latest closed candle; null until the market has seen enough candles.</summary>
     [ReadOnly]
     Task<MarketFeatures?> GetFeaturesAsync();
+
+    /// <summary>The newest closed candles it keeps (at most <paramref name="limit"/>), oldest first: the price chart.</summary>
+    [ReadOnly]
+    Task<IReadOnlyList<MarketCandle>> GetCandlesAsync(int limit);
 }
 
 /// <summary>One asset's risk models (key: <see cref="AssetSymbol"/>): deterministic assessments clamped to on-chain bounds.</summary>
@@ -39,6 +43,17 @@ public interface IRiskGrain : IGrainWithStringKey
     Task<ModelStatus> GetModelAsync();
 }
 
+/// <summary>
+/// Prices OPENs: the risk models' terms and the decision (with its digest) for the trader to sign. A stateless worker:
+/// a quote writes nothing and activates no position, so asking is free of storage however often it is done.
+/// </summary>
+[Alias("aml.IQuoteGrain")]
+public interface IQuoteGrain : IGrainWithIntegerKey
+{
+    /// <summary>Terms for <paramref name="request"/> as position <paramref name="positionId"/>, or a reason it cannot be priced.</summary>
+    Task<QuoteResult> QuoteAsync(string positionId, QuoteRequest request);
+}
+
 /// <summary>One position (key: its 0x-hex bytes32 id): state machine, self-monitoring, decisions.</summary>
 [Alias("aml.IPositionGrain")]
 public interface IPositionGrain : IGrainWithStringKey
@@ -47,19 +62,23 @@ public interface IPositionGrain : IGrainWithStringKey
     [OneWay]
     Task OnBandCrossedAsync(long priceE8, DateTimeOffset at);
 
-    /// <summary>The oracle could not get this position's decision on-chain (refused, reverted); it is not pending any more.</summary>
+    /// <summary>
+    /// The oracle could not get this position's decision on-chain (refused, reverted); it is not pending any more.
+    /// <paramref name="revertData"/> (0x hex) is the contract's custom error when the chain refused it.
+    /// </summary>
     [OneWay]
-    Task OnDecisionFailedAsync(string digest, string reason);
+    Task OnDecisionFailedAsync(string digest, string reason, string? revertData = null);
 
-    /// <summary>Prices an OPEN for a trader: the risk models' terms and the decision (with its digest) to sign.</summary>
-    Task<QuoteResult> QuoteAsync(QuoteRequest request);
-
-    /// <summary>Opens the quoted position with the trader's signature over the quote's digest (relayed by the oracle).</summary>
+    /// <summary>
+    /// Opens the position a quote priced (<see cref="IQuoteGrain"/>; quotes are not stored) with the trader's signature
+    /// over its digest, relayed by the oracle. The position exists from here on.
+    /// </summary>
     Task<PositionResult> OpenAsync(OpenPositionCommand command);
 
     /// <summary>
     /// A CLOSE at the market's latest price, signed by the oracle quorum, for the trader to send (the contract takes a
-    /// close only from the trader). Refused (InvalidOperationException) while the position is not open.
+    /// close only from the trader). The position stays open meanwhile (top-ups and liquidation go on); the request
+    /// expires with the decision. Refused (InvalidOperationException) while the position is not open.
     /// </summary>
     Task<SignedDecision> RequestCloseAsync();
 

@@ -34,9 +34,9 @@ public sealed record Decision(
 [GenerateSerializer, Immutable, Alias("aml.QuoteResult")]
 public sealed record QuoteResult(bool Accepted, string? Reason, Decision? Decision, string? Digest, RiskExplanation? Explanation);
 
-/// <summary>The trader's signature over the quoted decision's digest (65-byte r‖s‖v hex).</summary>
+/// <summary>The quoted decision, its digest and the trader's signature over it (65-byte r‖s‖v hex).</summary>
 [GenerateSerializer, Immutable, Alias("aml.OpenPositionCommand")]
-public sealed record OpenPositionCommand(string Digest, string TraderSignature);
+public sealed record OpenPositionCommand(Decision Quote, string Digest, string TraderSignature);
 
 /// <summary>Outcome of a position command: the snapshot after it, or a reason it was refused.</summary>
 [GenerateSerializer, Immutable, Alias("aml.PositionResult")]
@@ -71,7 +71,10 @@ public sealed record PositionSnapshot(
     DateTimeOffset UpdatedAt,
     string? PendingDigest = null,
     long BorrowFee = 0,
-    long EscrowedPayout = 0);
+    long EscrowedPayout = 0,
+    string? RejectionReason = null,
+    string? CloseDigest = null,
+    ulong CloseValidUntil = 0);
 
 /// <summary>
 /// A position as the contract holds it (<c>getPosition</c>), prices converted to E8, with a tighter maintenance margin

@@ -51,6 +51,8 @@ stack_up() {
   # The silo that replays also publishes to the dev price feeds, with the feeds' own updater key (account 11).
   STACK_REPLAY+=("Aml__Replay__FeedKey=$(dev_key 11)")
   export Aml__Chain__DeploymentFile="$STACK_DEPLOYMENT" Aml__Replay__From="$from"
+  # A local anvil: the web app offers its dev wallet, and its Vite dev server (npm run dev in Web/) may call the gateway.
+  export Aml__Web__DevChain=true Aml__Web__DevOrigin="http://localhost:5173" Aml__Web__Root="$AML_ROOT/Web/dist"
   export Aml__Auth__SigningKey="$(head -c 32 /dev/urandom | base64)" # one key for every silo: a token works on each gateway
 }
 

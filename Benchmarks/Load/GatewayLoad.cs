@@ -110,7 +110,7 @@ internal sealed class GatewayLoad(LoadStack stack)
     {
         var quote = await new Positions.PositionsClient(client.Channel).QuoteAsync(
             new QuoteRequest { Asset = asset, IsLong = true, Collateral = Collateral, RequestedLeverageX100 = 300 }, client.Headers);
-        return quote.Accepted ? quote : throw new InvalidOperationException($"the gateway refused a 3x quote on {asset}: {quote.Reason}");
+        return quote; // a refusal is an RpcException
     }
 
     /// <summary>Quote, sign the digest with the trader's key, open; then poll until the position is Open.</summary>
@@ -122,7 +122,7 @@ internal sealed class GatewayLoad(LoadStack stack)
             var quote = await QuoteAsync(client, asset);
             var signature = Hex.Encode(client.Trader.SignHash(Hex.Decode(quote.Digest)).ToRsv());
             var clock = Stopwatch.StartNew();
-            await positions.OpenAsync(new OpenRequest { PositionId = quote.PositionId, Digest = quote.Digest, TraderSignature = signature }, client.Headers);
+            await positions.OpenAsync(new OpenRequest { PositionId = quote.PositionId, Digest = quote.Digest, Decision = quote.Decision, QuoteToken = quote.QuoteToken, TraderSignature = signature }, client.Headers);
             ack.Add(clock.Elapsed);
             var deadline = TimeSpan.FromSeconds(60);
             while (true)

@@ -141,6 +141,10 @@ internal sealed partial class MarketGrain(
     }
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<MarketCandle>> GetCandlesAsync(int limit) =>
+        Task.FromResult<IReadOnlyList<MarketCandle>>(state.State.Candles.TakeLast(Math.Max(0, limit)).ToArray());
+
+    /// <inheritdoc />
     public Task<MarketFeatures?> GetFeaturesAsync()
     {
         if (!_features.TryGetMarketFeatures(out var values) || _features.Last is not { } last)

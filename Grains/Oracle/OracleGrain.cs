@@ -250,7 +250,7 @@ internal sealed partial class OracleGrain(
         catch (ExecutionRevertedException revert)
         {
             // The whole transaction would revert (expired, halted, refused quorum): nothing was sent.
-            await FailAsync(batch, $"would revert: {revert.DecodedError?.ToString() ?? revert.RpcMessage}");
+            await FailAsync(batch, $"would revert: {revert.DecodedError?.ToString() ?? revert.RpcMessage}", Hex.Encode(revert.RevertData));
             return;
         }
 
@@ -434,7 +434,7 @@ internal sealed partial class OracleGrain(
         return false;
     }
 
-    private async Task FailAsync(List<OracleEntry> batch, string outcome)
+    private async Task FailAsync(List<OracleEntry> batch, string outcome, string? revertData = null)
     {
         foreach (var entry in batch)
         {
@@ -450,7 +450,7 @@ internal sealed partial class OracleGrain(
         await AuditAsync(batch);
         foreach (var entry in batch)
         {
-            await GrainFactory.GetGrain<IPositionGrain>(entry.Decision.PositionId).OnDecisionFailedAsync(entry.Digest, outcome);
+            await GrainFactory.GetGrain<IPositionGrain>(entry.Decision.PositionId).OnDecisionFailedAsync(entry.Digest, outcome, revertData);
         }
     }
 

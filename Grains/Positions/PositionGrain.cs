@@ -93,77 +93,38 @@ internal sealed partial class PositionGrain(
     }
 
     /// <inheritdoc />
-    public async Task<QuoteResult> QuoteAsync(QuoteRequest request)
-    {
-        using var activity = EngineTelemetry.Source.StartActivity("aml.position.quote");
-        activity?.SetTag("aml.position_id", PositionId);
-        ArgumentNullException.ThrowIfNull(request);
-        if (state.State.Exists && state.State.Status != PositionStatus.Requested)
-        {
-            return Refused($"position {PositionId} exists already ({state.State.Status})");
-        }
-
-        if (QuoteViolation(request) is { } violation)
-        {
-            return Refused(violation);
-        }
-
-        var profile = await GrainFactory.GetGrain<ITraderGrain>(request.Trader).GetProfileAsync();
-        RiskAssessment assessment;
-        try
-        {
-            assessment = await GrainFactory.GetGrain<IRiskGrain>(request.Asset).AssessAsync(
-                new RiskRequest(request.IsLong, request.Collateral, request.RequestedLeverageX100, profile));
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or FileNotFoundException or InvalidDataException)
-        {
-            return Refused($"the risk engine cannot price {request.Asset} now: {ex.Message}");
-        }
-
-        var grantedX100 = Math.Min(request.RequestedLeverageX100, assessment.MaxLeverageX100);
-        var size = (long)((Int128)request.Collateral * grantedX100 / MarginMath.LeverageScale);
-        var decision = new Decision(
-            DecisionKind.Open, PositionId, request.Asset, request.Trader, request.IsLong, request.Collateral, size,
-            assessment.MaxLeverageX100, assessment.MaintenanceMarginBps, 0, assessment.RiskScoreBps, assessment.MarkPriceE8,
-            (ulong)assessment.PriceTime.ToUnixTimeSeconds(), 0, ValidUntil(request.Asset, (ulong)assessment.PriceTime.ToUnixTimeSeconds()),
-            assessment.ModelHash, assessment.FeaturesHash);
-        var digest = await GrainFactory.GetGrain<IOracleGrain>(_options.OracleKey).GetDigestAsync(decision);
-
-        var s = state.State;
-        (s.Exists, s.Status, s.Trader, s.Asset, s.IsLong) = (true, PositionStatus.Requested, request.Trader, request.Asset, request.IsLong);
-        (s.Collateral, s.Size, s.EntryPriceE8) = (request.Collateral, size, assessment.MarkPriceE8);
-        (s.MaxLeverageX100, s.MaintenanceMarginBps, s.RiskScoreBps) = (assessment.MaxLeverageX100, assessment.MaintenanceMarginBps, assessment.RiskScoreBps);
-        (s.ModelHash, s.FeaturesHash, s.PendingDecision, s.PendingDigest) = (assessment.ModelHash, assessment.FeaturesHash, decision, digest);
-        s.UpdatedAt = clock.GetUtcNow();
-        await SaveAsync();
-        var capped = grantedX100 < request.RequestedLeverageX100
-            ? $"leverage capped at {grantedX100 / 100.0:0.##}x by the risk model (asked {request.RequestedLeverageX100 / 100.0:0.##}x)"
-            : null;
-        return new QuoteResult(true, capped, decision, digest, assessment.Explanation);
-    }
-
-    /// <inheritdoc />
     public async Task<PositionResult> OpenAsync(OpenPositionCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
+        var quote = command.Quote;
         var s = state.State;
-        if (s.Status != PositionStatus.Requested || s.PendingDecision is not { } quote || s.PendingDigest != command.Digest)
+        if (s.Exists)
         {
-            return new PositionResult(false, $"no open quote with digest {command.Digest} for position {PositionId}", await GetSnapshotAsync());
+            return new PositionResult(false, $"position {PositionId} exists already ({s.Status})", await GetSnapshotAsync());
+        }
+
+        var oracle = GrainFactory.GetGrain<IOracleGrain>(_options.OracleKey);
+        if (quote.Kind != DecisionKind.Open || quote.PositionId != PositionId || await oracle.GetDigestAsync(quote) != command.Digest)
+        {
+            return new PositionResult(false, $"the digest {command.Digest} is not that of an OPEN for position {PositionId}", null);
         }
 
         if (quote.ValidUntil <= (ulong)clock.GetUtcNow().ToUnixTimeSeconds())
         {
-            return new PositionResult(false, "the quote expired: ask for a new one", await GetSnapshotAsync());
+            return new PositionResult(false, "the quote expired: ask for a new one", null);
         }
 
-        var audit = await GrainFactory.GetGrain<IOracleGrain>(_options.OracleKey).SubmitAsync(quote, command.TraderSignature);
+        var audit = await oracle.SubmitAsync(quote, command.TraderSignature);
         if (audit.Status == SubmissionStatus.Failed)
         {
-            return new PositionResult(false, audit.Outcome, await GetSnapshotAsync());
+            return new PositionResult(false, audit.Outcome, null);
         }
 
-        s.Status = PositionLifecycle.Move(s.Status, PositionStatus.Pending);
+        // The position exists from its open on: the decision is on its way, and the chain's event brings the rest.
+        (s.Exists, s.Status, s.Trader, s.Asset, s.IsLong) = (true, PositionStatus.Pending, quote.Trader, quote.Asset, quote.IsLong);
+        (s.Collateral, s.Size, s.EntryPriceE8) = (quote.Collateral, quote.Size, quote.MarkPriceE8);
+        (s.MaxLeverageX100, s.MaintenanceMarginBps, s.RiskScoreBps) = (quote.MaxLeverageX100, quote.MaintenanceMarginBps, quote.RiskScoreBps);
+        (s.ModelHash, s.FeaturesHash, s.PendingDecision, s.PendingDigest) = (quote.ModelHash, quote.FeaturesHash, quote, command.Digest);
         s.UpdatedAt = clock.GetUtcNow();
         await SaveAsync();
         await GrainFactory.GetGrain<ITraderGrain>(s.Trader).RecordOpenAsync(PositionId, (double)quote.Size / quote.Collateral, clock.GetUtcNow());
@@ -177,32 +138,34 @@ internal sealed partial class PositionGrain(
     public async Task<SignedDecision> RequestCloseAsync()
     {
         var s = state.State;
-        if (s.Status == PositionStatus.Closing && s.PendingDecision is { Kind: DecisionKind.Close } asked &&
-            asked.ValidUntil > (ulong)clock.GetUtcNow().ToUnixTimeSeconds())
+        if (s.Status is not (PositionStatus.Open or PositionStatus.Adjusting or PositionStatus.Liquidating))
         {
-            // Asked again (a lost answer, a second tab): the oracle hands back the one live CLOSE of this version.
-            return await GrainFactory.GetGrain<IOracleGrain>(_options.OracleKey).SignAsync(asked);
+            throw new InvalidOperationException($"position {PositionId} is {s.Status}: only an open position closes");
         }
 
-        if (s.Status != PositionStatus.Open || s.PendingDecision is not null)
-        {
-            throw new InvalidOperationException($"position {PositionId} is {s.Status}{(s.PendingDecision is null ? "" : " with a decision on its way")}: only an open position closes");
-        }
-
+        // Only handed out: the trader's wallet sends it, or it expires. Nothing here waits for it, so top-ups, ADJUSTs
+        // and liquidation go on, and whichever reaches the chain first moves the version the others then miss.
         var market = await GrainFactory.GetGrain<IMarketGrain>(s.Asset).GetSnapshotAsync();
+        if (s.LastChainChangeAt is { } changed && market.LastTickAt < changed - ChainClockTolerance)
+        {
+            // The contract closes at no price older than the position's last change (a top-up, a decision).
+            throw new InvalidOperationException(
+                $"the market's latest price is from {market.LastTickAt:O}, before position {PositionId} last changed on-chain ({changed:O}): ask again after the next price");
+        }
+
         var decision = new Decision(
             DecisionKind.Close, PositionId, s.Asset, s.Trader, s.IsLong, s.Collateral, s.Size, s.MaxLeverageX100, EffectiveMarginBps, 0,
             s.RiskScoreBps, market.LastPriceE8, (ulong)market.LastTickAt.ToUnixTimeSeconds(), s.OnChainVersion,
             ValidUntil(s.Asset, (ulong)market.LastTickAt.ToUnixTimeSeconds()), s.ModelHash ?? "", s.FeaturesHash ?? "");
         var signed = await GrainFactory.GetGrain<IOracleGrain>(_options.OracleKey).SignAsync(decision);
-        (s.Status, s.PendingDecision, s.PendingDigest) = (PositionStatus.Closing, decision, signed.Digest);
+        (s.CloseDigest, s.CloseValidUntil) = (signed.Digest, decision.ValidUntil);
         s.UpdatedAt = clock.GetUtcNow();
         await SaveAsync();
         return signed;
     }
 
     /// <inheritdoc />
-    public async Task OnDecisionFailedAsync(string digest, string reason)
+    public async Task OnDecisionFailedAsync(string digest, string reason, string? revertData = null)
     {
         var s = state.State;
         if (digest != s.PendingDigest)
@@ -211,6 +174,11 @@ internal sealed partial class PositionGrain(
         }
 
         LogDecisionFailed(PositionId, digest, reason);
+        if (s.Status == PositionStatus.Pending)
+        {
+            s.RejectionReason = RejectionReasons.Explain(reason, revertData);
+        }
+
         s.Status = s.Status switch
         {
             PositionStatus.Pending => PositionStatus.Rejected,
@@ -281,6 +249,12 @@ internal sealed partial class PositionGrain(
             return;
         }
 
+        if (s.CloseDigest is not null && s.CloseValidUntil < (ulong)clock.GetUtcNow().ToUnixTimeSeconds())
+        {
+            (s.CloseDigest, s.CloseValidUntil) = (null, 0); // the close handed out was not sent in time: it can never apply
+            await SaveAsync();
+        }
+
         if (s.PendingDecision is { } pending && pending.ValidUntil < (ulong)clock.GetUtcNow().ToUnixTimeSeconds())
         {
             // Expired without an outcome reaching us: it can no longer apply, so the position may act again.
@@ -329,7 +303,7 @@ internal sealed partial class PositionGrain(
         try
         {
             assessment = await GrainFactory.GetGrain<IRiskGrain>(s.Asset).AssessAsync(new RiskRequest(
-                s.IsLong, s.Collateral, Math.Max(MarginMath.LeverageScale, s.Size * MarginMath.LeverageScale / Math.Max(s.Collateral, 1)), profile));
+                s.IsLong, s.Collateral, Math.Max(MarginMath.LeverageScale, checked((long)((Int128)s.Size * MarginMath.LeverageScale / Math.Max(s.Collateral, 1)))), profile));
         }
         catch (Exception ex) when (ex is InvalidOperationException or FileNotFoundException or InvalidDataException)
         {
@@ -372,50 +346,9 @@ internal sealed partial class PositionGrain(
         LogAdjustRouted(PositionId, s.MaintenanceMarginBps, margin, assessment.MaxLeverageX100, audit.Digest);
     }
 
-    private string? QuoteViolation(QuoteRequest request)
-    {
-        if (!IsAddress(request.Trader))
-        {
-            return $"trader '{request.Trader}' is not an address";
-        }
-
-        if (!catalog.Value.Markets.TryGetValue(request.Asset, out var terms))
-        {
-            return $"asset '{request.Asset}' is not listed";
-        }
-
-        if (request.Collateral <= 0)
-        {
-            return "collateral must be positive";
-        }
-
-        return request.RequestedLeverageX100 < MarginMath.LeverageScale || request.RequestedLeverageX100 > terms.MaxLeverageX100
-            ? $"requestedLeverage {request.RequestedLeverageX100} outside {MarginMath.LeverageScale}..{terms.MaxLeverageX100} (X100)"
-            : null;
-    }
-
-    private static bool IsAddress(string text)
-    {
-        try
-        {
-            _ = Ethereum.Address.Parse(text);
-            return true;
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
-
     /// <summary>The decision TTL from now, capped by the market's decision TTL after the signed price.</summary>
     private ulong ValidUntil(string asset, ulong priceTimestamp) =>
         catalog.Value.For(asset).ValidUntil(clock.GetUtcNow(), priceTimestamp, _options.DecisionTtl);
-
-    private static QuoteResult Refused(string reason) => new(false, reason, null, null, null);
 
     /// <inheritdoc />
     public Task NotifyChainEventAsync(ChainPositionEvent chainEvent) => ApplyChainEventAsync(chainEvent);
@@ -477,6 +410,11 @@ internal sealed partial class PositionGrain(
             // The terms now in force came from this decision: later decisions cite its model (which is registered).
             // An older event delivered again (the indexer trails the oracle's receipts) must not bring back older terms.
             (s.ModelHash, s.FeaturesHash, s.TermsBlock) = (audit.ModelHash, audit.FeaturesHash, chainEvent.BlockNumber);
+        }
+
+        if (chainEvent.DecisionDigest is { } closed && closed == s.CloseDigest)
+        {
+            (s.LastDecisionDigest, s.CloseDigest, s.CloseValidUntil) = (closed, null, 0);
         }
 
         var settledPending = chainEvent.DecisionDigest is { } digest && digest == s.PendingDigest;
@@ -556,12 +494,13 @@ internal sealed partial class PositionGrain(
             mark,
             live ? MarginMath.MarginRatioBps(Terms, mark) : 0,
             s.Suggestion, s.SuggestionReason, s.LastDecisionDigest, s.ModelHash, s.UpdatedAt, s.PendingDigest,
-            live ? Terms.BorrowFee : 0, s.EscrowedPayout));
+            live ? Terms.BorrowFee : 0, s.EscrowedPayout, s.RejectionReason,
+            s.CloseValidUntil > (ulong)clock.GetUtcNow().ToUnixTimeSeconds() ? s.CloseDigest : null, s.CloseDigest is null ? 0 : s.CloseValidUntil));
     }
 
     private long WarningPrice(PositionTerms terms) =>
-        MarginMath.PriceAtEquity(terms, MarginMath.Requirement(state.State.Size, state.State.MaintenanceMarginBps) *
-                                        _options.WarningMultipleBps / MarginMath.BpsDenominator);
+        MarginMath.PriceAtEquity(terms, checked((long)((Int128)MarginMath.Requirement(state.State.Size, state.State.MaintenanceMarginBps) *
+                                        _options.WarningMultipleBps / MarginMath.BpsDenominator)));
 
     /// <summary>
     /// Registers the bands the position must be woken at next: the liquidation band always, the warning band while
@@ -592,11 +531,11 @@ internal sealed partial class PositionGrain(
         var s = state.State;
         var equity = MarginMath.Equity(Terms, priceE8);
         var requirement = MarginMath.Requirement(s.Size, s.MaintenanceMarginBps);
-        var warningEquity = requirement * _options.WarningMultipleBps / MarginMath.BpsDenominator;
+        var warningEquity = checked((long)((Int128)requirement * _options.WarningMultipleBps / MarginMath.BpsDenominator));
         (s.Suggestion, s.SuggestionReason) = equity < warningEquity
             ? (Suggestion.AddCollateral,
-                $"equity {equity} is below {_options.WarningMultipleBps / 100}% of the maintenance requirement {requirement}; " +
-                $"add collateral or reduce to stay clear of liquidation at {MarginMath.LiquidationPrice(Terms)}")
+                $"equity {Units.Usdc(equity)} is below {_options.WarningMultipleBps / 100}% of the maintenance requirement {Units.Usdc(requirement)}; " +
+                $"add collateral or reduce to stay clear of liquidation at {Units.Usd(MarginMath.LiquidationPrice(Terms))}")
             : (Suggestion.None, null);
     }
 
@@ -622,7 +561,7 @@ internal sealed partial class PositionGrain(
             s.ModelHash ?? "", s.FeaturesHash ?? "");
         s.Status = PositionLifecycle.Move(s.Status is PositionStatus.Adjusting ? PositionStatus.Open : s.Status, PositionStatus.Liquidating);
         s.PendingDecision = decision;
-        (s.Suggestion, s.SuggestionReason) = (Suggestion.Close, $"liquidating: equity below maintenance at {priceE8}");
+        (s.Suggestion, s.SuggestionReason) = (Suggestion.Close, $"liquidating: equity below maintenance at {Units.Usd(priceE8)}");
         s.UpdatedAt = clock.GetUtcNow();
         await SaveAsync(); // the intent is durable before anything is signed
 

@@ -69,4 +69,12 @@ public sealed class PositionState
 
     /// <summary>A payout the token refused, escrowed for the trader's <c>claim</c>.</summary>
     [Id(33)] public long EscrowedPayout { get; set; }
+
+    /// <summary>Why the chain or the oracle refused the open, in the trader's words.</summary>
+    [Id(34)] public string? RejectionReason { get; set; }
+
+    /// <summary>A CLOSE handed to the trader (not pending: the trader's wallet sends it), until it lands or expires.</summary>
+    [Id(35)] public string? CloseDigest { get; set; }
+
+    [Id(36)] public ulong CloseValidUntil { get; set; }
 }

@@ -57,7 +57,11 @@ public static partial class SiloExtensions
         {
             o.EnableDetailedErrors = builder.Environment.IsDevelopment();
             o.Interceptors.Add<Services.TransientErrorInterceptor>();
-        }).AddJsonTranscoding();
+        }).AddJsonTranscoding(o => o.JsonSettings.WriteInt64sAsStrings = true); // the proto3 JSON mapping: JavaScript loses integers beyond 2^53
+        builder.Services.Configure<RateLimitOptions>(builder.Configuration.GetSection(RateLimitOptions.Section));
+        builder.Services.AddSingleton<GatewayRateLimits>();
+        builder.Services.AddSingleton<MarketChainStatus>();
+        AddDevOriginCors(builder);
         builder.Services.AddGrpcHealthChecks();
         builder.Services.AddHealthChecks()
             .AddCheck<Health.PostgresHealthCheck>("postgres")
@@ -68,6 +72,8 @@ public static partial class SiloExtensions
     /// <summary>gRPC services (native, gRPC-Web and REST), health and metrics endpoints.</summary>
     public static WebApplication MapAmlEndpoints(this WebApplication app)
     {
+        app.UseCors(DevOriginPolicy);
+        UseWebApp(app);
         app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
         app.UseAuthentication();
         app.UseAuthorization();
@@ -91,10 +97,56 @@ public static partial class SiloExtensions
         builder.Services.AddSingleton(new ChainIdentity(
             deployment?.ChainId ?? 0, deployment is null ? [] : [deployment.Admin, deployment.Guardian]));
         builder.Services.AddSingleton<WalletSignIn>();
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o => o.MapInboundClaims = false);
+        builder.Services.AddSingleton<QuoteSeal>();
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
+        {
+            o.MapInboundClaims = false;
+            o.Events = AuthRefusals.Events();
+        });
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<WalletSignIn>((o, signIn) => o.TokenValidationParameters = signIn.ValidationParameters());
         builder.Services.AddAuthorization();
+    }
+
+    private const string DevOriginPolicy = "dev-origin";
+
+    /// <summary>
+    /// The trader's web app (Web/, built by ./aml into Web/dist) at <c>/</c>, from <c>Aml:Web:Root</c> or, when unset,
+    /// <c>Web/dist</c> under the working directory; without a build the gateway runs without it and says so.
+    /// </summary>
+    private static void UseWebApp(WebApplication app)
+    {
+        var root = app.Configuration["Aml:Web:Root"] is { Length: > 0 } configured ? configured : Path.Combine(Directory.GetCurrentDirectory(), "Web", "dist");
+        if (!File.Exists(Path.Combine(root, "index.html")))
+        {
+            LogNoWebApp(app.Logger, root);
+            return;
+        }
+
+        var files = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(Path.GetFullPath(root));
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No web app at {Root} (index.html missing): build it with ./aml setup; the gateway serves the API only")]
+    private static partial void LogNoWebApp(ILogger logger, string root);
+
+    /// <summary>
+    /// The web app is served by the silo itself (same origin, no CORS needed); only its dev server (Vite, another port)
+    /// is a second origin, allowed when <c>Aml:Web:DevOrigin</c> names it. No other origin is ever allowed.
+    /// </summary>
+    private static void AddDevOriginCors(WebApplicationBuilder builder)
+    {
+        var origin = builder.Configuration["Aml:Web:DevOrigin"];
+        builder.Services.AddCors(o => o.AddPolicy(DevOriginPolicy, policy =>
+        {
+            if (!string.IsNullOrEmpty(origin))
+            {
+                policy.WithOrigins(origin).AllowAnyMethod()
+                    .WithHeaders("authorization", "content-type", "x-grpc-web", "x-user-agent", "grpc-timeout", "connect-protocol-version")
+                    .WithExposedHeaders("grpc-status", "grpc-message", "grpc-status-details-bin");
+            }
+        }));
     }
 
     private static void ReadTrainerOptions(IConfiguration configuration, TrainerOptions options)

@@ -15,7 +15,12 @@ namespace Aml.Orleans.Silo.Services;
 /// which production keeps in its multisig, not in the silo.
 /// </summary>
 [Authorize(Roles = WalletSignIn.AdminRole)]
-internal sealed class AdminServiceImpl(IClusterClient cluster, IServiceProvider services, IConfiguration configuration, TimeProvider clock)
+internal sealed class AdminServiceImpl(
+    IClusterClient cluster,
+    IServiceProvider services,
+    IConfiguration configuration,
+    TimeProvider clock,
+    Microsoft.Extensions.Options.IOptions<Grains.Markets.MarketCatalogOptions> catalog)
     : Admin.AdminBase
 {
     private static readonly string[] Modes = ["ACTIVE", "REDUCE_ONLY", "FROZEN"];
@@ -152,9 +157,9 @@ internal sealed class AdminServiceImpl(IClusterClient cluster, IServiceProvider 
         new() { TransactionHash = receipt.TransactionHash.ToString(), BlockNumber = receipt.BlockNumber ?? 0 };
 
     private IRiskGrain RiskOf(string asset) =>
-        AssetSymbol.TryParse(asset, out _)
-            ? cluster.GetGrain<IRiskGrain>(asset)
-            : throw RpcErrors.InvalidArgument("asset", $"'{asset}' is not an asset symbol like ETH-USD");
+        !AssetSymbol.TryParse(asset, out _) ? throw RpcErrors.InvalidArgument("asset", $"'{asset}' is not an asset symbol like ETH-USD")
+        : catalog.Value.Markets.ContainsKey(asset) ? cluster.GetGrain<IRiskGrain>(asset)
+        : throw RpcErrors.NotFound($"market {asset}");
 
     private ChainContext Chain() =>
         services.GetService<ChainContext>() ?? throw RpcErrors.FailedPrecondition("this gateway is not connected to a chain (Aml:Chain:DeploymentFile)");

@@ -45,6 +45,10 @@ if [[ "$load" == 1 ]]; then
   fi
   stack_up "$trained_to"
   [[ -n "${AML_PG_CONNECTION:-}" ]] || die "the load harness needs PostgreSQL (initdb and pg_ctl): ./aml setup installs it"
+  # The harness measures the gateway's capacity from one address with a few wallets: the budgets stay out of its way.
+  for budget in SignInsPerWallet QuotesPerWallet OpensPerWallet SignInsPerAddress QuotesPerAddress OpensPerAddress; do
+    export "Aml__RateLimits__$budget=100000000"
+  done
   start_silo 0 0
   dev_keys="$(for i in $(seq 0 11); do dev_key "$i"; done | paste -sd, -)"
   load_command=(dotnet "$AML_ROOT/Benchmarks/bin/Release/net10.0/Aml.Orleans.Benchmarks.dll" load

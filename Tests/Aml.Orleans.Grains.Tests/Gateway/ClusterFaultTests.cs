@@ -188,7 +188,7 @@ public sealed class ClusterFaultTests(ClusterFaultFixture fixture, ITestOutputHe
             var headers = await fixture.SignInAsync(6 + (i % 3));
             var quote = await positions.QuoteAsync(new QuoteRequest { Asset = Asset, IsLong = true, Collateral = 150_000_000, RequestedLeverageX100 = 1_000 }, headers);
             Assert.True(quote.Accepted, quote.Reason);
-            await positions.OpenAsync(new OpenRequest { PositionId = quote.PositionId, Digest = quote.Digest, TraderSignature = Hex.Encode(trader.SignHash(Hex.Decode(quote.Digest)).ToRsv()) }, headers);
+            await positions.OpenAsync(new OpenRequest { PositionId = quote.PositionId, Digest = quote.Digest, Decision = quote.Decision, QuoteToken = quote.QuoteToken, TraderSignature = Hex.Encode(trader.SignHash(Hex.Decode(quote.Digest)).ToRsv()) }, headers);
             ids.Add(quote.PositionId);
         }
 

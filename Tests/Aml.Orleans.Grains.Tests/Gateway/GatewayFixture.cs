@@ -95,6 +95,23 @@ public class GatewayFixture : IAsyncLifetime
     /// <summary>The silo's HTTP/1.1 endpoint (REST, health, metrics, dashboard).</summary>
     public Uri HttpBase { get; private set; } = null!;
 
+    /// <summary>The first silo's gRPC endpoint, as the CLI's <c>--gateway</c> takes it.</summary>
+    public Uri GatewayUrl { get; private set; } = null!;
+
+    /// <summary>The browser origin the gateway allows (CORS), as the web app's dev server has it.</summary>
+    public const string DevOrigin = "http://localhost:5173";
+
+    /// <summary>The per-wallet budgets the gateway gets here; per IP (every test shares 127.0.0.1) it is generous.</summary>
+    public const int QuotesPerWalletPerMinute = 40;
+
+    /// <inheritdoc cref="QuotesPerWalletPerMinute" />
+    public const int SignInsPerWalletPerMinute = 30;
+
+    /// <summary>Sign-ins per client address: the per-address test spends it from 127.0.0.2, the other tests come from 127.0.0.1.</summary>
+    public const int SignInsPerAddressPerMinute = 200;
+
+    private readonly Dictionary<int, Metadata> _signedIn = [];
+
     public async Task InitializeAsync()
     {
         Chain = await AnvilChain.StartAsync();
@@ -140,6 +157,13 @@ public class GatewayFixture : IAsyncLifetime
                 ["Aml__Oracle__RelayerKey"] = Chain.Key(10),
                 ["Aml__Risk__ModelsRoot"] = models,
                 ["Aml__Auth__SigningKey"] = signingKey, // shared: a token from one silo's gateway is good on every other
+                ["Aml__Web__DevOrigin"] = DevOrigin,
+                ["Aml__RateLimits__SignInsPerWallet"] = SignInsPerWalletPerMinute.ToString(CultureInfo.InvariantCulture),
+                ["Aml__RateLimits__QuotesPerWallet"] = QuotesPerWalletPerMinute.ToString(CultureInfo.InvariantCulture),
+                ["Aml__RateLimits__OpensPerWallet"] = "20",
+                ["Aml__RateLimits__SignInsPerAddress"] = SignInsPerAddressPerMinute.ToString(CultureInfo.InvariantCulture),
+                ["Aml__RateLimits__QuotesPerAddress"] = "100000",
+                ["Aml__RateLimits__OpensPerAddress"] = "100000",
             };
             for (var i = 0; i < 5; i++)
             {
@@ -152,6 +176,7 @@ public class GatewayFixture : IAsyncLifetime
             if (silo == 0)
             {
                 HttpBase = new Uri($"http://127.0.0.1:{httpPort}");
+                GatewayUrl = new Uri($"http://127.0.0.1:{grpcPort}");
             }
 
             Channels.Add(GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}", new GrpcChannelOptions { ServiceConfig = RetryUnavailable }));
@@ -215,10 +240,47 @@ public class GatewayFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>Signs in as dev account <paramref name="index"/>; returns the call headers carrying the token.</summary>
+    /// <summary>
+    /// Signs in as dev account <paramref name="index"/> once (tokens live 30 minutes, and sign-ins are rate-limited per
+    /// wallet as for any frontend); returns the call headers carrying the token.
+    /// </summary>
     public async Task<Metadata> SignInAsync(int index)
     {
-        return await WalletSignInClient.SignInAsync(Channel, Chain.Signer(index));
+        if (!_signedIn.TryGetValue(index, out var headers))
+        {
+            _signedIn[index] = headers = await WalletSignInClient.SignInAsync(Channel, Chain.Signer(index));
+        }
+
+        return headers;
+    }
+
+    /// <summary>Runs the CLI (<c>aml-cli.dll</c>, as <c>./aml</c> does) to its end: exit code, stdout, stderr.</summary>
+    public async Task<(int Exit, string Output, string Error)> RunCliAsync(params string[] args)
+    {
+        var dll = Path.Combine(AnvilChain.RepositoryRoot(), "Cli", "bin", "Release", "net10.0", "aml-cli.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(dll);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the CLI");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            throw new TimeoutException($"aml-cli {string.Join(' ', args.Take(3))} did not end within 120 s: {await output} {await error}");
+        }
+
+        return (process.ExitCode, await output, await error);
     }
 
     /// <summary>Warms the market's features up with real candles (once) and sends a tick at <paramref name="priceE8"/>.</summary>
