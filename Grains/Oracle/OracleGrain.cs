@@ -35,6 +35,7 @@ internal sealed partial class OracleGrain(
     private IGrainTimer? _flushTimer;
     private bool _reminderRegistered;
     private DateTimeOffset _lastReorgCheck;
+    private bool _auditFailing;
 
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -121,7 +122,8 @@ internal sealed partial class OracleGrain(
             entry.Status = SubmissionStatus.Failed;
             entry.Outcome = $"refused before signing: {violation}";
             LogRefused(digest, decision.PositionId, violation);
-            await AuditAsync(entry);
+            StageAudit([entry]);
+            await DrainAuditOutboxAsync();
             return entry.ToAudit();
         }
 
@@ -129,9 +131,8 @@ internal sealed partial class OracleGrain(
         state.State.Entries[digest] = entry;
         state.State.Queue.Add(digest);
         ScheduleFlush();
-        await state.WriteStateAsync(); // durable before the caller hears "queued"
+        await SaveAndAuditAsync([entry]); // durable before the caller hears "queued"
         await EnsureResumeReminderAsync();
-        await AuditAsync(entry);
         return entry.ToAudit();
     }
 
@@ -154,7 +155,8 @@ internal sealed partial class OracleGrain(
         return Task.CompletedTask;
     }
 
-    private bool HasWork => state.State.Queue.Count > 0 || state.State.InFlight is not null || state.State.Unconfirmed.Count > 0;
+    private bool HasWork => state.State.Queue.Count > 0 || state.State.InFlight is not null || state.State.Unconfirmed.Count > 0 ||
+                            state.State.AuditOutbox.Count > 0;
 
     private void ScheduleFlush() =>
         _flushTimer ??= this.RegisterGrainTimer(FlushAsync, new GrainTimerCreationOptions
@@ -177,6 +179,7 @@ internal sealed partial class OracleGrain(
 
     private async Task FlushAsync(CancellationToken cancellationToken)
     {
+        await DrainAuditOutboxAsync();
         try
         {
             if (state.State.InFlight is not null && !await SettleInFlightAsync(cancellationToken))
@@ -268,8 +271,7 @@ internal sealed partial class OracleGrain(
             state.State.Queue.Remove(entry.Digest);
         }
 
-        await state.WriteStateAsync(); // the exact bytes are durable before they leave this process
-        await AuditAsync(batch);
+        await SaveAndAuditAsync(batch); // the exact bytes are durable before they leave this process
         LogSending(tx.Hash.ToString(), batch.Count, batchNonce);
         activity?.SetTag("aml.tx_hash", tx.Hash.ToString());
         var receipt = await chain.Sender.SendAsync(tx, cancellationToken);
@@ -374,8 +376,7 @@ internal sealed partial class OracleGrain(
         inFlight.BlockHash = receipt.BlockHash?.ToString();
         state.State.Unconfirmed.Add(inFlight);
         state.State.InFlight = null;
-        await state.WriteStateAsync();
-        await AuditAsync(batch);
+        await SaveAndAuditAsync(batch);
         LogSettled(receipt.TransactionHash.ToString(), receipt.GasUsed, batch.Count(e => e.Status == SubmissionStatus.Applied), batch.Count);
 
         // The positions follow the chain now rather than at the indexer's next poll.
@@ -411,8 +412,7 @@ internal sealed partial class OracleGrain(
                     (entry.Status, entry.Outcome, entry.UpdatedAt) = (SubmissionStatus.Sent, $"re-sent: a reorg removed block {tx.Block}", clock.GetUtcNow());
                 }
 
-                await state.WriteStateAsync();
-                await AuditAsync(batch);
+                await SaveAndAuditAsync(batch);
                 return true;
             }
 
@@ -446,8 +446,7 @@ internal sealed partial class OracleGrain(
             LogRefused(entry.Digest, entry.Decision.PositionId, outcome);
         }
 
-        await state.WriteStateAsync();
-        await AuditAsync(batch);
+        await SaveAndAuditAsync(batch);
         foreach (var entry in batch)
         {
             await GrainFactory.GetGrain<IPositionGrain>(entry.Decision.PositionId).OnDecisionFailedAsync(entry.Digest, outcome, revertData);
@@ -542,8 +541,6 @@ internal sealed partial class OracleGrain(
         }
     }
 
-    private Task AuditAsync(OracleEntry entry) => AuditAsync([entry]);
-
     private static void Settled(OracleEntry entry)
     {
         var kind = new KeyValuePair<string, object?>("kind", entry.Decision.Kind.ToString());
@@ -554,21 +551,50 @@ internal sealed partial class OracleGrain(
         }
     }
 
-    private async Task AuditAsync(IReadOnlyList<OracleEntry> entries)
+    /// <summary>Stages the entries' audit rows, writes the state that holds both, then writes the rows.</summary>
+    private async Task SaveAndAuditAsync(IReadOnlyList<OracleEntry> entries)
     {
-        foreach (var log in auditLogs)
+        StageAudit(entries);
+        await state.WriteStateAsync();
+        await DrainAuditOutboxAsync();
+    }
+
+    private void StageAudit(IReadOnlyList<OracleEntry> entries)
+    {
+        foreach (var entry in entries)
         {
-            foreach (var entry in entries)
+            state.State.AuditOutbox[entry.Digest] = entry.ToAudit();
+        }
+    }
+
+    /// <summary>
+    /// Writes the staged audit rows; a row PostgreSQL refuses now stays staged and the flush timer tries again (the
+    /// grain state already holds the truth, and an upsert of the newest row is idempotent).
+    /// </summary>
+    private async Task DrainAuditOutboxAsync()
+    {
+        foreach (var (digest, audit) in state.State.AuditOutbox.ToList())
+        {
+            try
             {
-                try
+                foreach (var log in auditLogs)
                 {
-                    await log.UpsertAsync(entry.ToAudit());
+                    await log.UpsertAsync(audit);
                 }
-                catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException)
+
+                state.State.AuditOutbox.Remove(digest);
+                _auditFailing = false;
+            }
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
+            {
+                if (!_auditFailing)
                 {
-                    // Grain state already holds the truth; the row catches up on the decision's next change.
-                    LogAuditFailed(entry.Digest, ex.Message);
+                    LogAuditFailed(digest, ex.Message); // once per outage, not once per flush period
+                    _auditFailing = true;
                 }
+
+                ScheduleFlush();
+                return; // the database is away: the rest waits for the next period, in order
             }
         }
     }
@@ -594,6 +620,6 @@ internal sealed partial class OracleGrain(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Oracle cannot reach the chain, work stays queued: {Reason}")]
     private partial void LogChainUnavailable(string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Audit row for {Digest} not written: {Reason}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Audit row for {Digest} not written yet, staged rows wait for the database: {Reason}")]
     private partial void LogAuditFailed(string digest, string reason);
 }

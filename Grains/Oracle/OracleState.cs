@@ -26,6 +26,12 @@ public sealed class OracleState
     /// several signed closes at different prices cannot pick the one the market favours.
     /// </summary>
     [Id(5)] public Dictionary<string, SignedDecision> LiveCloses { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Audit rows not yet known to be written (by digest, the newest row of each): staged before the state write that
+    /// makes their change durable, removed once written, so a PostgreSQL outage or a crash in between loses none.
+    /// </summary>
+    [Id(6)] public Dictionary<string, DecisionAudit> AuditOutbox { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>One decision as the oracle tracks it.</summary>

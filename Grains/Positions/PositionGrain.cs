@@ -409,7 +409,9 @@ internal sealed partial class PositionGrain(
         {
             // The terms now in force came from this decision: later decisions cite its model (which is registered).
             // An older event delivered again (the indexer trails the oracle's receipts) must not bring back older terms.
+            // The event names the decision even when a newer read already moved the version past our pending copy.
             (s.ModelHash, s.FeaturesHash, s.TermsBlock) = (audit.ModelHash, audit.FeaturesHash, chainEvent.BlockNumber);
+            s.LastDecisionDigest = applied;
         }
 
         if (chainEvent.DecisionDigest is { } closed && closed == s.CloseDigest)

@@ -35,6 +35,33 @@ public sealed class OracleChainTests(ChainClusterFixture fixture)
     }
 
     [Fact]
+    public async Task SubmitAsync_AuditTableAwayWhileTheDecisionLands_RowCatchesUpAsApplied()
+    {
+        await fixture.MoveMarketAsync(Asset, EntryE8);
+        string digest;
+        await fixture.Database.ExecuteAsync("ALTER TABLE aml_audit_decision RENAME TO aml_audit_decision_away");
+        try
+        {
+            // Grain state is elsewhere: the decision goes on-chain while every audit write fails.
+            var (positionId, audit) = await fixture.OpenAsync(Asset, 6, isLong: true, Collateral, 500, 100, EntryE8);
+            digest = audit.Digest;
+            await EventuallyOpenAsync(positionId);
+            Assert.Equal(SubmissionStatus.Applied, (await fixture.Oracle.GetAuditAsync(digest))!.Status);
+        }
+        finally
+        {
+            await fixture.Database.ExecuteAsync("ALTER TABLE aml_audit_decision_away RENAME TO aml_audit_decision");
+        }
+
+        var applied = await ClusterFixture.EventuallyAsync(
+            () => fixture.Database.ScalarAsync<long>(
+                "SELECT count(*) FROM aml_audit_decision WHERE decision_digest = @digest AND status = 'APPLIED' AND tx_hash IS NOT NULL",
+                ("digest", Hex.Decode(digest))),
+            n => n == 1, "the staged audit row written once the table is back");
+        Assert.Equal(1, applied);
+    }
+
+    [Fact]
     public async Task Indexer_TraderTopsUpOnChainDirectly_GrainFollows()
     {
         await fixture.MoveMarketAsync(Asset, EntryE8);
