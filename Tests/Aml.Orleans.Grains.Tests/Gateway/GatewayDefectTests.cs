@@ -206,7 +206,9 @@ public sealed partial class GatewayDefectTests(GatewayFixture fixture)
     {
         await fixture.PriceAsync(Asset, EntryE8);
         var headers = await fixture.SignInAsync(7);
-        var quote = await QuoteAsync(headers, 5_000_000_000_000, 100); // 5,000,000 USDC; the dev wallet holds 1,000,000
+        // 2,000,000 USDC at 1x: above the dev wallet's 1,000,000 but inside BTC-USD's 4,000,000 USDC open-interest cap
+        // (scripts/verbs/deploy.sh), so the token's refusal, not the cap's, is what the chain answers.
+        var quote = await QuoteAsync(headers, 2_000_000_000_000, 100);
 
         await Positions.OpenAsync(OpenRequestFor(quote, fixture.Chain.Signer(7)), headers);
         var rejected = await ClusterFixture.EventuallyAsync(async () => await Positions.GetAsync(new GetPositionRequest { PositionId = quote.PositionId }, headers),
