@@ -41,7 +41,7 @@ internal sealed class OraclePathLoad(LoadStack stack)
 
         await stack.WaitForChainClockAsync();
         Progress.Say($"oracle path: opening {Positions} positions on {asset} through the oracle");
-        var minMargin = chain.Deployment.Markets[asset].MinMaintenanceMarginBps;
+        var minMargin = chain.Deployment.Markets[asset].Config.MinMaintenanceMarginBps;
         var ids = await RealPositions.OpenAsync(stack, asset, Positions, 100_000_000, 200, minMargin, PriceE8);
 
         var landed = new List<LandedRun>();
@@ -89,7 +89,7 @@ internal sealed class OraclePathLoad(LoadStack stack)
     {
         var chain = stack.Chain;
         var relayer = stack.Account(LoadStack.HarnessRelayerAccount);
-        var margin = chain.Deployment.Markets[asset].MinMaintenanceMarginBps;
+        var margin = chain.Deployment.Markets[asset].Config.MinMaintenanceMarginBps;
         var views = new Dictionary<string, PositionView>();
         foreach (var id in ids)
         {

@@ -45,7 +45,7 @@ internal sealed class TickPathLoad(LoadStack stack)
     {
         var market = stack.Grains.GetGrain<IMarketGrain>(asset);
         await MoveMarketAsync(market, EntryE8);
-        var minMargin = stack.Chain.Deployment.Markets[asset].MinMaintenanceMarginBps;
+        var minMargin = stack.Chain.Deployment.Markets[asset].Config.MinMaintenanceMarginBps;
 
         // 10x at a 3 % margin (above every market's floor): liquidated below 93 % of entry, warned below 94.5 %.
         await stack.WaitForChainClockAsync();

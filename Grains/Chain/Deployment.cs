@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Aml.Orleans.Ethereum;
 using Aml.Orleans.Grains.Markets;
 
 namespace Aml.Orleans.Grains.Chain;
@@ -56,29 +57,23 @@ public sealed record Deployment(
 
     /// <summary>The listed markets as the engine's catalogue.</summary>
     public Dictionary<string, MarketTerms> Catalog() =>
-        Markets.Where(m => m.Value.Listed).ToDictionary(
+        Markets.Where(m => m.Value.Config.Listed).ToDictionary(
             m => m.Key,
-            m => new MarketTerms(m.Value.MaxLeverageX100, m.Value.MinMaintenanceMarginBps, m.Value.MaxMaintenanceMarginBps,
-                m.Value.MaxMarginStepBps, m.Value.LiquidationPenaltyBps, m.Value.MaxPriceAge, m.Value.TighteningGrace,
+            m => new MarketTerms(m.Value.Config.MaxLeverageX100, m.Value.Config.MinMaintenanceMarginBps,
+                m.Value.Config.MaxMaintenanceMarginBps, m.Value.Config.MaxMarginStepBps, m.Value.Config.LiquidationPenaltyBps,
+                m.Value.Config.MaxPriceAge, m.Value.Config.TighteningGrace,
                 m.Value.Limits?.MaxDecisionTtl ?? 0, m.Value.Limits?.BorrowRateBpsPerDay ?? 0),
             StringComparer.Ordinal);
 }
 
 /// <summary>
 /// One market as deployed: its id (<c>keccak256(symbol)</c>), the contract's <c>MarketConfig</c> and, from version 2, its
-/// <c>MarketLimits</c> as set at deployment (governance may change them later; the oracle reads the live ones).
+/// <c>MarketLimits</c> as set at deployment (governance may change them later; the oracle reads the live ones). The
+/// deployment file writes the config's fields beside <c>marketId</c> and <c>limits</c> (one flat object, as
+/// <c>./aml deploy</c> builds it); the binding's <see cref="MarketConfig"/> is the one definition of those fields.
 /// </summary>
-public sealed record DeployedMarket(
-    string MarketId,
-    bool Listed,
-    uint MaxLeverageX100,
-    uint MinMaintenanceMarginBps,
-    uint MaxMaintenanceMarginBps,
-    uint MaxMarginStepBps,
-    uint LiquidationPenaltyBps,
-    ulong MaxPriceAge,
-    ulong TighteningGrace,
-    DeployedLimits? Limits = null);
+[JsonConverter(typeof(DeployedMarketJsonConverter))]
+public sealed record DeployedMarket(string MarketId, MarketConfig Config, DeployedLimits? Limits = null);
 
 /// <summary>A market's <c>MarketLimits</c> as deployed; zero is off. Open-interest caps are strings (uint128).</summary>
 public sealed record DeployedLimits(

@@ -23,6 +23,7 @@ interface Vm {
     function snapshotValue(string calldata group, string calldata name, uint256 value) external;
     function snapshotGasLastCall(string calldata group, string calldata name) external returns (uint256 gasUsed);
     function cool(address target) external;
+    function lastCallGas() external view returns (Gas memory gas);
     function expectEmit(address emitter) external;
     function assumeNoRevert() external pure;
     function toString(uint256 value) external pure returns (string memory);
@@ -38,6 +39,14 @@ interface Vm {
         bytes32[] topics;
         bytes data;
         address emitter;
+    }
+
+    struct Gas {
+        uint64 gasLimit;
+        uint64 gasTotalUsed;
+        uint64 gasMemoryUsed;
+        int64 gasRefunded;
+        uint64 gasRemaining;
     }
 }
 
