@@ -8,6 +8,11 @@ AML_NODE_MODULES="$AML_ROOT/tools/node_modules"
 export AML_FORGE="$AML_NODE_MODULES/@foundry-rs/forge-linux-amd64/bin/forge"
 export AML_ANVIL="$AML_NODE_MODULES/@foundry-rs/anvil-linux-amd64/bin/anvil"
 export AML_CAST="$AML_NODE_MODULES/@foundry-rs/cast-linux-amd64/bin/cast"
+# Debian's kubectl 1.20 (kustomize v2.0.3) and promtool 2.42, unpacked by setup.sh: what CI has, not whatever
+# kubectl happens to be on PATH (k8s/README.md).
+AML_DEBIAN_TOOLS="$AML_ROOT/tools/debian"
+export AML_KUBECTL="$AML_DEBIAN_TOOLS/kubernetes-client/usr/bin/kubectl"
+export AML_PROMTOOL="$AML_DEBIAN_TOOLS/prometheus/usr/bin/promtool"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 log() { printf 'aml: %s\n' "$*" >&2; }

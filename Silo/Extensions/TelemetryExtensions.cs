@@ -29,7 +29,8 @@ public static class TelemetryExtensions
             })
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(EngineTelemetry.Name, "Microsoft.Orleans")
+                // Npgsql's own meter counts failed commands (db.client.operation.failed): the PostgreSQL-errors alert.
+                metrics.AddMeter(EngineTelemetry.Name, Health.OperationsSampler.MeterName, "Microsoft.Orleans", "Npgsql")
                     .AddAspNetCoreInstrumentation()
                     .AddPrometheusExporter();
                 if (otlp)
@@ -37,6 +38,7 @@ public static class TelemetryExtensions
                     metrics.AddOtlpExporter();
                 }
             });
+        builder.Services.AddHostedService<Health.OperationsSampler>();
         return builder;
     }
 }

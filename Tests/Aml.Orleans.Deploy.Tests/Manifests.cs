@@ -3,43 +3,54 @@ using YamlDotNet.RepresentationModel;
 namespace Aml.Orleans.Deploy.Tests;
 
 /// <summary>
-/// The Kubernetes manifests of a kustomize folder as YAML trees, and the invariants the cluster depends on. Each
-/// check returns what is wrong, so a test can show a mutated manifest being caught.
+/// The objects a kustomization renders to, as YAML trees, and the invariants the cluster depends on. Each check
+/// returns what is wrong, so a test can show a mutated manifest being caught.
 /// </summary>
-internal sealed class Manifests
+internal sealed partial class Manifests
 {
     private readonly List<YamlMappingNode> _documents;
+    private readonly List<string> _texts;
 
-    private Manifests(List<YamlMappingNode> documents) => _documents = documents;
-
-    /// <summary>An overlay (or the base) as kustomize renders it.</summary>
-    public static Manifests Rendered(string kustomizationDirectory) => new(Kustomize.Render(kustomizationDirectory));
-
-    /// <summary>Every YAML document in <paramref name="directory"/> (kustomization files excluded).</summary>
-    public static Manifests Load(string directory) => new(Directory.GetFiles(directory, "*.yaml")
-        .Where(f => Path.GetFileName(f) != "kustomization.yaml")
-        .SelectMany(f =>
+    private Manifests(List<string> texts)
+    {
+        _texts = texts;
+        _documents = texts.Select(t =>
         {
             var stream = new YamlStream();
-            using var reader = new StreamReader(f);
-            stream.Load(reader);
-            return stream.Documents.Select(d => (YamlMappingNode)d.RootNode);
-        })
-        .ToList());
+            stream.Load(new StringReader(t));
+            return (YamlMappingNode)stream.Documents[0].RootNode;
+        }).ToList();
+    }
+
+    /// <summary>A kustomization (an overlay, the base, monitoring) as the real <c>kubectl kustomize</c> renders it.</summary>
+    public static Manifests Rendered(string kustomizationDirectory) =>
+        new(DocumentSeparator().Split(DebianTools.Kustomize(kustomizationDirectory)).Where(t => t.Trim().Length > 0).ToList());
+
+    [System.Text.RegularExpressions.GeneratedRegex("^---$", System.Text.RegularExpressions.RegexOptions.Multiline)]
+    private static partial System.Text.RegularExpressions.Regex DocumentSeparator();
 
     /// <summary>The repository's k8s folder.</summary>
-    public static string Root()
+    public static string Root() => Path.Combine(RepositoryRoot(), "k8s");
+
+    /// <summary>The folder holding Aml.Orleans.sln above the test binaries.</summary>
+    public static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "Aml.Orleans.sln")))
             {
-                return Path.Combine(dir.FullName, "k8s");
+                return dir.FullName;
             }
         }
 
         throw new InvalidOperationException("no Aml.Orleans.sln above the test binaries");
     }
+
+    /// <summary>These objects and <paramref name="other"/>'s, as when both are applied to one namespace.</summary>
+    public Manifests With(Manifests other) => new([.. _texts, .. other._texts]);
+
+    /// <summary>Every rendered object.</summary>
+    public IReadOnlyList<YamlMappingNode> Documents => _documents;
 
     public YamlMappingNode? Find(string kind, string name) =>
         _documents.FirstOrDefault(d => Scalar(d, "kind") == kind && Scalar(d, "metadata", "name") == name);

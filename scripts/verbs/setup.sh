@@ -48,4 +48,21 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libsecp256k1.so.1 '; then
     log "libsecp256k1.so.1 is missing and cannot be installed here (needs root and apt-get): signing uses BouncyCastle"
   fi
 fi
+# kubectl (its built-in kustomize renders k8s/ in the deploy tests) and promtool (checks and unit-tests the alert
+# rules): Debian's packages unpacked under tools/debian, not installed, so they never replace a kubectl already on
+# PATH and need neither root nor the packages' dependencies (both are static Go binaries).
+unpack_debian() { # unpack_debian PACKAGE BINARY
+  local package="$1" binary="$AML_DEBIAN_TOOLS/$1/usr/bin/$2" work
+  [[ -x "$binary" ]] && return 0
+  command -v apt-get >/dev/null || { log "$package: no apt-get here, so the deploy and alert-rule tests fail (see k8s/README.md)"; return 0; }
+  log "unpacking Debian's $package into tools/debian/$package"
+  work="$(mktemp -d)"
+  mkdir -p "$AML_DEBIAN_TOOLS/$package"
+  (cd "$work" && apt-get download -q "$package" >/dev/null 2>&1 && dpkg-deb -x "$package"_*.deb "$AML_DEBIAN_TOOLS/$package") \
+    || { rm -rf "$work"; die "apt-get download $package failed (run apt-get update?)"; }
+  rm -rf "$work"
+  [[ -x "$binary" ]] || die "$package has no usr/bin/$2"
+}
+unpack_debian kubernetes-client kubectl
+unpack_debian prometheus promtool
 log "setup done"

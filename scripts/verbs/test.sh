@@ -52,6 +52,22 @@ for check in fmt lint abi; do
   fi
 done
 
+# --- Alert rules (k8s/monitoring/rules): promtool's syntax check, then a unit test per rule, firing and quiet --------
+rules="$AML_ROOT/k8s/monitoring/rules"
+for check in check test; do
+  case "$check" in
+    check) cmd=("$AML_PROMTOOL" check rules "$rules/aml.rules.yaml") ;;
+    test) cmd=("$AML_PROMTOOL" test rules "$rules/aml.rules.test.yaml") ;;
+  esac
+  if [[ -x "$AML_PROMTOOL" ]] && (cd "$rules" && "${cmd[@]}") >"$logs/promtool-$check.log" 2>&1; then
+    record "promtool $check rules" 1 0 0
+  else
+    [[ -x "$AML_PROMTOOL" ]] || echo "promtool missing at $AML_PROMTOOL (./aml setup unpacks it)" >"$logs/promtool-$check.log"
+    tail -30 "$logs/promtool-$check.log" >&2
+    record "promtool $check rules" 0 1 0
+  fi
+done
+
 # --- .NET: every project under Tests/, one after another (2 cores; suites that start services stay apart) -----
 for project in "$AML_ROOT"/Tests/*/*.csproj; do
   name="$(basename "$project" .csproj)"
