@@ -82,6 +82,7 @@ internal sealed class GatewayLoad(LoadStack stack)
         }
 
         var price = candles[^1].CloseE8;
+        await stack.SetFeedPriceAsync(asset, price); // quotes become OPENs, which the feed guard checks
         var outcome = await market.SubmitTickAsync(new MarketTick(price, DateTimeOffset.UtcNow));
         return outcome.Accepted ? price : throw new InvalidOperationException($"{asset} refused the tick at {price}: {outcome.Rejection}");
     }

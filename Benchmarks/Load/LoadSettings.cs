@@ -26,7 +26,7 @@ internal sealed record LoadSettings(
     public const string Usage =
         "usage: Aml.Orleans.Benchmarks load --deployment FILE --pg CONNECTION --silo-pid PID --data DIR --trained-to DATE --out FILE " +
         "[--gateway URL] [--cluster-id ID] [--positions 10000,100000] [--clients 8] [--quotes 50] [--opens 6]; " +
-        "AML_DEV_KEYS holds the 12 anvil dev keys, comma-separated";
+        "AML_DEV_KEYS holds the anvil dev keys 0..12, comma-separated";
 
     /// <summary>Reads the command line (after the <c>load</c> verb) and the dev keys from the environment.</summary>
     public static LoadSettings Parse(IReadOnlyList<string> args)
@@ -58,9 +58,9 @@ internal sealed record LoadSettings(
                 : throw new ArgumentException($"{name} must be a date like 2022-11-06, got '{Required(name)}'");
 
         var keys = (Environment.GetEnvironmentVariable("AML_DEV_KEYS") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries);
-        if (keys.Length < 12)
+        if (keys.Length < LoadStack.DevAccounts)
         {
-            throw new ArgumentException($"AML_DEV_KEYS must hold the 12 anvil dev keys (it holds {keys.Length}). {Usage}");
+            throw new ArgumentException($"AML_DEV_KEYS must hold the {LoadStack.DevAccounts} anvil dev keys 0..12 (it holds {keys.Length}). {Usage}");
         }
 
         var counts = Optional("--positions", "10000,100000").Split(',')

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Numerics;
 using Aml.Orleans.Ethereum;
+using Aml.Orleans.Ethereum.Rpc;
 using Aml.Orleans.Grains.Chain;
 using Aml.Orleans.Grains.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,8 +21,22 @@ internal sealed class LoadStack : IAsyncDisposable
     /// <summary>Anvil accounts as <c>./aml deploy</c> assigns them (scripts/verbs/deploy.sh).</summary>
     public static readonly int[] TraderAccounts = [6, 7, 8];
 
-    /// <summary>The harness's own relayer: not the silo's (account 10), so that their nonces never collide.</summary>
-    public const int HarnessRelayerAccount = 11;
+    /// <summary>
+    /// The dev price feeds' updater, as <c>./aml deploy</c> names it. The bench's silo replays nothing, so the harness is
+    /// the feeds' only publisher: it moves a market's feed with the market, as the replay does in <c>./aml run</c>.
+    /// </summary>
+    public const int FeedUpdaterAccount = 11;
+
+    /// <summary>
+    /// The harness's own relayer: neither the silo's (account 10) nor the feeds' updater (11), so that no two senders
+    /// share a nonce sequence. Anvil funds accounts 0..11 only; the harness funds this one (anvil_setBalance).
+    /// </summary>
+    public const int HarnessRelayerAccount = 12;
+
+    /// <summary>The dev accounts the harness needs keys for (0..12, derived from the public anvil mnemonic).</summary>
+    public const int DevAccounts = 13;
+
+    private static readonly BigInteger RelayerFunding = BigInteger.Pow(10, 21); // 1,000 ETH of gas money
 
     private readonly IHost _client;
 
@@ -58,7 +74,21 @@ internal sealed class LoadStack : IAsyncDisposable
                 .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (settings.ClusterId, settings.ServiceId)))
             .Build();
         await client.StartAsync();
-        return new LoadStack(settings, client, new ChainContext(deployment, Options.Create(oracle)));
+        var chain = new ChainContext(deployment, Options.Create(oracle));
+        var relayer = LocalKeySigner.FromHex(settings.DevKeys[HarnessRelayerAccount]).Address;
+        await chain.Rpc.RequestAsync("anvil_setBalance", [relayer.ToString(), Quantity.Encode(RelayerFunding)]);
+        return new LoadStack(settings, client, chain);
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="priceE8"/> to <paramref name="asset"/>'s price feed (8 decimals, as the engine's prices)
+    /// with the feeds' updater key: the contract refuses decisions more than the market's deviation away from its feed.
+    /// </summary>
+    public async Task SetFeedPriceAsync(string asset, long priceE8)
+    {
+        var feed = Chain.Deployment.Markets[asset].Limits?.PriceFeed ?? throw new InvalidOperationException($"{asset} has no price feed");
+        var tx = await Chain.Sender.SignEip1559Async(Account(FeedUpdaterAccount), Address.Parse(feed), MockPriceFeedAbi.EncodeUpdateAnswer(priceE8));
+        await Chain.Sender.SendAndWaitAsync(tx);
     }
 
     /// <summary>The silo process's resident memory in bytes (Linux /proc).</summary>

@@ -96,6 +96,7 @@ internal sealed class OraclePathLoad(LoadStack stack)
             views[id] = await chain.Contract.GetPositionAsync(Bytes32.Parse(id));
         }
 
+        await stack.SetFeedPriceAsync(asset, PriceE8); // fresh for the round (the market's maxFeedAge) at the decisions' price
         var now = (await chain.Rpc.GetBlockAsync("latest")).Timestamp;
         var decisions = ids.Select(id => chain.ToChain(Adjust(id, asset, views[id].Trader.ToString(), views[id].Version, riskScore, margin, modelHash, now))).ToArray();
         var clock = Stopwatch.StartNew();
@@ -136,9 +137,15 @@ internal sealed class OraclePathLoad(LoadStack stack)
             : throw new InvalidOperationException($"{applied} RiskUpdated events for {decisions.Length} ADJUST decisions");
     }
 
-    /// <summary>An ADJUST that keeps a 2x position's terms and sets its risk score.</summary>
-    private static Decision Adjust(
+    /// <summary>
+    /// An ADJUST that keeps a 2x position's terms and sets its risk score, living as long as the market's decision TTL
+    /// cap allows (300 s where there is none): a longer one is skipped (DecisionTtl).
+    /// </summary>
+    private Decision Adjust(
         string id, string asset, string trader, ulong version, ushort riskScore, uint marginBps, string modelHash, ulong priceTimestamp) =>
         new(DecisionKind.Adjust, id, asset, trader, true, 100_000_000, 200_000_000, 200,
-            marginBps, 0, riskScore, PriceE8, priceTimestamp, version, priceTimestamp + 300, modelHash, Hex.Encode(Keccak.Hash($"{id}:{version}")));
+            marginBps, 0, riskScore, PriceE8, priceTimestamp, version, priceTimestamp + Lifetime(asset), modelHash, Hex.Encode(Keccak.Hash($"{id}:{version}")));
+
+    private ulong Lifetime(string asset) =>
+        stack.Chain.Deployment.Markets[asset].Limits is { MaxDecisionTtl: > 0 } limits ? limits.MaxDecisionTtl : 300;
 }

@@ -20,6 +20,7 @@ internal static class RealPositions
     {
         var oracle = stack.Grains.GetGrain<IOracleGrain>(stack.Chain.OracleKey);
         var modelHash = (await stack.Grains.GetGrain<IRiskGrain>(asset).GetModelAsync()).ModelHash;
+        await stack.SetFeedPriceAsync(asset, priceE8); // the oracle and the contract check the OPENs against the feed
         var ids = new List<string>();
         for (var i = 0; i < count; i++)
         {

@@ -57,7 +57,7 @@ internal sealed class TickPathLoad(LoadStack stack)
         var (engine, call) = await TimeQuietTicksAsync(market);
         var naive = await TimeNaiveFanOutAsync(real, asset, positions);
         var scan = TimeArrayScan(liquidationPrices);
-        var (woken, signed, landed) = await TimeLiquidationAsync(market, real);
+        var (woken, signed, landed) = await TimeLiquidationAsync(asset, market, real);
         return new TickPathResult(positions, asset, bytesPerPosition, idleCores, seedSeconds, engine, call, naive, scan, woken, signed, landed);
     }
 
@@ -187,11 +187,13 @@ internal sealed class TickPathLoad(LoadStack stack)
     /// has signed (status Sent) and again when the receipt settles it (Applied), so the latencies are the silo's own
     /// clock readings against the tick's; the harness only polls to learn the digests and catch the Sent stamp.
     /// </summary>
-    private async Task<(int Woken, Latencies Signed, Latencies Landed)> TimeLiquidationAsync(IMarketGrain market, IReadOnlyList<string> real)
+    private async Task<(int Woken, Latencies Signed, Latencies Landed)> TimeLiquidationAsync(string asset, IMarketGrain market, IReadOnlyList<string> real)
     {
         await stack.WaitForChainClockAsync(); // the contract refuses a price older than the positions' opening block
         Progress.Say($"  liquidation tick: {real.Count} positions cross their band");
         var oracle = stack.Grains.GetGrain<IOracleGrain>(stack.Chain.OracleKey);
+        // The independent feed shows the drop first, as a real one would: the LIQUIDATEs are checked against it.
+        await stack.SetFeedPriceAsync(asset, EntryE8 * 92 / 100);
         var tickAt = DateTimeOffset.UtcNow;
         var outcome = await market.SubmitTickAsync(new MarketTick(EntryE8 * 92 / 100, _ticks.Next()));
         if (!outcome.Accepted)

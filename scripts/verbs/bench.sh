@@ -50,7 +50,8 @@ if [[ "$load" == 1 ]]; then
     export "Aml__RateLimits__$budget=100000000"
   done
   start_silo 0 0
-  dev_keys="$(for i in $(seq 0 11); do dev_key "$i"; done | paste -sd, -)"
+  # Keys 0..12: the deployment's roles (0..11) and the harness's own relayer (12), funded by the harness.
+  dev_keys="$(for i in $(seq 0 12); do dev_key "$i"; done | paste -sd, -)"
   load_command=(dotnet "$AML_ROOT/Benchmarks/bin/Release/net10.0/Aml.Orleans.Benchmarks.dll" load
     --deployment "$STACK_DEPLOYMENT" --pg "$AML_PG_CONNECTION" --silo-pid "${SILO_PIDS[0]}"
     --data "$AML_ROOT/data/market" --trained-to "$trained_to" --positions "$positions" "${load_size[@]}" --out "$load_report")
