@@ -68,11 +68,13 @@ pg_stop() { _pg_as_owner pg_ctl -D "$AML_DATA/$1" -m fast -w stop >/dev/null 2>&
 ANVIL_FLAGS=(--host 127.0.0.1 --chain-id 6343 --hardfork prague --gas-limit 10000000000
   --code-size-limit 524288 --disable-min-priority-fee --accounts 12)
 
-# anvil_start PORT: starts anvil on 127.0.0.1:PORT, waits until it answers, exports AML_RPC_URL.
+# anvil_start PORT [STATE_FILE]: starts anvil on 127.0.0.1:PORT, waits until it answers, exports AML_RPC_URL. With
+# STATE_FILE the chain starts from it when it exists and is saved to it every 5 s and on exit.
 anvil_start() {
-  local port="$1"
+  local port="$1" state=()
+  [[ -n "${2:-}" ]] && state=(--state "$2" --state-interval 5)
   mkdir -p "$AML_DATA"
-  "$AML_ANVIL" "${ANVIL_FLAGS[@]}" --port "$port" --quiet >"$AML_DATA/anvil-$port.log" 2>&1 &
+  "$AML_ANVIL" "${ANVIL_FLAGS[@]}" "${state[@]}" --port "$port" --quiet >"$AML_DATA/anvil-$port.log" 2>&1 &
   local pid=$!
   on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
   export AML_RPC_URL="http://127.0.0.1:$port"

@@ -42,15 +42,28 @@ internal sealed partial class CandleReplayFeed(
     {
         var series = CandleLoader.Load(file, asset);
         var market = grains.GetGrain<IMarketGrain>(asset);
-        var warmUp = series.Candles.Where(c => c.OpenTime < options.Value.From).TakeLast(FeatureWindow.WarmUp + 24).ToList();
-        foreach (var candle in warmUp)
+
+        // A market that holds candles already (the silo was restarted, or ./aml run started again on kept dev state)
+        // is warm: the replay goes on after its newest candle, since the market rejects older ones as out of order.
+        var held = await market.GetCandlesAsync(1);
+        var resumeAfter = held.Count > 0 ? held[^1].OpenTime : (DateTimeOffset?)null;
+        if (resumeAfter is { } after)
         {
-            await market.CloseCandleAsync(candle.ToMarketCandle());
+            LogResumed(asset, after);
+        }
+        else
+        {
+            var warmUp = series.Candles.Where(c => c.OpenTime < options.Value.From).TakeLast(FeatureWindow.WarmUp + 24).ToList();
+            foreach (var candle in warmUp)
+            {
+                await market.CloseCandleAsync(candle.ToMarketCandle());
+            }
+
+            LogStarted(asset, file, warmUp.Count, options.Value.From);
         }
 
-        LogStarted(asset, file, warmUp.Count, options.Value.From);
         var pause = options.Value.CandleEvery / 4;
-        foreach (var candle in series.Candles.Where(c => c.OpenTime >= options.Value.From))
+        foreach (var candle in series.Candles.Where(c => c.OpenTime >= options.Value.From && (resumeAfter is null || c.OpenTime > resumeAfter)))
         {
             var red = candle.Close < candle.Open;
             foreach (var price in (double[])[candle.Open, red ? candle.High : candle.Low, red ? candle.Low : candle.High, candle.Close])
@@ -74,6 +87,9 @@ internal sealed partial class CandleReplayFeed(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replaying {Asset} from {File}: {WarmUp} warm-up candles, live from {From:O}")]
     private partial void LogStarted(string asset, string file, int warmUp, DateTimeOffset from);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replaying {Asset}: the market holds candles up to {After:O}; the replay goes on after it")]
+    private partial void LogResumed(string asset, DateTimeOffset after);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Replay tick {Asset} {Price} rejected: {Reason}")]
     private partial void LogTickRejected(string asset, double price, TickRejection reason);
