@@ -39,6 +39,7 @@ fi
 cat >&2 <<INFO
 
   AML is running (Ctrl-C stops everything):
+    web app             http://127.0.0.1:8081/   (sign in with the dev wallet, anvil account 6)
     gateway (gRPC)      http://127.0.0.1:8080
     REST + gRPC-Web     http://127.0.0.1:8081/v1/markets
     health              http://127.0.0.1:8081/health/ready
