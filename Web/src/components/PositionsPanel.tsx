@@ -2,7 +2,6 @@ import { useEffect, useState } from "react";
 import { ConnectError } from "@connectrpc/connect";
 import type { Position } from "../gen/aml/v1/positions_pb";
 import { positions } from "../api";
-import { parseUsdc } from "../format";
 import type { Wallet } from "../wallet";
 import { PositionRow } from "./PositionRow";
 
@@ -44,10 +43,8 @@ export function PositionsPanel({ wallet, refresh }: { wallet: Wallet; refresh: n
   };
 
   const actions = {
-    topUp: (p: Position) =>
+    topUp: (p: Position, amount: bigint) =>
       act(async () => {
-        const amount = parseUsdc(prompt("Add how many USDC?", "100") ?? "");
-        if (amount === undefined) return;
         await wallet.send(await positions.addCollateral({ positionId: p.positionId, amount }));
       }),
     close: (p: Position) =>
