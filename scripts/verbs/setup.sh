@@ -61,12 +61,12 @@ if [[ ! -f "$web_stamp" || "$(cat "$web_stamp")" != "$want" ]]; then
   echo "$want" >"$web_stamp"
 fi
 web_inputs() {
-  (cd "$AML_ROOT" && find Web/src Web/proto Silo/Protos -type f -not -path 'Web/src/gen/*' -print0 | sort -z | xargs -0 sha256sum
-    sha256sum buf.yaml Web/buf.gen.yaml Web/index.html Web/package-lock.json Web/tsconfig.json Web/vite.config.ts) | sha256sum | cut -d' ' -f1
+  (cd "$AML_ROOT" && find Web/src Web/e2e Web/proto Silo/Protos -type f -not -path 'Web/src/gen/*' -print0 | sort -z | xargs -0 sha256sum
+    sha256sum buf.yaml Web/buf.gen.yaml Web/index.html Web/package-lock.json Web/tsconfig.json Web/vite.config.ts Web/vite.wallet.config.ts) | sha256sum | cut -d' ' -f1
 }
 build_stamp="$web/dist/.aml-build.sha256"
 want="$(web_inputs)"
-if [[ ! -f "$build_stamp" || "$(cat "$build_stamp")" != "$want" || ! -f "$web/dist/index.html" ]]; then
+if [[ ! -f "$build_stamp" || "$(cat "$build_stamp")" != "$want" || ! -f "$web/dist/index.html" || ! -f "$web/dist-e2e/test-wallet.js" ]]; then
   log "building the web app (buf generate from Silo/Protos, tsc --noEmit, vite build; a warning fails it)"
   mkdir -p "$AML_DATA"
   (cd "$web" && npm run --silent build >"$AML_DATA/web-build.log" 2>&1) || { tail -30 "$AML_DATA/web-build.log" >&2; die "the web app's build failed, see $AML_DATA/web-build.log"; }

@@ -43,7 +43,13 @@ export function PositionRow({ position: p, actions, busy }: { position: Position
   const topUp = suggestedTopUp(terms, p.pnl, p.maxLeverageX100);
   return (
     <>
-      <tr data-testid={`position-${p.positionId}`} data-status={p.status} data-version={p.onChainVersion.toString()}>
+      <tr
+        data-testid={`position-${p.positionId}`}
+        data-status={p.status}
+        data-version={p.onChainVersion.toString()}
+        data-liquidation-e8={liq.toString()}
+        data-warning-e8={p.warningPriceE8.toString()}
+      >
         <td title={p.positionId}>{p.positionId.slice(0, 10)}…</td>
         <td>
           {p.asset} {p.isLong ? "long" : "short"}
