@@ -54,7 +54,7 @@ export function DecisionTable({ decisions }: { decisions: readonly DecisionRecor
             </td>
             <td title={d.digest}>{short(d.digest)}</td>
             <td title={d.signers.join("\n")}>
-              {d.signers.length} ({d.signers.map(short).join(", ")})
+              {d.signers.length === 0 ? "—" : `${d.signers.length} (${d.signers.map(short).join(", ")})`}
             </td>
             <td title={d.modelHash}>{short(d.modelHash)}</td>
             <td title={d.featuresHash}>{short(d.featuresHash)}</td>
