@@ -111,6 +111,7 @@ internal sealed class MarketsService(
             MinMaintenanceMarginBps = terms.MinMaintenanceMarginBps,
             MaxMaintenanceMarginBps = terms.MaxMaintenanceMarginBps,
             LiquidationPenaltyBps = terms.LiquidationPenaltyBps,
+            BorrowRateBpsPerDay = terms.BorrowRateBpsPerDay,
             Halted = halted,
             Mode = mode,
             VolatilityRatio = ratio ?? 0,

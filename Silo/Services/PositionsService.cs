@@ -214,6 +214,15 @@ internal sealed class PositionsService(
         while (await timer.WaitForNextTickAsync(context.CancellationToken));
     }
 
+    /// <inheritdoc />
+    public override async Task<ListDecisionsResponse> ListDecisions(GetPositionRequest request, ServerCallContext context)
+    {
+        var position = await VisibleAsync(request.PositionId, context);
+        var database = services.GetService<Npgsql.NpgsqlDataSource>() ??
+                       throw RpcErrors.FailedPrecondition("the decision history is kept in PostgreSQL, and this gateway runs without it");
+        return await new DecisionHistory(database).ListAsync(position.PositionId, Chain().Deployment.Signers, context.CancellationToken);
+    }
+
     /// <summary>
     /// The position at the market's latest price: the grain refreshes its mark when a band wakes it, the gateway on
     /// every read, so mark, PnL and margin follow each candle close without waking the position.
@@ -228,7 +237,7 @@ internal sealed class PositionsService(
 
         var market = await cluster.GetGrain<IMarketGrain>(s.Asset).GetSnapshotAsync();
         var mark = market.LastPriceE8 > 0 ? market.LastPriceE8 : s.LastMarkPriceE8;
-        var terms = new PositionTerms(s.IsLong, s.Collateral, s.Size, s.EntryPriceE8, s.MaintenanceMarginBps);
+        var terms = new PositionTerms(s.IsLong, s.Collateral, s.Size, s.EntryPriceE8, s.MaintenanceMarginBps, s.BorrowFee);
         proto.MarkPriceE8 = mark;
         proto.MarginRatioBps = MarginMath.MarginRatioBps(terms, mark);
         proto.Pnl = MarginMath.Pnl(s.IsLong, s.Size, s.EntryPriceE8, mark);
@@ -291,6 +300,7 @@ internal sealed class PositionsService(
         MarginRatioBps = s.MarginRatioBps, Suggestion = s.Suggestion.ToString(), SuggestionReason = s.SuggestionReason ?? "",
         LastDecisionDigest = s.LastDecisionDigest ?? "", ModelHash = s.ModelHash ?? "", UpdatedAt = AuthService.Iso(s.UpdatedAt),
         RejectionReason = s.RejectionReason ?? "", CloseDigest = s.CloseDigest ?? "", CloseValidUntil = s.CloseValidUntil,
+        BorrowFee = s.BorrowFee,
     };
 
     internal static Protos.Decision ToProto(Decision d) => new()

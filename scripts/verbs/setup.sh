@@ -68,4 +68,41 @@ unpack_debian() { # unpack_debian PACKAGE BINARY
 }
 unpack_debian kubernetes-client kubectl
 unpack_debian prometheus promtool
+
+# --- the web app (Web/): npm ci from its committed lock, then buf generate + tsc + vite build into Web/dist --------
+# Each step runs only when its inputs change (stamps as for tools/): the lock for npm ci; the app's sources, configs,
+# the protos and the lock for the build. The silo serves Web/dist at /.
+web="$AML_ROOT/Web"
+web_stamp="$web/node_modules/.aml-lock.sha256"
+want="$(sha256sum "$web/package-lock.json" | cut -d' ' -f1)"
+if [[ ! -f "$web_stamp" || "$(cat "$web_stamp")" != "$want" ]]; then
+  log "installing the web app's packages (React, Vite, Connect, viem, vitest, buf) from Web/package-lock.json"
+  # --ignore-scripts: @bufbuild/buf's postinstall is not needed, its binary ships in @bufbuild/buf-linux-x64.
+  (cd "$web" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null) || die "npm ci failed in Web/"
+  echo "$want" >"$web_stamp"
+fi
+web_inputs() {
+  (cd "$AML_ROOT" && find Web/src Web/e2e Web/proto Silo/Protos -type f -not -path 'Web/src/gen/*' -print0 | sort -z | xargs -0 sha256sum
+    sha256sum buf.yaml Web/buf.gen.yaml Web/index.html Web/package-lock.json Web/tsconfig.json Web/vite.config.ts Web/vite.wallet.config.ts) | sha256sum | cut -d' ' -f1
+}
+build_stamp="$web/dist/.aml-build.sha256"
+want="$(web_inputs)"
+if [[ ! -f "$build_stamp" || "$(cat "$build_stamp")" != "$want" || ! -f "$web/dist/index.html" || ! -f "$web/dist-e2e/test-wallet.js" ]]; then
+  log "building the web app (buf generate from Silo/Protos, tsc --noEmit, vite build; a warning fails it)"
+  mkdir -p "$AML_DATA"
+  (cd "$web" && npm run --silent build >"$AML_DATA/web-build.log" 2>&1) || { tail -30 "$AML_DATA/web-build.log" >&2; die "the web app's build failed, see $AML_DATA/web-build.log"; }
+  echo "$want" >"$build_stamp"
+fi
+
+# Chromium for the browser tests (Playwright drives /usr/bin/chromium; it cannot download its own browsers here).
+if [[ ! -x /usr/bin/chromium ]]; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    log "installing Debian's chromium (the browser tests drive it)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+      || die "apt-get install chromium failed"
+  else
+    log "/usr/bin/chromium is missing and cannot be installed here (needs root and apt-get): the browser tests fail." \
+      "Install Debian's chromium package to fix."
+  fi
+fi
 log "setup done"

@@ -68,6 +68,21 @@ for check in check test; do
   fi
 done
 
+# --- the web app: vitest component tests, counted from vitest's JSON report ------------------------------------
+log "web vitest"
+vitest_json="$logs/web-vitest.json"
+(cd "$AML_ROOT/Web" && npx --no-install vitest run --reporter=default --reporter=json --outputFile.json="$vitest_json") \
+  >"$logs/web-vitest.log" 2>&1 || true
+if counts="$(node -e 'const r = require(process.argv[1]);
+  console.log(r.numPassedTests, r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0), r.numPendingTests + r.numTodoTests)' "$vitest_json" 2>/dev/null)"; then
+  read -r p f s <<<"$counts"
+  record "web vitest" "$p" "$f" "$s"
+  [[ "$f" == 0 ]] || grep -E '(FAIL|×|AssertionError)' "$logs/web-vitest.log" | head -20 >&2 || true
+else
+  tail -30 "$logs/web-vitest.log" >&2
+  record "web vitest (did not run)" 0 1 0
+fi
+
 # --- .NET: every project under Tests/, one after another (2 cores; suites that start services stay apart) -----
 for project in "$AML_ROOT"/Tests/*/*.csproj; do
   name="$(basename "$project" .csproj)"

@@ -2,7 +2,6 @@ import { useEffect, useState } from "react";
 import { ConnectError } from "@connectrpc/connect";
 import type { Position } from "../gen/aml/v1/positions_pb";
 import { positions } from "../api";
-import { parseUsdc } from "../format";
 import type { Wallet } from "../wallet";
 import { PositionRow } from "./PositionRow";
 
@@ -22,7 +21,9 @@ export function PositionsPanel({ wallet, refresh }: { wallet: Wallet; refresh: n
       for (const p of mine.positions.filter((p) => !finalStates.includes(p.status))) {
         void (async () => {
           for await (const update of positions.watch({ positionId: p.positionId }, { signal: abort.signal })) {
-            (window as any).__amlPositionUpdate?.(update.positionId, update.status, update.onChainVersion);
+            // The browser tests time each update here (measured, not asserted); nothing listens in production.
+            (window as { __amlPositionUpdate?: (id: string, status: string, version: string) => void }).__amlPositionUpdate?.(
+              update.positionId, update.status, update.onChainVersion.toString());
             setList((current) => ({ ...current, [update.positionId]: update }));
           }
         })().catch(() => undefined);
@@ -44,10 +45,8 @@ export function PositionsPanel({ wallet, refresh }: { wallet: Wallet; refresh: n
   };
 
   const actions = {
-    topUp: (p: Position) =>
+    topUp: (p: Position, amount: bigint) =>
       act(async () => {
-        const amount = parseUsdc(prompt("Add how many USDC?", "100") ?? "");
-        if (amount === undefined) return;
         await wallet.send(await positions.addCollateral({ positionId: p.positionId, amount }));
       }),
     close: (p: Position) =>

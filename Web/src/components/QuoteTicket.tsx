@@ -3,11 +3,10 @@ import { ConnectError } from "@connectrpc/connect";
 import type { Market, ChainInfo } from "../gen/aml/v1/markets_pb";
 import type { QuoteResponse } from "../gen/aml/v1/positions_pb";
 import { positions } from "../api";
-import { leverage, parseUsdc, percent, usd, usdc } from "../format";
-import { liquidationPrice, requirement } from "../margin";
-import { capSentence, explain } from "../explain";
+import { parseUsdc } from "../format";
 import { decisionTypedData, digestOf } from "../typedData";
 import type { Wallet } from "../wallet";
+import { QuoteTerms } from "./QuoteTerms";
 
 /** Ask the AI for terms, see why, sign the OPEN as EIP-712 typed data. */
 export function QuoteTicket({ market, chain, wallet, onOpened }: { market: Market; chain: ChainInfo; wallet?: Wallet; onOpened(): void }) {
@@ -50,8 +49,6 @@ export function QuoteTicket({ market, chain, wallet, onOpened }: { market: Marke
       onOpened();
     });
 
-  const d = quote?.decision;
-  const terms = d && { isLong: d.isLong, collateral: d.collateral, size: d.size, entryPriceE8: d.markPriceE8, maintenanceMarginBps: BigInt(d.maintenanceMarginBps) };
   return (
     <section className="ticket">
       <h2>Quote {market.asset}</h2>
@@ -77,38 +74,7 @@ export function QuoteTicket({ market, chain, wallet, onOpened }: { market: Marke
           {error}
         </div>
       )}
-      {d && terms && (
-        <div className="terms" data-testid="quote-terms">
-          <dl>
-            <dt>Max leverage (AI)</dt>
-            <dd>{leverage(d.maxLeverageX100)}</dd>
-            <dt>Size</dt>
-            <dd>{usdc(d.size)}</dd>
-            <dt>Entry</dt>
-            <dd>{usd(d.markPriceE8)}</dd>
-            <dt>Maintenance margin</dt>
-            <dd>
-              {percent(d.maintenanceMarginBps)} ({usdc(requirement(terms))})
-            </dd>
-            <dt>Liquidation price</dt>
-            <dd data-testid="liquidation-price">{usd(liquidationPrice(terms))}</dd>
-            <dt>P(liquidation within 24 h)</dt>
-            <dd>{percent(d.riskScoreBps)}</dd>
-            <dt>Risk score</dt>
-            <dd>{d.riskScoreBps} bps</dd>
-          </dl>
-          {capSentence(d.maxLeverageX100, market.maxLeverageX100) && <p>{capSentence(d.maxLeverageX100, market.maxLeverageX100)}</p>}
-          {quote.reason && <p>{quote.reason}</p>}
-          <ul className="why">
-            {quote.explanation.slice(0, 5).map((c, i) => (
-              <li key={i}>{explain(c)}</li>
-            ))}
-          </ul>
-          <button className="primary" disabled={busy || market.halted} onClick={open}>
-            Sign and open
-          </button>
-        </div>
-      )}
+      {quote && <QuoteTerms quote={quote} market={market} busy={busy} onOpen={open} />}
     </section>
   );
 }
