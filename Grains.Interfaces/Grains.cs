@@ -36,6 +36,13 @@ public interface IRiskGrain : IGrainWithStringKey
     /// <summary>Scores a position with the current market features and the trader's profile.</summary>
     Task<RiskAssessment> AssessAsync(RiskRequest request);
 
+    /// <summary>
+    /// Scores many positions at once, reading the market's features once and scoring the compiled trees (bit-identical
+    /// to <see cref="AssessAsync"/>), in request order. No explanations: a book shard's reassessment sweep only compares
+    /// the terms with the position's.
+    /// </summary>
+    Task<IReadOnlyList<RiskAssessment>> AssessBatchAsync(IReadOnlyList<RiskRequest> requests);
+
     /// <summary>Swaps in another model set (already registered on-chain) without a restart.</summary>
     Task<ModelStatus> UseModelAsync(string modelDirectory);
 

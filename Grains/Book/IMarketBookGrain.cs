@@ -18,11 +18,12 @@ public interface IMarketBookGrain : IGrainWithStringKey
 
     /// <summary>
     /// Inserts or replaces the position's row; returns once it is stored (group commit), so the position may deactivate.
+    /// <paramref name="trader"/> (the trader grain's key) lets the reassessment sweep price the row without waking it.
     /// With <paramref name="wakeIfCrossed"/>, a band already crossed at the shard's latest price wakes the position at
     /// once (the price moved while it was deciding); without it, the next tick or the row's due time wakes it.
     /// </summary>
     /// <exception cref="ArgumentException">The row is not a live position's, or belongs to another shard (nothing changes).</exception>
-    Task UpsertAsync(BookRow row, bool wakeIfCrossed);
+    Task UpsertAsync(BookRow row, string trader, bool wakeIfCrossed);
 
     /// <summary>Removes the position's row (a final status); returns once the removal is stored.</summary>
     Task RemoveAsync(PositionKey position);
@@ -44,7 +45,9 @@ public interface IMarketBookGrain : IGrainWithStringKey
 /// <param name="PricesSeen">Prices handed to it (conflated: a busy shard sees only the newest).</param>
 /// <param name="PositionsWoken">Positions woken because a crossed band made them liquidatable.</param>
 /// <param name="BandsRearmed">Warning or recovery crossings answered by re-arming the row, without waking the position.</param>
-/// <param name="PositionsDue">Positions woken by the sweep (a decision expired, a retry, a reassessment).</param>
+/// <param name="PositionsDue">Positions woken by the sweep (a decision on its way, a retry, terms that should change).</param>
+/// <param name="BatchAssessed">Due rows the sweep priced in a batch without waking their positions.</param>
+/// <param name="BatchWoken">Of those, the positions woken because their terms should change (an ADJUST).</param>
 [GenerateSerializer, Immutable, Alias("aml.BookShardSnapshot")]
 public sealed record BookShardSnapshot(
     int Rows,
@@ -54,4 +57,6 @@ public sealed record BookShardSnapshot(
     long PricesSeen,
     long PositionsWoken,
     long BandsRearmed,
-    long PositionsDue);
+    long PositionsDue,
+    long BatchAssessed,
+    long BatchWoken);

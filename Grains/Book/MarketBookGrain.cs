@@ -27,12 +27,13 @@ internal sealed partial class MarketBookGrain(
     ILogger<MarketBookGrain> logger) : Grain, IMarketBookGrain
 {
     private readonly List<PositionKey> _taken = [];
+    private readonly TraderTable _traders = new();
     private BookShardKey _shard;
     private PositionBook _book = null!;
     private BookFlusher _flusher = null!;
     private long _lastPriceE8;
     private DateTimeOffset _lastTickAt;
-    private long _pricesSeen, _woken, _rearmed, _due;
+    private long _pricesSeen, _woken, _rearmed, _due, _batchAssessed, _batchWoken;
 
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -80,8 +81,9 @@ internal sealed partial class MarketBookGrain(
     }
 
     /// <inheritdoc />
-    public async Task UpsertAsync(BookRow row, bool wakeIfCrossed)
+    public async Task UpsertAsync(BookRow row, string trader, bool wakeIfCrossed)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(trader);
         var home = BookShardKey.For(_shard.Market, row.Key, catalog.Value.BookBucketsFor(_shard.Market));
         if (home != _shard)
         {
@@ -89,6 +91,7 @@ internal sealed partial class MarketBookGrain(
         }
 
         var sequence = _book.Upsert(row); // validates first: a bad row changes nothing
+        _traders.Set(row.Key, trader);
         if (wakeIfCrossed && _lastPriceE8 > 0 && (row.Liquidation.IsCrossedAt(_lastPriceE8) || row.Warning.IsCrossedAt(_lastPriceE8)))
         {
             // The price moved past a band while the position was deciding: waiting for the next crossing could wait forever.
@@ -101,6 +104,7 @@ internal sealed partial class MarketBookGrain(
     /// <inheritdoc />
     public async Task RemoveAsync(PositionKey position)
     {
+        _traders.Remove(position);
         if (_book.Remove(position, out var sequence))
         {
             await _flusher.WhenDurableAsync(sequence);
@@ -109,7 +113,7 @@ internal sealed partial class MarketBookGrain(
 
     /// <inheritdoc />
     public Task<BookShardSnapshot> GetSnapshotAsync() => Task.FromResult(new BookShardSnapshot(
-        _book.Count, _book.ArmedBands, _book.Scheduled, _lastPriceE8, _pricesSeen, _woken, _rearmed, _due));
+        _book.Count, _book.ArmedBands, _book.Scheduled, _lastPriceE8, _pricesSeen, _woken, _rearmed, _due, _batchAssessed, _batchWoken));
 
     /// <inheritdoc />
     public Task<BookRow?> GetRowAsync(PositionKey position) =>
@@ -151,30 +155,110 @@ internal sealed partial class MarketBookGrain(
     }
 
     /// <summary>
-    /// Wakes the positions due now (a decision that expired unanswered, a liquidation to retry, a reassessment). A row
-    /// taken is queued again one retry interval later, so a wake-up lost on its way is repeated; the position's own
-    /// upsert replaces that time.
+    /// Takes the rows due now, a batch at a time. A row with no band (a decision on its way, a frozen position), one
+    /// liquidatable at the latest price, or one whose trader this activation has not seen yet wakes its position, which
+    /// alone knows what to do. The others are priced in one batch through the risk engine and only the positions whose
+    /// terms should change are woken (to build and send their ADJUST); the rest are due again one interval later.
+    /// Every row taken is first queued again one retry interval later, so a wake-up or a batch lost on its way is
+    /// repeated; the position's own upsert replaces that time.
     /// </summary>
-    private Task SweepAsync(CancellationToken cancellationToken)
+    private async Task SweepAsync(CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
-        var retryAtMs = (now + positions.Value.RetryInterval).ToUnixTimeMilliseconds();
         var batch = markets.Value.BookSweepBatch;
+        var candidates = new List<(PositionKey Key, BookRow Row, string Trader)>(batch);
         int taken;
         do
         {
+            var now = clock.GetUtcNow();
+            var retryAtMs = (now + positions.Value.RetryInterval).ToUnixTimeMilliseconds();
             _taken.Clear();
+            candidates.Clear();
             taken = _book.TakeDue(now.ToUnixTimeMilliseconds(), batch, _taken);
             foreach (var key in _taken)
             {
-                _due++;
                 _book.Reschedule(key, retryAtMs);
-                _ = GrainFactory.GetGrain<IPositionGrain>(key.ToString()).OnDueAsync();
+                _book.TryGet(key, out var row);
+                if (NeedsThePosition(row, now.ToUnixTimeSeconds()) || !_traders.TryGet(key, out var trader))
+                {
+                    Wake(key);
+                }
+                else
+                {
+                    candidates.Add((key, row, trader));
+                }
+            }
+
+            if (candidates.Count > 0)
+            {
+                await ReassessAsync(candidates, now, retryAtMs);
             }
         }
         while (taken == batch && !cancellationToken.IsCancellationRequested);
+    }
 
-        return Task.CompletedTask;
+    private bool NeedsThePosition(in BookRow row, long nowSeconds) =>
+        (!row.Liquidation.IsSet && !row.Warning.IsSet) ||
+        (_lastPriceE8 > 0 && BookHealth.Of(row, _lastPriceE8, nowSeconds).Liquidatable);
+
+    private void Wake(PositionKey key)
+    {
+        _due++;
+        _ = GrainFactory.GetGrain<IPositionGrain>(key.ToString()).OnDueAsync();
+    }
+
+    /// <summary>
+    /// Prices <paramref name="candidates"/> in one batch (the market's features read once, each distinct trader's
+    /// profile once) and applies the position's own hysteresis against the row's terms.
+    /// </summary>
+    private async Task ReassessAsync(List<(PositionKey Key, BookRow Row, string Trader)> candidates, DateTimeOffset now, long retryAtMs)
+    {
+        var nextAtMs = (now + positions.Value.ReassessInterval).ToUnixTimeMilliseconds();
+        IReadOnlyList<RiskAssessment> assessments;
+        try
+        {
+            var traders = candidates.Select(c => c.Trader).Distinct(StringComparer.Ordinal).ToArray();
+            var profiles = await Task.WhenAll(traders.Select(t => GrainFactory.GetGrain<ITraderGrain>(t).GetProfileAsync()));
+            var byTrader = traders.Zip(profiles).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
+            var requests = candidates.Select(c => TermsHysteresis.Request(c.Row.IsLong, c.Row.Collateral, c.Row.Size, byTrader[c.Trader])).ToArray();
+            assessments = await GrainFactory.GetGrain<IRiskGrain>(_shard.Market).AssessBatchAsync(requests);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FileNotFoundException or InvalidDataException)
+        {
+            // As a position does when its models cannot answer: try again one interval later.
+            LogBatchFailed(_shard.ToString(), candidates.Count, ex.Message);
+            foreach (var c in candidates)
+            {
+                RescheduleIfUntouched(c.Key, retryAtMs, nextAtMs);
+            }
+
+            return;
+        }
+
+        var nowSeconds = now.ToUnixTimeSeconds();
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            var (key, row, _) = candidates[i];
+            _batchAssessed++;
+            var target = row.PendingMarginBps != 0 ? row.PendingMarginBps : row.MarginBpsAt(nowSeconds);
+            if (TermsHysteresis.ShouldAdjust(assessments[i], target, row.MaxLeverageX100, row.RiskScoreBps, positions.Value))
+            {
+                _batchWoken++;
+                Wake(key); // it reassesses itself, sends the ADJUST and upserts its row
+            }
+            else
+            {
+                RescheduleIfUntouched(key, retryAtMs, nextAtMs);
+            }
+        }
+    }
+
+    /// <summary>Moves the row to <paramref name="atMs"/> unless the position upserted it while the batch was priced.</summary>
+    private void RescheduleIfUntouched(PositionKey key, long retryAtMs, long atMs)
+    {
+        if (_book.TryGet(key, out var row) && row.NextReassessAtMs == retryAtMs)
+        {
+            _book.Reschedule(key, atMs);
+        }
     }
 
     /// <summary>Writes what changed since the last flush (re-arms, reschedules) and retries a flush that failed.</summary>
@@ -197,6 +281,9 @@ internal sealed partial class MarketBookGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Book shard {Shard} loaded {Rows} rows")]
     private partial void LogLoaded(string shard, int rows);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Book shard {Shard} could not reassess {Rows} rows: {Reason}")]
+    private partial void LogBatchFailed(string shard, int rows, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Book shard {Shard} could not flush: {Reason}")]
     private partial void LogFlushFailed(string shard, string reason);

@@ -318,8 +318,7 @@ internal sealed partial class PositionGrain(
         RiskAssessment assessment;
         try
         {
-            assessment = await GrainFactory.GetGrain<IRiskGrain>(s.Asset).AssessAsync(new RiskRequest(
-                s.IsLong, s.Collateral, Math.Max(MarginMath.LeverageScale, checked((long)((Int128)s.Size * MarginMath.LeverageScale / Math.Max(s.Collateral, 1)))), profile));
+            assessment = await GrainFactory.GetGrain<IRiskGrain>(s.Asset).AssessAsync(TermsHysteresis.Request(s.IsLong, s.Collateral, s.Size, profile));
         }
         catch (Exception ex) when (ex is InvalidOperationException or FileNotFoundException or InvalidDataException)
         {
@@ -330,15 +329,13 @@ internal sealed partial class PositionGrain(
 
         var terms = catalog.Value.For(s.Asset);
         var target = s.PendingMarginBps != 0 ? s.PendingMarginBps : EffectiveMarginBps;
-        var marginMove = (long)assessment.MaintenanceMarginBps - target;
-        var capMove = Math.Abs((long)assessment.MaxLeverageX100 - s.MaxLeverageX100) * MarginMath.BpsDenominator / Math.Max(s.MaxLeverageX100, 1u);
-        var scoreMove = Math.Abs(assessment.RiskScoreBps - s.RiskScoreBps);
-        if (Math.Abs(marginMove) < _options.MarginHysteresisBps && capMove < _options.CapHysteresisBps && scoreMove < _options.ScoreHysteresisBps)
+        if (!TermsHysteresis.ShouldAdjust(assessment, target, s.MaxLeverageX100, s.RiskScoreBps, _options))
         {
             await SaveAsync();
             return;
         }
 
+        var marginMove = TermsHysteresis.MarginMove(assessment, target);
         var step = (uint)Math.Min(Math.Abs(marginMove), terms.MaxMarginStepBps);
         var margin = marginMove >= 0 ? EffectiveMarginBps + step : EffectiveMarginBps - step;
         var decision = new Decision(
@@ -582,7 +579,7 @@ internal sealed partial class PositionGrain(
             wakeIfCrossed = true;
         }
 
-        await Shard.UpsertAsync(row, wakeIfCrossed);
+        await Shard.UpsertAsync(row, s.Trader, wakeIfCrossed);
     }
 
     /// <summary>What the trader should do at <paramref name="priceE8"/>: add collateral below the warning multiple.</summary>

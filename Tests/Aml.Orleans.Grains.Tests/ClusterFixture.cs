@@ -65,6 +65,21 @@ public sealed class ClusterFixture : IAsyncLifetime
         Directory.Delete(ModelsRoot, recursive: true);
     }
 
+    /// <summary>Gives the BTC-USD market the closed candles its features need (once per cluster).</summary>
+    public async Task FeedBtcMarketAsync()
+    {
+        var market = Client.GetGrain<Aml.Orleans.Grains.Interfaces.IMarketGrain>("BTC-USD");
+        if (await market.GetFeaturesAsync() is not null)
+        {
+            return;
+        }
+
+        foreach (var candle in TestModels.CandlesAfterTraining(Aml.Orleans.Risk.FeatureWindow.WarmUp + 10))
+        {
+            Assert.True((await market.CloseCandleAsync(candle)).Accepted);
+        }
+    }
+
     /// <summary>Polls <paramref name="probe"/> until it holds; grain-to-grain one-way calls land asynchronously.</summary>
     public static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what, int seconds = 10)
     {

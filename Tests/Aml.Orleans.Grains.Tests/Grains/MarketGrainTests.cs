@@ -136,10 +136,10 @@ public sealed class MarketGrainTests(ClusterFixture fixture)
         var row = new BookRow(PositionKey.Parse(Chain.NewPositionId()), true, 1_000, 1_000, 1_000, 10_000, 100 * Chain.Dollar, 500, 0, 0, 1,
             new BookBand(BandDirection.Falling, 95 * Chain.Dollar), BookBand.None, 1);
 
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => wrong.UpsertAsync(row, wakeIfCrossed: true));
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => wrong.UpsertAsync(row, "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", wakeIfCrossed: true));
         Assert.Contains($"belongs to book shard {asset}/0", error.Message);
         Assert.Equal(0, (await wrong.GetSnapshotAsync()).Rows);
-        await Assert.ThrowsAsync<ArgumentException>(() => Shard(asset).UpsertAsync(row with { Size = 0 }, wakeIfCrossed: true));
+        await Assert.ThrowsAsync<ArgumentException>(() => Shard(asset).UpsertAsync(row with { Size = 0 }, "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", wakeIfCrossed: true));
         Assert.Equal(0, (await Shard(asset).GetSnapshotAsync()).Rows);
     }
 
