@@ -2,20 +2,21 @@ using Orleans.Concurrency;
 
 namespace Aml.Orleans.Grains.Interfaces;
 
-/// <summary>One asset's market (key: <see cref="AssetSymbol"/>): validates ticks, keeps features and price-band ladders.</summary>
+/// <summary>One asset's market (key: <see cref="AssetSymbol"/>): validates ticks, keeps features, feeds its book shards.</summary>
 [Alias("aml.IMarketGrain")]
 public interface IMarketGrain : IGrainWithStringKey
 {
-    /// <summary>Validates a tick; when accepted, wakes only the positions whose band it crossed.</summary>
+    /// <summary>Validates a tick; when accepted, hands it to the market's book shards, which wake the positions it makes liquidatable.</summary>
     Task<TickOutcome> SubmitTickAsync(MarketTick tick);
 
     /// <summary>Adds a closed candle to the rolling features (rejected when malformed or out of order).</summary>
     Task<TickOutcome> CloseCandleAsync(MarketCandle candle);
 
-    /// <summary>Replaces a position's price bands (an empty list stops watching it).</summary>
-    Task WatchAsync(string positionId, IReadOnlyList<PriceBand> bands);
+    /// <summary>The newest accepted price (E8; 0 before any) and its time: what a position or a book shard marks at.</summary>
+    [ReadOnly]
+    Task<(long PriceE8, DateTimeOffset At)> GetPriceAsync();
 
-    /// <summary>The market's counters and last price.</summary>
+    /// <summary>The market's counters and last price, with its book shards' positions and armed bands.</summary>
     [ReadOnly]
     Task<MarketSnapshot> GetSnapshotAsync();
 
@@ -34,6 +35,13 @@ public interface IRiskGrain : IGrainWithStringKey
 {
     /// <summary>Scores a position with the current market features and the trader's profile.</summary>
     Task<RiskAssessment> AssessAsync(RiskRequest request);
+
+    /// <summary>
+    /// Scores many positions at once, reading the market's features once and scoring the compiled trees (bit-identical
+    /// to <see cref="AssessAsync"/>), in request order. No explanations: a book shard's reassessment sweep only compares
+    /// the terms with the position's.
+    /// </summary>
+    Task<IReadOnlyList<RiskAssessment>> AssessBatchAsync(IReadOnlyList<RiskRequest> requests);
 
     /// <summary>Swaps in another model set (already registered on-chain) without a restart.</summary>
     Task<ModelStatus> UseModelAsync(string modelDirectory);
@@ -54,13 +62,20 @@ public interface IQuoteGrain : IGrainWithIntegerKey
     Task<QuoteResult> QuoteAsync(string positionId, QuoteRequest request);
 }
 
-/// <summary>One position (key: its 0x-hex bytes32 id): state machine, self-monitoring, decisions.</summary>
+/// <summary>One position (key: its 0x-hex bytes32 id): state machine, decisions; its book shard wakes it when needed.</summary>
 [Alias("aml.IPositionGrain")]
 public interface IPositionGrain : IGrainWithStringKey
 {
-    /// <summary>Wakes the position: a band it registered was crossed at <paramref name="priceE8"/>.</summary>
+    /// <summary>Wakes the position: its book shard found it liquidatable at <paramref name="priceE8"/>.</summary>
     [OneWay]
     Task OnBandCrossedAsync(long priceE8, DateTimeOffset at);
+
+    /// <summary>
+    /// Wakes the position at the time its book row was due: a decision or a handed-out close that may have expired,
+    /// a liquidation to try again, or a reassessment.
+    /// </summary>
+    [OneWay]
+    Task OnDueAsync();
 
     /// <summary>
     /// The oracle could not get this position's decision on-chain (refused, reverted); it is not pending any more.
@@ -82,7 +97,7 @@ public interface IPositionGrain : IGrainWithStringKey
     /// </summary>
     Task<SignedDecision> RequestCloseAsync();
 
-    /// <summary>Re-assesses the open position now (the monitor does it periodically); may send an ADJUST.</summary>
+    /// <summary>Re-assesses the open position now (its book shard's sweep does it periodically); may send an ADJUST.</summary>
     Task ReassessAsync();
 
     /// <summary>Applies a contract event about this position, so that grain state follows the chain.</summary>

@@ -17,17 +17,16 @@ public sealed record MarketCandle(
     double? Trades,
     double? TakerBuyVolume);
 
-/// <summary>What a market did with a tick: accepted (and how many positions it woke) or refused with a reason.</summary>
+/// <summary>
+/// What a market did with a tick: accepted (and handed to how many book shards, which wake positions on their own) or
+/// refused with a reason.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("aml.TickOutcome")]
-public sealed record TickOutcome(TickRejection Rejection, int PositionsWoken)
+public sealed record TickOutcome(TickRejection Rejection, int BookShards)
 {
     /// <summary>True when the tick was accepted.</summary>
     public bool Accepted => Rejection == TickRejection.Accepted;
 }
-
-/// <summary>A price band a position asks its market to watch.</summary>
-[GenerateSerializer, Immutable, Alias("aml.PriceBand")]
-public sealed record PriceBand(BandDirection Direction, long PriceE8);
 
 /// <summary>A market's state for dashboards and the gateway.</summary>
 [GenerateSerializer, Immutable, Alias("aml.MarketSnapshot")]

@@ -240,7 +240,7 @@ internal sealed class TickPathLoad(LoadStack stack)
 
             throw new TimeoutException($"liquidation {digest} of {id} did not land within 60 s");
         }));
-        return (outcome.PositionsWoken, signed, landed);
+        return (real.Count, signed, landed); // each one reached its liquidation, or the wait above threw
     }
 
     /// <summary>Moves the market to <paramref name="priceE8"/>; a jump beyond the outlier limit needs a second print.</summary>

@@ -13,7 +13,7 @@ public sealed class BookFlusher(PositionBook book, Func<BookDelta, CancellationT
 {
     private readonly PriorityQueue<TaskCompletionSource, long> _waiters = new();
     private readonly SemaphoreSlim _gate = new(1, 1); // one write at a time, so a row's older state never lands last
-    private Task? _flushing;
+    private bool _flushing; // a flush loop for waiters runs (a flag, not its task: a loop that ends synchronously clears it)
 
     /// <summary>The number of the newest change known to be stored.</summary>
     public long DurableSequence { get; private set; }
@@ -42,7 +42,11 @@ public sealed class BookFlusher(PositionBook book, Func<BookDelta, CancellationT
 
         var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _waiters.Enqueue(waiter, sequence);
-        _flushing ??= FlushWhileWaitedAsync();
+        if (!_flushing)
+        {
+            _ = FlushWhileWaitedAsync();
+        }
+
         return waiter.Task;
     }
 
@@ -55,6 +59,7 @@ public sealed class BookFlusher(PositionBook book, Func<BookDelta, CancellationT
 
     private async Task FlushWhileWaitedAsync()
     {
+        _flushing = true;
         try
         {
             while (_waiters.TryPeek(out _, out var sequence) && sequence > DurableSequence)
@@ -68,7 +73,7 @@ public sealed class BookFlusher(PositionBook book, Func<BookDelta, CancellationT
         }
         finally
         {
-            _flushing = null;
+            _flushing = false;
         }
     }
 

@@ -4,6 +4,7 @@ using Aml.Orleans.Grains.Interfaces;
 namespace Aml.Orleans.Grains.Book;
 
 /// <summary>One price band of a row; <see cref="PriceE8"/> 0 means the row has no such band.</summary>
+[GenerateSerializer, Immutable, Alias("aml.BookBand")]
 public readonly record struct BookBand(BandDirection Direction, long PriceE8)
 {
     /// <summary>No band.</summary>
@@ -24,6 +25,7 @@ public readonly record struct BookBand(BandDirection Direction, long PriceE8)
 /// by the GC; 128 bytes (the field order fills the padding after <see cref="IsLong"/>). Amounts in collateral units, prices E8, margins in bps, times in unix seconds (pending margin) and unix
 /// milliseconds (reassessment).
 /// </summary>
+[GenerateSerializer, Immutable, Alias("aml.BookRow")]
 public readonly record struct BookRow(
     PositionKey Key,
     bool IsLong,

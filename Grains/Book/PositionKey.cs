@@ -10,12 +10,16 @@ namespace Aml.Orleans.Grains.Book;
 /// (<c>0x</c> + 64 lowercase hex digits, as <c>Hex.Encode</c> writes it).
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
+[GenerateSerializer, Immutable, Alias("aml.PositionKey")]
 public readonly struct PositionKey : IEquatable<PositionKey>
 {
     /// <summary>Bytes in a key.</summary>
     public const int Length = 32;
 
-    private readonly ulong _w0, _w1, _w2, _w3;
+    [Id(0)] private readonly ulong _w0;
+    [Id(1)] private readonly ulong _w1;
+    [Id(2)] private readonly ulong _w2;
+    [Id(3)] private readonly ulong _w3;
 
     private PositionKey(ulong w0, ulong w1, ulong w2, ulong w3) => (_w0, _w1, _w2, _w3) = (w0, w1, w2, w3);
 

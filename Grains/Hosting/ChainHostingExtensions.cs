@@ -2,6 +2,7 @@ using Aml.Orleans.Grains.Chain;
 using Aml.Orleans.Grains.Interfaces;
 using Aml.Orleans.Grains.Oracle;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 
@@ -27,7 +28,7 @@ public static class ChainHostingExtensions
         silo.Services.AddSingleton<Risk.IModelRegistry, ChainModelRegistry>();
         if (!string.IsNullOrEmpty(postgresConnectionString))
         {
-            silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(Storage.PostgresSiloBuilderExtensions.NormalizeConnectionString(postgresConnectionString)));
+            silo.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(Storage.PostgresSiloBuilderExtensions.NormalizeConnectionString(postgresConnectionString)));
             silo.Services.AddSingleton<IDecisionAuditLog, PostgresDecisionAuditLog>();
         }
 

@@ -32,6 +32,15 @@ public sealed class MarketCatalogOptions
     /// <summary>Listed markets, e.g. <c>ETH-USD</c>.</summary>
     public Dictionary<string, MarketTerms> Markets { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Book shards per market (<c>BookShardKey</c> buckets) where one would hold too many rows, e.g. 16 for a market of
+    /// a million positions (62.5k rows, about 12 MB, per shard). Fixed while the market has rows: a change needs a re-seed.
+    /// </summary>
+    public Dictionary<string, int> BookBuckets { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The book shards of <paramref name="asset"/>: its entry in <see cref="BookBuckets"/>, else one.</summary>
+    public int BookBucketsFor(string asset) => BookBuckets.TryGetValue(asset, out var buckets) ? buckets : 1;
+
     /// <summary>The terms of <paramref name="asset"/>, or an error naming the asset when it is not listed.</summary>
     public MarketTerms For(string asset) =>
         Markets.TryGetValue(asset, out var terms)

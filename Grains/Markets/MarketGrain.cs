@@ -1,3 +1,4 @@
+using Aml.Orleans.Grains.Book;
 using Aml.Orleans.Grains.Domain;
 using Aml.Orleans.Grains.Interfaces;
 using Aml.Orleans.Grains.Telemetry;
@@ -8,17 +9,19 @@ using Microsoft.Extensions.Options;
 namespace Aml.Orleans.Grains.Markets;
 
 /// <summary>
-/// One asset's market. Validates ticks, keeps closed candles for the risk features and the positions' price bands in
-/// sorted ladders; a tick wakes only the positions whose band it crossed.
+/// One asset's market. Validates ticks and keeps closed candles for the risk features. The positions' bands live in
+/// the market's book shards (<see cref="IMarketBookGrain"/>), which get every accepted price: this grain holds nothing
+/// per position.
 /// </summary>
 internal sealed partial class MarketGrain(
     [PersistentState("market", "aml")] IPersistentState<MarketState> state,
     IOptions<MarketOptions> options,
+    IOptions<MarketCatalogOptions> catalog,
     TimeProvider clock,
     ILogger<MarketGrain> logger) : Grain, IMarketGrain
 {
     private readonly MarketOptions _options = options.Value;
-    private readonly PriceBandLadder _ladder = new();
+    private ShardFeed[] _feeds = [];
     private TickValidator _validator = null!;
     private readonly FeatureWindow _features = new();
     private bool _dirty;
@@ -37,10 +40,10 @@ internal sealed partial class MarketGrain(
             _features.Add(candle.ToRiskCandle());
         }
 
-        foreach (var (positionId, bands) in state.State.Bands)
-        {
-            _ladder.Set(positionId, bands.Select(b => (b.Direction, b.PriceE8)));
-        }
+        var asset = this.GetPrimaryKeyString();
+        _feeds = Enumerable.Range(0, catalog.Value.BookBucketsFor(asset))
+            .Select(bucket => new ShardFeed(GrainFactory.GetGrain<IMarketBookGrain>(new BookShardKey(asset, bucket).ToString())))
+            .ToArray();
 
         this.RegisterGrainTimer(FlushIfDirtyAsync, new GrainTimerCreationOptions
         {
@@ -78,15 +81,12 @@ internal sealed partial class MarketGrain(
         state.State.LastPriceE8 = tick.PriceE8;
         state.State.LastTickAt = tick.Timestamp;
 
-        var crossed = _ladder.TakeCrossed(tick.PriceE8);
-        foreach (var positionId in crossed)
+        foreach (var feed in _feeds)
         {
-            state.State.Bands.Remove(positionId);
-            // One-way: the market never waits on a position (which may itself be calling this market).
-            _ = GrainFactory.GetGrain<IPositionGrain>(positionId).OnBandCrossedAsync(tick.PriceE8, tick.Timestamp);
+            feed.Offer(tick.PriceE8, tick.Timestamp, LogShardUnreachable);
         }
 
-        return Task.FromResult(new TickOutcome(TickRejection.Accepted, crossed.Count));
+        return Task.FromResult(new TickOutcome(TickRejection.Accepted, _feeds.Length));
     }
 
     /// <inheritdoc />
@@ -113,32 +113,8 @@ internal sealed partial class MarketGrain(
     }
 
     /// <inheritdoc />
-    public Task WatchAsync(string positionId, IReadOnlyList<PriceBand> bands)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(positionId);
-        ArgumentNullException.ThrowIfNull(bands);
-        if (bands.Count == 0)
-        {
-            _ladder.Remove(positionId);
-            state.State.Bands.Remove(positionId);
-        }
-        else if (state.State.LastPriceE8 > 0 && bands.Any(b => IsCrossedAt(b, state.State.LastPriceE8)))
-        {
-            // The price moved past a band before the position registered it (say, while its decision was on-chain):
-            // waiting for the next crossing could wait forever in a one-way market, so wake it now.
-            _ladder.Remove(positionId);
-            state.State.Bands.Remove(positionId);
-            _ = GrainFactory.GetGrain<IPositionGrain>(positionId).OnBandCrossedAsync(state.State.LastPriceE8, state.State.LastTickAt);
-        }
-        else
-        {
-            _ladder.Set(positionId, bands.Select(b => (b.Direction, b.PriceE8)));
-            state.State.Bands[positionId] = [.. bands];
-        }
-
-        _dirty = true;
-        return Task.CompletedTask;
-    }
+    public Task<(long PriceE8, DateTimeOffset At)> GetPriceAsync() =>
+        Task.FromResult((state.State.LastPriceE8, state.State.LastTickAt));
 
     /// <inheritdoc />
     public Task<IReadOnlyList<MarketCandle>> GetCandlesAsync(int limit) =>
@@ -157,20 +133,22 @@ internal sealed partial class MarketGrain(
             last.OpenTime, lastPrice, state.State.LastTickAt, FeatureWindow.MarketFeatureNames, values, _features.QuoteVolume24h()));
     }
 
-    private static bool IsCrossedAt(PriceBand band, long priceE8) =>
-        band.Direction == BandDirection.Falling ? priceE8 <= band.PriceE8 : priceE8 >= band.PriceE8;
-
     /// <inheritdoc />
-    public Task<MarketSnapshot> GetSnapshotAsync() => Task.FromResult(new MarketSnapshot(
-        this.GetPrimaryKeyString(),
-        state.State.LastPriceE8,
-        state.State.LastTickAt,
-        state.State.TicksAccepted,
-        state.State.TicksRejected,
-        state.State.LastRejection,
-        state.State.Candles.Count,
-        _ladder.OwnerCount,
-        _ladder.BandCount));
+    public async Task<MarketSnapshot> GetSnapshotAsync()
+    {
+        // Shards answer from memory; a shard activating here asks this grain only for its price, a read that interleaves.
+        var shards = await Task.WhenAll(_feeds.Select(f => f.Shard.GetSnapshotAsync()));
+        return new MarketSnapshot(
+            this.GetPrimaryKeyString(),
+            state.State.LastPriceE8,
+            state.State.LastTickAt,
+            state.State.TicksAccepted,
+            state.State.TicksRejected,
+            state.State.LastRejection,
+            state.State.Candles.Count,
+            shards.Sum(s => s.Rows),
+            shards.Sum(s => s.ArmedBands));
+    }
 
     private static TickRejection CandleRejection(MarketCandle candle, MarketCandle? previous)
     {
@@ -204,6 +182,12 @@ internal sealed partial class MarketGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Market {Asset} rejected tick {PriceE8} at {Timestamp}: {Reason}")]
     private partial void LogTickRejected(string asset, long priceE8, DateTimeOffset timestamp, TickRejection reason);
+
+    private void LogShardUnreachable(IMarketBookGrain shard, Exception error) =>
+        LogShardFailed(shard.GetPrimaryKeyString(), error.Message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Book shard {Shard} did not take a price (the next tick retries): {Reason}")]
+    private partial void LogShardFailed(string shard, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Market {Asset} rejected candle opening {OpenTime}: {Reason}")]
     private partial void LogCandleRejected(string asset, DateTimeOffset openTime, TickRejection reason);

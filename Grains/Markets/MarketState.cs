@@ -2,7 +2,7 @@ using Aml.Orleans.Grains.Interfaces;
 
 namespace Aml.Orleans.Grains.Markets;
 
-/// <summary>What a market keeps across activations: last accepted tick, counters, recent candles, watched bands.</summary>
+/// <summary>What a market keeps across activations: last accepted tick, counters, recent candles (bands are in the book shards).</summary>
 [GenerateSerializer, Alias("aml.MarketState")]
 public sealed class MarketState
 {
@@ -21,8 +21,7 @@ public sealed class MarketState
     /// <summary>Closed candles, oldest first, bounded to the feature look-back.</summary>
     [Id(4)] public List<MarketCandle> Candles { get; set; } = [];
 
-    /// <summary>Each watched position's bands, so monitoring survives a re-activation.</summary>
-    [Id(5)] public Dictionary<string, PriceBand[]> Bands { get; set; } = new(StringComparer.Ordinal);
+    // Id 5 held the positions' bands as one blob; they are rows in aml_position_book now. Never reuse it.
 
     /// <summary>The last refusal, for operators.</summary>
     [Id(6)] public TickRejection LastRejection { get; set; }

@@ -1,3 +1,4 @@
+using Aml.Orleans.Grains.Book;
 using Aml.Orleans.Grains.Domain;
 using Aml.Orleans.Grains.Interfaces;
 using Aml.Orleans.Grains.Markets;
@@ -8,8 +9,9 @@ using Microsoft.Extensions.Options;
 namespace Aml.Orleans.Grains.Positions;
 
 /// <summary>
-/// One position. It follows the chain (contract events), watches itself through price bands registered with its
-/// market, suggests what the trader should do, and routes a signed liquidation when equity falls below maintenance.
+/// One position. It follows the chain (contract events), keeps its row in its market's book shard (bands and the time
+/// it is next due), suggests what the trader should do, and routes a signed liquidation when equity falls below
+/// maintenance. Nothing here runs on a timer: the shard wakes it, so a quiet position can deactivate.
 /// </summary>
 internal sealed partial class PositionGrain(
     [PersistentState("position", "aml")] IPersistentState<PositionState> state,
@@ -26,7 +28,6 @@ internal sealed partial class PositionGrain(
 
     private readonly PositionOptions _options = options.Value;
 
-    private IGrainTimer? _monitor;
     private PositionStatus? _countedStatus;
 
     private string PositionId => this.GetPrimaryKeyString();
@@ -52,10 +53,18 @@ internal sealed partial class PositionGrain(
     }
 
     /// <summary>
-    /// The terms the bands are registered with: the fee as it will be at the next reassessment, so that a band fires no
-    /// later than the exact check would while the fee grows (the monitor checks exactly in between).
+    /// The terms the bands are set with: the fee as it will be at the next reassessment, so that a band fires no later
+    /// than the exact check would while the fee grows (the reassessment sweep checks exactly).
     /// </summary>
     private PositionTerms BandTerms => TermsAt(clock.GetUtcNow() + _options.ReassessInterval);
+
+    /// <summary>The book shard that holds this position's row.</summary>
+    private IMarketBookGrain Shard =>
+        GrainFactory.GetGrain<IMarketBookGrain>(BookShardKey.For(state.State.Asset, Key, catalog.Value.BookBucketsFor(state.State.Asset)).ToString());
+
+    private PositionKey Key => PositionKey.Parse(PositionId);
+
+    private long Mark => state.State.LastMarkPriceE8 > 0 ? state.State.LastMarkPriceE8 : state.State.EntryPriceE8;
 
     /// <summary>The margin the contract applies now: a pending tighter one once its grace period is over.</summary>
     private uint EffectiveMarginBps =>
@@ -66,11 +75,6 @@ internal sealed partial class PositionGrain(
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (PositionLifecycle.IsLive(state.State.Status))
-        {
-            StartMonitor();
-        }
-
         _countedStatus = state.State.Exists ? state.State.Status : null;
         EngineTelemetry.PositionMoved(null, _countedStatus);
         return base.OnActivateAsync(cancellationToken);
@@ -145,18 +149,18 @@ internal sealed partial class PositionGrain(
 
         // Only handed out: the trader's wallet sends it, or it expires. Nothing here waits for it, so top-ups, ADJUSTs
         // and liquidation go on, and whichever reaches the chain first moves the version the others then miss.
-        var market = await GrainFactory.GetGrain<IMarketGrain>(s.Asset).GetSnapshotAsync();
-        if (s.LastChainChangeAt is { } changed && market.LastTickAt < changed - ChainClockTolerance)
+        var (lastPriceE8, lastTickAt) = await GrainFactory.GetGrain<IMarketGrain>(s.Asset).GetPriceAsync();
+        if (s.LastChainChangeAt is { } changed && lastTickAt < changed - ChainClockTolerance)
         {
             // The contract closes at no price older than the position's last change (a top-up, a decision).
             throw new InvalidOperationException(
-                $"the market's latest price is from {market.LastTickAt:O}, before position {PositionId} last changed on-chain ({changed:O}): ask again after the next price");
+                $"the market's latest price is from {lastTickAt:O}, before position {PositionId} last changed on-chain ({changed:O}): ask again after the next price");
         }
 
         var decision = new Decision(
             DecisionKind.Close, PositionId, s.Asset, s.Trader, s.IsLong, s.Collateral, s.Size, s.MaxLeverageX100, EffectiveMarginBps, 0,
-            s.RiskScoreBps, market.LastPriceE8, (ulong)market.LastTickAt.ToUnixTimeSeconds(), s.OnChainVersion,
-            ValidUntil(s.Asset, (ulong)market.LastTickAt.ToUnixTimeSeconds()), s.ModelHash ?? "", s.FeaturesHash ?? "");
+            s.RiskScoreBps, lastPriceE8, (ulong)lastTickAt.ToUnixTimeSeconds(), s.OnChainVersion,
+            ValidUntil(s.Asset, (ulong)lastTickAt.ToUnixTimeSeconds()), s.ModelHash ?? "", s.FeaturesHash ?? "");
         var signed = await GrainFactory.GetGrain<IOracleGrain>(_options.OracleKey).SignAsync(decision);
         (s.CloseDigest, s.CloseValidUntil) = (signed.Digest, decision.ValidUntil);
         s.UpdatedAt = clock.GetUtcNow();
@@ -189,6 +193,7 @@ internal sealed partial class PositionGrain(
         s.PendingDigest = null;
         s.UpdatedAt = clock.GetUtcNow();
         await SaveAsync();
+        await PublishAsync(Mark); // a refused liquidation is owed still: the row keeps its band crossed and sets a retry
     }
 
     /// <summary>
@@ -208,78 +213,82 @@ internal sealed partial class PositionGrain(
         state.State.LastMarkAt = at;
         if (MarginMath.IsLiquidatable(Terms, priceE8))
         {
+            if (state.State.PendingDecision is not null)
+            {
+                return; // a decision is on its way: the chain event that settles it brings the next terms and row
+            }
+
             // The contract refuses a price older than the position's last change; such a price waits for the next
-            // tick (the monitor timer looks again) instead of spending a decision that would be skipped.
+            // tick (the row keeps its band crossed, with a retry time) instead of spending a decision that would be skipped.
             var priceIsFresh = state.State.LastChainChangeAt is not { } changed || at >= changed - ChainClockTolerance;
-            if (state.State.PendingDecision is null && priceIsFresh)
+            if (priceIsFresh)
             {
                 await LiquidateAsync(priceE8, at);
             }
+            else
+            {
+                await SaveAsync();
+                await PublishAsync(priceE8);
+            }
 
-            return; // with a decision on its way, the chain event that settles it brings the next terms and bands
+            return;
         }
 
-        UpdateSuggestion(priceE8);
+        (state.State.Suggestion, state.State.SuggestionReason) = SuggestionAt(priceE8);
         state.State.UpdatedAt = clock.GetUtcNow();
         await SaveAsync();
-        await WatchBandsAsync(priceE8);
+        await PublishAsync(priceE8);
     }
 
-    /// <summary>
-    /// The position's own watch, beside the market's band wake-ups: a liquidation the chain skipped, that expired or
-    /// that waited for a fresher price is retried at the market's latest price, since the price may never cross the
-    /// band again; and every reassessment interval the position looks at the market and asks the models.
-    /// </summary>
-    private void StartMonitor() =>
-        _monitor ??= this.RegisterGrainTimer(MonitorAsync, new GrainTimerCreationOptions
-        {
-            DueTime = _options.MonitorInterval,
-            Period = _options.MonitorInterval,
-            Interleave = false,
-            KeepAlive = false,
-        });
-
-    private async Task MonitorAsync(CancellationToken cancellationToken)
+    /// <inheritdoc />
+    /// <remarks>
+    /// What a per-position timer used to do, now only when the row says so: a handed-out close or a decision that
+    /// expired without an outcome is dropped (so the position may act again); a liquidation that was skipped, refused
+    /// or deferred for a fresher price is tried at the market's latest price, since the price may never cross the band
+    /// again; and a due reassessment asks the models. Every path ends with the row upserted with its next due time.
+    /// </remarks>
+    public async Task OnDueAsync()
     {
         var s = state.State;
         if (!PositionLifecycle.IsLive(s.Status))
         {
-            _monitor?.Dispose();
-            _monitor = null;
+            await PublishAsync(Mark); // a late sweep of a position that ended: its row goes
             return;
         }
 
-        if (s.CloseDigest is not null && s.CloseValidUntil < (ulong)clock.GetUtcNow().ToUnixTimeSeconds())
+        var now = clock.GetUtcNow();
+        if (s.CloseDigest is not null && s.CloseValidUntil < (ulong)now.ToUnixTimeSeconds())
         {
             (s.CloseDigest, s.CloseValidUntil) = (null, 0); // the close handed out was not sent in time: it can never apply
             await SaveAsync();
         }
 
-        if (s.PendingDecision is { } pending && pending.ValidUntil < (ulong)clock.GetUtcNow().ToUnixTimeSeconds())
+        if (s.PendingDecision is { } pending && pending.ValidUntil < (ulong)now.ToUnixTimeSeconds())
         {
             // Expired without an outcome reaching us: it can no longer apply, so the position may act again.
             s.PendingDecision = null;
             s.PendingDigest = null;
             s.Status = PositionStatus.Open;
-            s.UpdatedAt = clock.GetUtcNow();
+            s.UpdatedAt = now;
             await SaveAsync();
         }
 
-        // The look itself is a read of the market's price, checked here; only a position that is liquidatable at it (a
-        // wake-up that was lost, a liquidation skipped, expired or deferred for a fresher price) or due for reassessment
-        // is evaluated, which writes its state and re-registers its bands. Evaluating every position each interval made
-        // the timers a fan-out of writes: in the load harness (./aml bench) one silo fell behind at ~30k positions.
-        var reassessmentDue = clock.GetUtcNow() - (s.LastReassessedAt ?? DateTimeOffset.MinValue) >= _options.ReassessInterval;
-        var market = await GrainFactory.GetGrain<IMarketGrain>(s.Asset).GetSnapshotAsync();
-        var priced = market.LastPriceE8 > 0;
-        if (priced && (reassessmentDue || (s.Size > 0 && MarginMath.IsLiquidatable(Terms, market.LastPriceE8))))
+        var reassessmentDue = now - (s.LastReassessedAt ?? DateTimeOffset.MinValue) >= _options.ReassessInterval;
+        var (priceE8, at) = await GrainFactory.GetGrain<IMarketGrain>(s.Asset).GetPriceAsync();
+        var evaluate = priceE8 > 0 && (reassessmentDue || (s.Size > 0 && MarginMath.IsLiquidatable(Terms, priceE8)));
+        var reassess = reassessmentDue && s.Status == PositionStatus.Open && s.PendingDecision is null && !s.Frozen;
+        if (evaluate)
         {
-            await EvaluateAsync(market.LastPriceE8, market.LastTickAt);
+            await EvaluateAsync(priceE8, at);
         }
 
-        if (reassessmentDue && s.Status == PositionStatus.Open && s.PendingDecision is null && !s.Frozen)
+        if (reassess && s.Status == PositionStatus.Open && s.PendingDecision is null)
         {
             await ReassessAsync();
+        }
+        else if (!evaluate)
+        {
+            await PublishAsync(Mark);
         }
     }
 
@@ -298,12 +307,18 @@ internal sealed partial class PositionGrain(
         }
 
         s.LastReassessedAt = clock.GetUtcNow();
+        await DecideTermsAsync();
+        await PublishAsync(Mark); // the next reassessment, or the decision's expiry
+    }
+
+    private async Task DecideTermsAsync()
+    {
+        var s = state.State;
         var profile = await GrainFactory.GetGrain<ITraderGrain>(s.Trader).GetProfileAsync();
         RiskAssessment assessment;
         try
         {
-            assessment = await GrainFactory.GetGrain<IRiskGrain>(s.Asset).AssessAsync(new RiskRequest(
-                s.IsLong, s.Collateral, Math.Max(MarginMath.LeverageScale, checked((long)((Int128)s.Size * MarginMath.LeverageScale / Math.Max(s.Collateral, 1)))), profile));
+            assessment = await GrainFactory.GetGrain<IRiskGrain>(s.Asset).AssessAsync(TermsHysteresis.Request(s.IsLong, s.Collateral, s.Size, profile));
         }
         catch (Exception ex) when (ex is InvalidOperationException or FileNotFoundException or InvalidDataException)
         {
@@ -314,15 +329,13 @@ internal sealed partial class PositionGrain(
 
         var terms = catalog.Value.For(s.Asset);
         var target = s.PendingMarginBps != 0 ? s.PendingMarginBps : EffectiveMarginBps;
-        var marginMove = (long)assessment.MaintenanceMarginBps - target;
-        var capMove = Math.Abs((long)assessment.MaxLeverageX100 - s.MaxLeverageX100) * MarginMath.BpsDenominator / Math.Max(s.MaxLeverageX100, 1u);
-        var scoreMove = Math.Abs(assessment.RiskScoreBps - s.RiskScoreBps);
-        if (Math.Abs(marginMove) < _options.MarginHysteresisBps && capMove < _options.CapHysteresisBps && scoreMove < _options.ScoreHysteresisBps)
+        if (!TermsHysteresis.ShouldAdjust(assessment, target, s.MaxLeverageX100, s.RiskScoreBps, _options))
         {
             await SaveAsync();
             return;
         }
 
+        var marginMove = TermsHysteresis.MarginMove(assessment, target);
         var step = (uint)Math.Min(Math.Abs(marginMove), terms.MaxMarginStepBps);
         var margin = marginMove >= 0 ? EffectiveMarginBps + step : EffectiveMarginBps - step;
         var decision = new Decision(
@@ -452,24 +465,21 @@ internal sealed partial class PositionGrain(
         LogChainEvent(PositionId, chainEvent.EventName, chain.Version, s.Status);
         await SaveAsync();
 
-        var market = GrainFactory.GetGrain<IMarketGrain>(s.Asset);
         if (PositionLifecycle.IsLive(s.Status))
         {
-            StartMonitor();
-            var mark = s.LastMarkPriceE8 > 0 ? s.LastMarkPriceE8 : s.EntryPriceE8;
             if (settledPending && chainEvent.SkipReason == StaleVersionSkip)
             {
                 // The position changed under the decision (a top-up, a partial fill): look again at today's terms.
-                await EvaluateAsync(mark, s.LastMarkAt ?? clock.GetUtcNow());
+                await EvaluateAsync(Mark, s.LastMarkAt ?? clock.GetUtcNow());
             }
             else
             {
-                await WatchBandsAsync(mark);
+                await PublishAsync(Mark);
             }
         }
         else if (PositionLifecycle.IsFinal(s.Status))
         {
-            await market.WatchAsync(PositionId, []);
+            await PublishAsync(Mark);
             if (wasLive)
             {
                 await RecordOutcomeAsync(chainEvent); // once: a replayed final event finds the position no longer live
@@ -478,26 +488,38 @@ internal sealed partial class PositionGrain(
     }
 
     /// <inheritdoc />
-    public Task<PositionSnapshot?> GetSnapshotAsync()
+    /// <remarks>
+    /// Marked at the market's latest price when it is newer than the position's own mark: a warning crossing re-arms
+    /// the row in the book without waking the position, so the suggestion is computed here, when it is read.
+    /// </remarks>
+    public async Task<PositionSnapshot?> GetSnapshotAsync()
     {
         var s = state.State;
         if (!s.Exists)
         {
-            return Task.FromResult<PositionSnapshot?>(null);
+            return null;
         }
 
         var live = s.Size > 0 && s.EntryPriceE8 > 0;
-        var mark = s.LastMarkPriceE8 > 0 ? s.LastMarkPriceE8 : s.EntryPriceE8;
-        return Task.FromResult<PositionSnapshot?>(new PositionSnapshot(
+        var mark = Mark;
+        var (suggestion, reason) = (s.Suggestion, s.SuggestionReason);
+        if (live && PositionLifecycle.IsLive(s.Status))
+        {
+            var (priceE8, at) = await GrainFactory.GetGrain<IMarketGrain>(s.Asset).GetPriceAsync();
+            mark = priceE8 > 0 && at >= (s.LastMarkAt ?? DateTimeOffset.MinValue) ? priceE8 : mark;
+            (suggestion, reason) = s.Status == PositionStatus.Liquidating ? (suggestion, reason) : SuggestionAt(mark);
+        }
+
+        return new PositionSnapshot(
             PositionId, s.Trader, s.Asset, s.IsLong, s.Status, s.Collateral, s.Size, s.EntryPriceE8,
             s.MaxLeverageX100, s.MaintenanceMarginBps, s.RiskScoreBps, s.OnChainVersion,
             live ? MarginMath.LiquidationPrice(Terms) : 0,
             live ? WarningPrice(Terms) : 0,
             mark,
             live ? MarginMath.MarginRatioBps(Terms, mark) : 0,
-            s.Suggestion, s.SuggestionReason, s.LastDecisionDigest, s.ModelHash, s.UpdatedAt, s.PendingDigest,
+            suggestion, reason, s.LastDecisionDigest, s.ModelHash, s.UpdatedAt, s.PendingDigest,
             live ? Terms.BorrowFee : 0, s.EscrowedPayout, s.RejectionReason,
-            s.CloseValidUntil > (ulong)clock.GetUtcNow().ToUnixTimeSeconds() ? s.CloseDigest : null, s.CloseDigest is null ? 0 : s.CloseValidUntil));
+            s.CloseValidUntil > (ulong)clock.GetUtcNow().ToUnixTimeSeconds() ? s.CloseDigest : null, s.CloseDigest is null ? 0 : s.CloseValidUntil);
     }
 
     private long WarningPrice(PositionTerms terms) =>
@@ -505,36 +527,69 @@ internal sealed partial class PositionGrain(
                                         _options.WarningMultipleBps / MarginMath.BpsDenominator)));
 
     /// <summary>
-    /// Registers the bands the position must be woken at next: the liquidation band always, the warning band while
-    /// the price is on the safe side of it, and a recovery band once it is past the warning (to clear the suggestion).
+    /// Upserts the position's book row (its terms as the chain has them, its bands at <paramref name="markPriceE8"/> and
+    /// when it is next due), or removes it once the status is final; returns when the shard has stored it.
+    /// <list type="bullet">
+    /// <item>A decision on its way: no bands (the chain event that settles it brings the next row), due when it expires.</item>
+    /// <item>Liquidatable at the mark but no decision out (refused, frozen, waiting for a fresher price): the liquidation
+    /// band at the liquidation price itself, so the next tick at or beyond it wakes the position, and due one retry
+    /// interval from now (the price may never move again). A frozen position gets no band: only the retry.</item>
+    /// <item>Otherwise the liquidation and warning (or recovery) bands beyond the mark, due at the next reassessment; a
+    /// band the market's price already crossed wakes it at once.</item>
+    /// </list>
     /// </summary>
-    private Task WatchBandsAsync(long markPriceE8)
+    private async Task PublishAsync(long markPriceE8)
     {
         var s = state.State;
-        var toward = s.IsLong ? BandDirection.Falling : BandDirection.Rising;
-        var away = s.IsLong ? BandDirection.Rising : BandDirection.Falling;
-        var warning = WarningPrice(BandTerms);
-        var pastWarning = s.IsLong ? markPriceE8 <= warning : markPriceE8 >= warning;
-        // Bands sit strictly beyond the mark: the market wakes a position at once for a band already crossed, and a
-        // band exactly at the mark (equity equal to the requirement is not liquidatable) would wake it forever.
-        var bands = new List<PriceBand>
+        if (PositionLifecycle.IsFinal(s.Status))
         {
-            new(toward, BeyondMark(MarginMath.LiquidationPrice(BandTerms), markPriceE8, toward)),
-            pastWarning ? new PriceBand(away, BeyondMark(warning, markPriceE8, away)) : new PriceBand(toward, warning),
-        };
-        return GrainFactory.GetGrain<IMarketGrain>(s.Asset).WatchAsync(PositionId, bands);
+            await Shard.RemoveAsync(Key);
+            return;
+        }
+
+        if (!PositionLifecycle.IsLive(s.Status) || s.Size <= 0 || s.Collateral <= 0 || s.EntryPriceE8 <= 0 || markPriceE8 <= 0)
+        {
+            return; // not on-chain yet (an OPEN on its way): its chain event brings the first row
+        }
+
+        var now = clock.GetUtcNow();
+        var nowSeconds = now.ToUnixTimeSeconds();
+        var row = new BookRow(
+            Key, s.IsLong, s.RiskScoreBps, s.MaxLeverageX100, s.Collateral, s.Size, s.EntryPriceE8, s.MaintenanceMarginBps,
+            s.PendingMarginBps, s.PendingMarginFrom, s.OnChainVersion, BookBand.None, BookBand.None,
+            ((s.LastReassessedAt ?? now) + _options.ReassessInterval).ToUnixTimeMilliseconds());
+        var wakeIfCrossed = false;
+        if (s.PendingDecision is { } pending)
+        {
+            // The sweep checks "ValidUntil < now" in whole seconds: due just after that second has passed.
+            row = row with { NextReassessAtMs = checked(((long)pending.ValidUntil + 1) * 1000) };
+        }
+        else if (MarginMath.IsLiquidatable(Terms, markPriceE8))
+        {
+            var liquidation = MarginMath.LiquidationPrice(BandTerms);
+            row = row with
+            {
+                Liquidation = s.Frozen || liquidation <= 0 ? BookBand.None : new BookBand(s.IsLong ? BandDirection.Falling : BandDirection.Rising, liquidation),
+                NextReassessAtMs = Math.Min(row.NextReassessAtMs, (now + _options.RetryInterval).ToUnixTimeMilliseconds()),
+            };
+        }
+        else
+        {
+            row = PositionBands.At(row, markPriceE8, _options.WarningMultipleBps, nowSeconds, BandTerms.BorrowFee);
+            wakeIfCrossed = true;
+        }
+
+        await Shard.UpsertAsync(row, s.Trader, wakeIfCrossed);
     }
 
-    private static long BeyondMark(long bandE8, long markPriceE8, BandDirection direction) =>
-        direction == BandDirection.Falling ? Math.Min(bandE8, markPriceE8 - 1) : Math.Max(bandE8, markPriceE8 + 1);
-
-    private void UpdateSuggestion(long priceE8)
+    /// <summary>What the trader should do at <paramref name="priceE8"/>: add collateral below the warning multiple.</summary>
+    private (Suggestion Suggestion, string? Reason) SuggestionAt(long priceE8)
     {
         var s = state.State;
         var equity = MarginMath.Equity(Terms, priceE8);
         var requirement = MarginMath.Requirement(s.Size, s.MaintenanceMarginBps);
         var warningEquity = checked((long)((Int128)requirement * _options.WarningMultipleBps / MarginMath.BpsDenominator));
-        (s.Suggestion, s.SuggestionReason) = equity < warningEquity
+        return equity < warningEquity
             ? (Suggestion.AddCollateral,
                 $"equity {Units.Usdc(equity)} is below {_options.WarningMultipleBps / 100}% of the maintenance requirement {Units.Usdc(requirement)}; " +
                 $"add collateral or reduce to stay clear of liquidation at {Units.Usd(MarginMath.LiquidationPrice(Terms))}")
@@ -549,7 +604,8 @@ internal sealed partial class PositionGrain(
         if (s.Frozen)
         {
             LogFrozen(PositionId, priceE8);
-            return; // the guardian froze it: the contract refuses oracle-path changes, so do not spend a decision
+            await PublishAsync(priceE8); // the guardian froze it: no decision, only a retry until it is unfrozen
+            return;
         }
 
         // Partial where closing part of the size restores health; everything when nothing partial would.
@@ -579,6 +635,7 @@ internal sealed partial class PositionGrain(
 
         await SaveAsync();
         LogLiquidationRouted(PositionId, priceE8, audit.Digest, audit.Status);
+        await PublishAsync(priceE8); // after the submit, off the tick-to-signed path: the row now waits for the outcome
     }
 
     private Task RecordOutcomeAsync(ChainPositionEvent chainEvent)

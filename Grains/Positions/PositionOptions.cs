@@ -1,6 +1,6 @@
 namespace Aml.Orleans.Grains.Positions;
 
-/// <summary>How positions watch themselves.</summary>
+/// <summary>How positions decide; their book shard wakes them (bands, due times), nothing runs per position on a timer.</summary>
 public sealed class PositionOptions
 {
     /// <summary>The oracle grain's key, <c>chainId:contractAddress</c>.</summary>
@@ -15,8 +15,11 @@ public sealed class PositionOptions
     /// <summary>How long a signed decision stays valid on-chain.</summary>
     public TimeSpan DecisionTtl { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>How often a live position looks at its market by itself (beside the band wake-ups).</summary>
-    public TimeSpan MonitorInterval { get; set; } = TimeSpan.FromSeconds(15);
+    /// <summary>
+    /// How soon a liquidation that could not go out (refused, frozen, waiting for a price newer than the position's last
+    /// change) is looked at again by the book shard's sweep, beside the next tick that crosses its band.
+    /// </summary>
+    public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>How often an open position asks the risk models whether its terms should change.</summary>
     public TimeSpan ReassessInterval { get; set; } = TimeSpan.FromMinutes(5);

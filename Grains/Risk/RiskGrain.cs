@@ -49,24 +49,55 @@ internal sealed partial class RiskGrain(
         using var activity = EngineTelemetry.Source.StartActivity("aml.risk.assess");
         activity?.SetTag("aml.asset", Asset);
         var engine = Engine();
-        var terms = catalog.Value.For(Asset);
-        var features = await GrainFactory.GetGrain<IMarketGrain>(Asset).GetFeaturesAsync()
-                       ?? throw new InvalidOperationException($"{Asset}: the market has not seen {FeatureWindow.WarmUp} closed candles yet, so there are no features to assess");
-        var bounds = new MarketBounds(100, terms.MaxLeverageX100, terms.MinMaintenanceMarginBps, terms.MaxMaintenanceMarginBps, terms.LiquidationPenaltyBps);
-        var notionalUsd = request.Collateral * (request.RequestedLeverageX100 / 100.0) / 1_000_000.0; // collateral is 1e-6 USDC
-        var profile = request.Trader;
-        var input = new RiskInput(
-            [.. features.Values], request.IsLong, request.RequestedLeverageX100 / 100.0, notionalUsd / Math.Max(features.QuoteVolume24h, 1),
-            new TraderFeatures(profile.PositionsOpened, profile.SmoothedLiquidationRate, profile.MeanLeverage, profile.MeanHoldingHours,
-                profile.RecentPnl / (double)Math.Max(request.Collateral, 1), profile.ActivityPerDay));
-        var output = engine.Assess(input, bounds);
+        var features = await FeaturesAsync();
+        var input = Input(features, request);
+        var output = engine.Assess(input, Bounds());
         var explanation = engine.Explain(input, options.Value.ExplainTop)
             .Select(c => new FeatureContribution(c.Model, c.Feature, c.Value, c.Amount)).ToArray();
         state.State.Assessments++;
-        return new RiskAssessment(
-            output.MaxLeverageX100, output.MaintenanceMarginBps, output.RiskScoreBps, output.ModelHash, output.FeaturesHash,
-            features.LastPriceE8, features.LastTickAt == default ? features.AsOf : features.LastTickAt, new RiskExplanation(explanation));
+        return Assessment(output, features, new RiskExplanation(explanation));
     }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<RiskAssessment>> AssessBatchAsync(IReadOnlyList<RiskRequest> requests)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        using var activity = EngineTelemetry.Source.StartActivity("aml.risk.assess_batch");
+        activity?.SetTag("aml.asset", Asset);
+        activity?.SetTag("aml.batch", requests.Count);
+        var engine = Engine();
+        var features = await FeaturesAsync();
+        var inputs = requests.Select(r => Input(features, r)).ToArray();
+        var outputs = engine.AssessBatch(inputs, Bounds());
+        state.State.Assessments += outputs.Length;
+        var none = new RiskExplanation([]);
+        return outputs.Select(o => Assessment(o, features, none)).ToArray();
+    }
+
+    private async Task<MarketFeatures> FeaturesAsync() =>
+        await GrainFactory.GetGrain<IMarketGrain>(Asset).GetFeaturesAsync()
+        ?? throw new InvalidOperationException($"{Asset}: the market has not seen {FeatureWindow.WarmUp} closed candles yet, so there are no features to assess");
+
+    private MarketBounds Bounds()
+    {
+        var terms = catalog.Value.For(Asset);
+        return new MarketBounds(100, terms.MaxLeverageX100, terms.MinMaintenanceMarginBps, terms.MaxMaintenanceMarginBps, terms.LiquidationPenaltyBps);
+    }
+
+    private static RiskInput Input(MarketFeatures features, RiskRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var notionalUsd = request.Collateral * (request.RequestedLeverageX100 / 100.0) / 1_000_000.0; // collateral is 1e-6 USDC
+        var profile = request.Trader;
+        return new RiskInput(
+            [.. features.Values], request.IsLong, request.RequestedLeverageX100 / 100.0, notionalUsd / Math.Max(features.QuoteVolume24h, 1),
+            new TraderFeatures(profile.PositionsOpened, profile.SmoothedLiquidationRate, profile.MeanLeverage, profile.MeanHoldingHours,
+                profile.RecentPnl / (double)Math.Max(request.Collateral, 1), profile.ActivityPerDay));
+    }
+
+    private static RiskAssessment Assessment(RiskOutput output, MarketFeatures features, RiskExplanation explanation) => new(
+        output.MaxLeverageX100, output.MaintenanceMarginBps, output.RiskScoreBps, output.ModelHash, output.FeaturesHash,
+        features.LastPriceE8, features.LastTickAt == default ? features.AsOf : features.LastTickAt, explanation);
 
     /// <inheritdoc />
     public async Task<ModelStatus> UseModelAsync(string modelDirectory)

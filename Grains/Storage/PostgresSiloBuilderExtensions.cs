@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Orleans;
@@ -68,6 +69,20 @@ public static class PostgresSiloBuilderExtensions
 
         // The default storage serializer embeds CLR type names; JSON keeps stored state readable across renames.
         builder.UseSystemTextJsonGrainStorageSerializer();
+        return builder.AddAmlPositionBook(normalized);
+    }
+
+    /// <summary>
+    /// The market book shards' table (<see cref="PositionBookTable"/>) on PostgreSQL, with the silo's one
+    /// <see cref="NpgsqlDataSource"/>. <see cref="AddAmlPostgresStorage"/> includes it; a test cluster that keeps grain
+    /// state in memory adds it alone, since the book is rows in a table, not grain state.
+    /// </summary>
+    public static ISiloBuilder AddAmlPositionBook(this ISiloBuilder builder, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var normalized = NormalizeConnectionString(connectionString);
+        builder.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(normalized));
+        builder.Services.TryAddSingleton<PositionBookTable>();
         return builder;
     }
 

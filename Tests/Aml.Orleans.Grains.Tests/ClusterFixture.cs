@@ -1,4 +1,6 @@
 using Aml.Orleans.Grains.Hosting;
+using Aml.Orleans.Grains.Storage;
+using Aml.Orleans.Grains.Tests.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;
@@ -6,8 +8,9 @@ using Orleans.TestingHost;
 namespace Aml.Orleans.Grains.Tests;
 
 /// <summary>
-/// One in-process silo for the grain tests, with memory storage and a fake clock. Tests use fresh grain keys so
-/// they stay independent while sharing the cluster.
+/// One in-process silo for the grain tests, with memory grain storage and a fake clock; the market book shards keep
+/// their rows in a real PostgreSQL database of their own (the book is a table, not grain state). Tests use fresh grain
+/// keys so they stay independent while sharing the cluster.
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
@@ -16,6 +19,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     /// <summary>The running cluster.</summary>
     public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    /// <summary>The database holding the book shards' rows.</summary>
+    public PostgresTestDatabase Database { get; private set; } = null!;
 
     /// <summary>A client for grain calls.</summary>
     public IClusterClient Client => Cluster.Client;
@@ -27,11 +33,14 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         TestModels.TrainBtc().Save(Path.Combine(ModelsRoot, "BTC-USD"));
+        Database = await PostgresTestDatabase.CreateAsync();
+        await PostgresSchema.MigrateAsync(PostgresSiloBuilderExtensions.NormalizeConnectionString(Database.ConnectionString), CancellationToken.None);
         var builder = new InProcessTestClusterBuilder(initialSilosCount: 1);
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage("aml");
             silo.UseInMemoryReminderService();
+            silo.AddAmlPositionBook(Database.ConnectionString);
             silo.Services.AddSingleton<TimeProvider>(Time);
             silo.AddAmlGrains(
                 positions: p => p.OracleKey = "6343:0x0000000000000000000000000000000000000000",
@@ -52,7 +61,23 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Cluster.DisposeAsync();
+        await Database.DisposeAsync();
         Directory.Delete(ModelsRoot, recursive: true);
+    }
+
+    /// <summary>Gives the BTC-USD market the closed candles its features need (once per cluster).</summary>
+    public async Task FeedBtcMarketAsync()
+    {
+        var market = Client.GetGrain<Aml.Orleans.Grains.Interfaces.IMarketGrain>("BTC-USD");
+        if (await market.GetFeaturesAsync() is not null)
+        {
+            return;
+        }
+
+        foreach (var candle in TestModels.CandlesAfterTraining(Aml.Orleans.Risk.FeatureWindow.WarmUp + 10))
+        {
+            Assert.True((await market.CloseCandleAsync(candle)).Accepted);
+        }
     }
 
     /// <summary>Polls <paramref name="probe"/> until it holds; grain-to-grain one-way calls land asynchronously.</summary>

@@ -35,6 +35,30 @@ public sealed class BookFlusherTests
     }
 
     [Fact]
+    public async Task WhenDurableAsync_WriteCompletesSynchronously_LaterChangesStillFlushed()
+    {
+        // A write that completes at once (the driver answered from its buffers) ends the flush loop before the waiter
+        // is even returned; the flusher must not mistake that finished loop for one still on its way.
+        var random = new Random(33);
+        var book = new PositionBook();
+        var written = 0;
+        var flusher = new BookFlusher(book, (delta, _) =>
+        {
+            written += delta.Upserts.Length;
+            return Task.CompletedTask;
+        });
+
+        for (var i = 1; i <= 3; i++)
+        {
+            var durable = flusher.WhenDurableAsync(book.Upsert(RandomRows.Row(random, RandomRows.Key(random))));
+            Assert.True(durable.IsCompletedSuccessfully, $"change {i} was not acknowledged");
+            await durable;
+        }
+
+        Assert.Equal((3, 3L, 0), (written, flusher.DurableSequence, flusher.Waiting));
+    }
+
+    [Fact]
     public async Task WhenDurableAsync_FlushFails_WaiterWaitsUntilARetrySucceeds()
     {
         var random = new Random(32);

@@ -63,7 +63,7 @@ public sealed class ChainClusterFixture : IAsyncLifetime
                 positions: p =>
                 {
                     p.OracleKey = deployment.OracleKey;
-                    p.MonitorInterval = TimeSpan.FromSeconds(1);
+                    p.RetryInterval = TimeSpan.FromSeconds(1);
                 },
                 catalog: c => c.Markets = deployment.Catalog(),
                 risk: r => r.ModelsRoot = ModelsRoot);

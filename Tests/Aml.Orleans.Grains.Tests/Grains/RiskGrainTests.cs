@@ -11,7 +11,7 @@ public sealed class RiskGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task AssessAsync_SameRequestTwice_SameAnswerWithModelAndFeaturesHash()
     {
-        await FeedBtcMarketAsync();
+        await fixture.FeedBtcMarketAsync();
         var risk = fixture.Client.GetGrain<IRiskGrain>("BTC-USD");
         var request = new RiskRequest(true, 1_000_000_000, 1_000, Newcomer);
 
@@ -39,7 +39,7 @@ public sealed class RiskGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task UseModelAsync_AnotherSet_ServedAtOnceAndAnotherAssetsSetRefused()
     {
-        await FeedBtcMarketAsync();
+        await fixture.FeedBtcMarketAsync();
         var risk = fixture.Client.GetGrain<IRiskGrain>("BTC-USD");
         var before = await risk.GetModelAsync();
         var other = Path.Combine(fixture.ModelsRoot, "BTC-USD-challenger");
@@ -65,19 +65,5 @@ public sealed class RiskGrainTests(ClusterFixture fixture)
         var served = await fixture.Client.GetGrain<IRiskGrain>("ETH-USD").GetModelAsync();
         Assert.Equal(status.ModelHash, served.ModelHash);
         Assert.Equal("ETH-USD", RiskModelSet.Load(served.Directory).Manifest.Asset);
-    }
-
-    private async Task FeedBtcMarketAsync()
-    {
-        var market = fixture.Client.GetGrain<IMarketGrain>("BTC-USD");
-        if (await market.GetFeaturesAsync() is not null)
-        {
-            return;
-        }
-
-        foreach (var candle in TestModels.CandlesAfterTraining(FeatureWindow.WarmUp + 10))
-        {
-            Assert.True((await market.CloseCandleAsync(candle)).Accepted);
-        }
     }
 }

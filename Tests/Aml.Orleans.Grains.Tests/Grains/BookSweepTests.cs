@@ -1,0 +1,49 @@
+using Aml.Orleans.Grains.Book;
+using Aml.Orleans.Grains.Interfaces;
+using Aml.Orleans.Grains.Positions;
+
+namespace Aml.Orleans.Grains.Tests.Grains;
+
+[Collection(ClusterCollection.Name)]
+public sealed class BookSweepTests(ClusterFixture fixture)
+{
+    private const long Collateral = 1_000 * Chain.Usdc;
+
+    [Fact]
+    public async Task Sweep_ReassessmentDue_PricedInOneBatchAndOnlyThePositionWhoseTermsShouldMoveIsWoken()
+    {
+        await fixture.FeedBtcMarketAsync();
+        var trader = "0x" + Guid.NewGuid().ToString("N")[..20] + "00000000000000000000";
+        var profile = await fixture.Client.GetGrain<ITraderGrain>(trader).GetProfileAsync();
+        var fit = await fixture.Client.GetGrain<IRiskGrain>("BTC-USD").AssessAsync(TermsHysteresis.Request(true, Collateral, 3 * Collateral, profile));
+
+        // One position holds exactly the terms the models answer; the other a margin 20 percentage points off them.
+        var same = await OpenAsync(trader, fit.MaintenanceMarginBps, fit);
+        var off = await OpenAsync(trader, fit.MaintenanceMarginBps + 2_000, fit);
+        var shard = fixture.Client.GetGrain<IMarketBookGrain>(new BookShardKey("BTC-USD", 0).ToString());
+        var before = await shard.GetSnapshotAsync();
+
+        await Task.Run(() => fixture.Time.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(2))); // both due now
+        var after = await ClusterFixture.EventuallyAsync(
+            () => shard.GetSnapshotAsync(), s => s.BatchAssessed >= before.BatchAssessed + 2, "the due rows priced in a batch");
+
+        Assert.Equal(2, after.BatchAssessed - before.BatchAssessed);
+        Assert.Equal(1, after.BatchWoken - before.BatchWoken); // only the one whose terms should move
+        Assert.Equal(before.PositionsDue + 1, after.PositionsDue);
+        var now = fixture.Time.GetUtcNow();
+        var sameRow = (await shard.GetRowAsync(same))!.Value;
+        var offRow = (await shard.GetRowAsync(off))!.Value;
+        Assert.True(sameRow.NextReassessAtMs >= (now + TimeSpan.FromMinutes(5)).ToUnixTimeMilliseconds() - 1_000,
+            $"the quiet position is due again one interval later, not at {sameRow.NextReassessAtMs}");
+        Assert.True(offRow.NextReassessAtMs < sameRow.NextReassessAtMs, "the woken one keeps its retry until it upserts itself");
+    }
+
+    private async Task<PositionKey> OpenAsync(string trader, uint marginBps, RiskAssessment fit)
+    {
+        var positionId = Chain.NewPositionId();
+        var opened = Chain.Opened(positionId, "BTC-USD", true, Collateral, 300, 40_000 * Chain.Dollar, marginBps, trader);
+        opened = opened with { Position = opened.Position with { MaxLeverageX100 = fit.MaxLeverageX100, RiskScoreBps = fit.RiskScoreBps } };
+        await fixture.Client.GetGrain<IPositionGrain>(positionId).ApplyChainEventAsync(opened);
+        return PositionKey.Parse(positionId);
+    }
+}
