@@ -44,20 +44,12 @@ fi
 cat >&2 <<INFO
 
   AML is running (Ctrl-C stops everything):
-<<<<<<< HEAD
+    web app             http://127.0.0.1:$http/   (sign in with the dev wallet, anvil account 6)
     gateway (gRPC)      http://127.0.0.1:$grpc
     REST + gRPC-Web     http://127.0.0.1:$http/v1/markets
     health              http://127.0.0.1:$http/health/ready
     metrics             http://127.0.0.1:$http/metrics
     dashboard (admin)   http://127.0.0.1:$http/dashboard/
-=======
-    web app             http://127.0.0.1:8081/   (sign in with the dev wallet, anvil account 6)
-    gateway (gRPC)      http://127.0.0.1:8080
-    REST + gRPC-Web     http://127.0.0.1:8081/v1/markets
-    health              http://127.0.0.1:8081/health/ready
-    metrics             http://127.0.0.1:8081/metrics
-    dashboard (admin)   http://127.0.0.1:8081/dashboard/
->>>>>>> web
     chain (anvil)       $AML_RPC_URL   MarginManager $STACK_MANAGER
     silo log            $AML_DATA/silo-0.log   (a silo that dies is restarted; this terminal says why)
     try                 dotnet $STACK_CLI positions --key $(dev_key 6)
