@@ -16,10 +16,8 @@ internal sealed class CompiledTrees
 {
     private readonly int _width;
     private readonly int[] _roots;
-    private readonly int[] _feature;
-    private readonly float[] _threshold;
-    private readonly int[] _left;
-    private readonly int[] _right;
+    private readonly bool[] _singleLeaf;
+    private readonly Node[] _nodes;
     private readonly double[] _leaf;
     private readonly int[] _leafBase;
     private readonly double[] _weight;
@@ -29,6 +27,7 @@ internal sealed class CompiledTrees
         _width = width;
         var trees = ensemble.Trees;
         _roots = new int[trees.Count];
+        _singleLeaf = new bool[trees.Count];
         _leafBase = new int[trees.Count];
         _weight = [.. ensemble.TreeWeights];
         var feature = new List<int>();
@@ -45,6 +44,7 @@ internal sealed class CompiledTrees
             }
 
             _roots[t] = feature.Count;
+            _singleLeaf[t] = tree.NumericalSplitFeatureIndexes.Count == 0;
             _leafBase[t] = leaf.Count;
             feature.AddRange(tree.NumericalSplitFeatureIndexes);
             threshold.AddRange(tree.NumericalSplitThresholds);
@@ -53,7 +53,8 @@ internal sealed class CompiledTrees
             leaf.AddRange(tree.LeafValues);
         }
 
-        (_feature, _threshold, _left, _right, _leaf) = ([.. feature], [.. threshold], [.. left], [.. right], [.. leaf]);
+        _nodes = [.. feature.Select((f, i) => new Node(f, threshold[i], left[i], right[i]))];
+        _leaf = [.. leaf];
     }
 
     /// <summary>Reads the ensemble at the end of a <c>WithMissingValues → FastTree</c> chain of <paramref name="width"/> features.</summary>
@@ -82,33 +83,32 @@ internal sealed class CompiledTrees
             throw new ArgumentException($"expected {_width} features, got {features.Length}", nameof(features));
         }
 
-        // Slot i < width is the feature with NaN replaced by 0; slot width + i is its missing flag.
+        // The trees read slot i < width as the feature with NaN replaced by 0, slot width + i as its missing flag:
+        // filled once per row, so a node is one load and one compare.
+        Span<float> slots = stackalloc float[2 * _width];
+        for (var i = 0; i < _width; i++)
+        {
+            var missing = float.IsNaN(features[i]);
+            slots[i] = missing ? 0f : features[i];
+            slots[_width + i] = missing ? 1f : 0f;
+        }
+
         double sum = 0;
+        var nodes = _nodes.AsSpan();
         for (var t = 0; t < _roots.Length; t++)
         {
-            var root = _roots[t];
-            var node = 0;
-            if (_left.Length == 0 || (t + 1 < _roots.Length ? _roots[t + 1] : _feature.Length) == root)
+            if (_singleLeaf[t])
             {
                 sum += _weight[t] * _leaf[_leafBase[t]]; // a single-leaf tree has no split to walk
                 continue;
             }
 
+            var tree = nodes[_roots[t]..];
+            var node = 0;
             while (node >= 0)
             {
-                var slot = _feature[root + node];
-                float value;
-                if (slot < _width)
-                {
-                    value = features[slot];
-                    value = float.IsNaN(value) ? 0f : value;
-                }
-                else
-                {
-                    value = float.IsNaN(features[slot - _width]) ? 1f : 0f;
-                }
-
-                node = value <= _threshold[root + node] ? _left[root + node] : _right[root + node];
+                ref readonly var split = ref tree[node];
+                node = slots[split.Feature] <= split.Threshold ? split.Left : split.Right;
             }
 
             sum += _weight[t] * _leaf[_leafBase[t] + ~node];
@@ -116,4 +116,6 @@ internal sealed class CompiledTrees
 
         return (float)sum;
     }
+
+    private readonly record struct Node(int Feature, float Threshold, int Left, int Right);
 }

@@ -23,6 +23,12 @@ public sealed record RiskEngineOptions
 
     /// <summary>The impact constant k of <c>k·σ_day·√(notional / day volume)</c> in the maintenance margin.</summary>
     public double ImpactCoefficient { get; init; } = 1.0;
+
+    /// <summary>
+    /// Coverage of the execution-window excursion quantile in the maintenance margin; null: the model set's
+    /// (<see cref="ModelManifest.ThresholdCoverage"/>). The calibration scores serve any level, so this needs no retraining.
+    /// </summary>
+    public double? MarginCoverage { get; init; }
 }
 
 /// <summary>The engine's calibration state: the current α per side and how many labels moved it.</summary>
@@ -54,9 +60,11 @@ public sealed class RiskEngine : IDisposable
     {
         ArgumentNullException.ThrowIfNull(models);
         _options = options ?? new RiskEngineOptions();
-        if (!(_options.LeverageAlpha is > 0 and < 1) || !(_options.AdaptationRate >= 0) || !(_options.ImpactCoefficient >= 0))
+        if (!(_options.LeverageAlpha is > 0 and < 1) || !(_options.AdaptationRate >= 0) || !(_options.ImpactCoefficient >= 0) ||
+            _options.MarginCoverage is not (null or (> 0 and < 1)))
         {
-            throw new ArgumentException($"leverage α {_options.LeverageAlpha} must be in (0, 1), γ {_options.AdaptationRate} and k {_options.ImpactCoefficient} ≥ 0", nameof(options));
+            throw new ArgumentException(
+                $"leverage α {_options.LeverageAlpha} and margin coverage {_options.MarginCoverage} must be in (0, 1), γ {_options.AdaptationRate} and k {_options.ImpactCoefficient} ≥ 0", nameof(options));
         }
 
         _models = models;
@@ -97,7 +105,11 @@ public sealed class RiskEngine : IDisposable
         return Output(input, terms, raw, alpha);
     }
 
-    /// <summary>Assesses many positions, scoring the tree ensembles directly (bit-identical to <see cref="Assess"/>).</summary>
+    /// <summary>
+    /// Assesses many positions, scoring the tree ensembles directly (bit-identical to <see cref="Assess"/>). A batch does
+    /// not remember its decisions' α per input object (that bookkeeping cost more than the trees): report their labels
+    /// with the α each output states, <see cref="Observe(RiskInput, double, double)"/>.
+    /// </summary>
     public RiskOutput[] AssessBatch(ReadOnlySpan<RiskInput> inputs, MarketBounds bounds)
     {
         foreach (var input in inputs)
@@ -113,7 +125,6 @@ public sealed class RiskEngine : IDisposable
             var alpha = input.IsLong ? alphaLong : alphaShort;
             var terms = Terms(input, bounds, CompiledScores(input), alpha);
             outputs[k] = Output(input, terms, _models.RiskTrees.Score(terms.RiskFeatures), alpha);
-            Remember(input, alpha);
         }
 
         return outputs;
@@ -128,7 +139,23 @@ public sealed class RiskEngine : IDisposable
     /// current α instead would under-count misses in a crash, when α has already fallen since the decision. Call in
     /// time order, only with labels matured before the next pricing.
     /// </summary>
-    public void Observe(RiskInput input, double realizedExcursion24h)
+    public void Observe(RiskInput input, double realizedExcursion24h) => Observe(input, realizedExcursion24h, decidedAlpha: null);
+
+    /// <summary>
+    /// As <see cref="Observe(RiskInput, double)"/>, judging the label at <paramref name="decidedAlpha"/>: the
+    /// <see cref="RiskOutput.LeverageAlpha"/> of the decision it belongs to (the way to report batched decisions).
+    /// </summary>
+    public void Observe(RiskInput input, double realizedExcursion24h, double decidedAlpha)
+    {
+        if (!double.IsFinite(decidedAlpha) || decidedAlpha >= 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(decidedAlpha), decidedAlpha, "the α a decision used is finite and below 1");
+        }
+
+        Observe(input, realizedExcursion24h, (double?)decidedAlpha);
+    }
+
+    private void Observe(RiskInput input, double realizedExcursion24h, double? decidedAlpha)
     {
         Validate(input);
         if (!double.IsFinite(realizedExcursion24h) || realizedExcursion24h < 0)
@@ -143,7 +170,7 @@ public sealed class RiskEngine : IDisposable
         lock (_calibration)
         {
             ref var alpha = ref input.IsLong ? ref _alphaLong : ref _alphaShort;
-            var decidedAt = _decidedAt.TryGetValue(input, out var box) ? box.Alpha : alpha;
+            var decidedAt = decidedAlpha ?? (_decidedAt.TryGetValue(input, out var box) ? box.Alpha : alpha);
             var miss = score > leverage.Scores.Quantile(input.IsLong, decidedAt) ? 1 : 0;
             // Below 1/(n+1) the quantile is the calibration's largest score; α may still go below zero (ACI's "debt",
             // which is what restores coverage after a burst of misses), but not beyond -2α, where the debt would keep
@@ -176,12 +203,22 @@ public sealed class RiskEngine : IDisposable
     public static string FeaturesHash(RiskInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        float[] all = [.. input.MarketFeatures, input.IsLong ? 1f : 0f, (float)input.RequestedLeverage, (float)input.NotionalToQuoteVolume, .. input.Trader.ToVector()];
-        var bytes = new byte[all.Length * 4];
-        for (var i = 0; i < all.Length; i++)
+        // Written straight into a stack buffer: the batch path hashes every row, so no per-row arrays.
+        var market = input.MarketFeatures;
+        var trader = input.Trader.ToVector();
+        Span<byte> bytes = stackalloc byte[(market.Length + 3 + trader.Length) * 4];
+        var at = 0;
+        foreach (var value in market)
         {
-            var bits = float.IsNaN(all[i]) ? 0x7FC00000 : BitConverter.SingleToInt32Bits(all[i]);
-            BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(i * 4), bits);
+            at = Put(bytes, at, value);
+        }
+
+        at = Put(bytes, at, input.IsLong ? 1f : 0f);
+        at = Put(bytes, at, (float)input.RequestedLeverage);
+        at = Put(bytes, at, (float)input.NotionalToQuoteVolume);
+        foreach (var value in trader)
+        {
+            at = Put(bytes, at, value);
         }
 
         return Hex.Encode(Keccak.Hash(bytes));
@@ -189,6 +226,13 @@ public sealed class RiskEngine : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _engines.Dispose();
+
+    // One feature as big-endian float32 (NaN canonical) at byte offset at; returns the next offset.
+    private static int Put(Span<byte> bytes, int at, float value)
+    {
+        BinaryPrimitives.WriteInt32BigEndian(bytes[at..], float.IsNaN(value) ? 0x7FC00000 : BitConverter.SingleToInt32Bits(value));
+        return at + 4;
+    }
 
     private double Alpha(bool isLong)
     {
@@ -211,7 +255,7 @@ public sealed class RiskEngine : IDisposable
     {
         var market = input.MarketFeatures;
         var q24 = _models.Leverage.Quantile(market, scores.Leverage, scores.LeverageScale, input.IsLong, alpha);
-        var execution = _models.Threshold.Quantile(market, scores.Threshold, scores.ThresholdScale, input.IsLong, 1 - _models.Manifest.ThresholdCoverage);
+        var execution = _models.Threshold.Quantile(market, scores.Threshold, scores.ThresholdScale, input.IsLong, 1 - (_options.MarginCoverage ?? _models.Manifest.ThresholdCoverage));
         // Square-root impact: closing a position worth a fraction f of a day's volume moves price ~ k·σ_day·√f.
         var impact = _options.ImpactCoefficient * ModelFeatures.Scale(market, 24) * Math.Sqrt(Math.Max(0, input.NotionalToQuoteVolume));
         var margin = execution + impact + (bounds.LiquidationFeeBps / 10_000.0);

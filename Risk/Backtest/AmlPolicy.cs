@@ -20,10 +20,14 @@ public sealed class AmlPolicy : IDisposable
     private readonly RiskEngine[] _engines;
     private readonly MarketBounds _bounds;
 
-    /// <summary>Prices positions with <paramref name="models"/> under <paramref name="bounds"/>.</summary>
-    public AmlPolicy(RiskModelSet models, MarketBounds bounds)
+    // The α each engine priced a point's side at, until its label is observed: ACI judges a label at its decision's α.
+    private readonly Dictionary<(DateTimeOffset Time, bool IsLong), double[]> _decided = [];
+
+    /// <summary>Prices positions with <paramref name="models"/> under <paramref name="bounds"/>; <paramref name="options"/> apart from α (swept).</summary>
+    public AmlPolicy(RiskModelSet models, MarketBounds bounds, RiskEngineOptions? options = null)
     {
-        _engines = Knobs.Select(alpha => new RiskEngine(models, new RiskEngineOptions { LeverageAlpha = alpha })).ToArray();
+        var template = options ?? new RiskEngineOptions();
+        _engines = Knobs.Select(alpha => new RiskEngine(models, template with { LeverageAlpha = alpha })).ToArray();
         _bounds = bounds;
     }
 
@@ -64,8 +68,9 @@ public sealed class AmlPolicy : IDisposable
         ArgumentNullException.ThrowIfNull(point);
         ArgumentNullException.ThrowIfNull(position);
         RiskInput[] input = [new(point.Features, position.IsLong, position.RequestedLeverage, position.RequestedNotional / point.QuoteVolume24h, TraderFeatures.Newcomer)];
-        return _engines.Select(engine => engine.AssessBatch(input, _bounds)[0])
-            .Select(o => new Terms(o.MaxLeverageX100 / 100.0, o.MaintenanceMarginBps / 10_000.0)).ToArray();
+        var outputs = _engines.Select(engine => engine.AssessBatch(input, _bounds)[0]).ToArray();
+        _decided[(point.Time, position.IsLong)] = [.. outputs.Select(o => o.LeverageAlpha)];
+        return [.. outputs.Select(o => new Terms(o.MaxLeverageX100 / 100.0, o.MaintenanceMarginBps / 10_000.0))];
     }
 
     /// <summary>Reports a matured 24 h label to every engine (the caller guarantees it matured before the next pricing).</summary>
@@ -73,9 +78,18 @@ public sealed class AmlPolicy : IDisposable
     {
         ArgumentNullException.ThrowIfNull(point);
         var input = new RiskInput(point.Features, isLong, 1, 0, TraderFeatures.Newcomer);
-        foreach (var engine in _engines)
+        // A point priced by an earlier segment's policy (the replayed week) is judged at the engine's current α.
+        var decided = _decided.Remove((point.Time, isLong), out var alphas) ? alphas : null;
+        for (var k = 0; k < _engines.Length; k++)
         {
-            engine.Observe(input, point.Excursion(isLong));
+            if (decided is null)
+            {
+                _engines[k].Observe(input, point.Excursion(isLong));
+            }
+            else
+            {
+                _engines[k].Observe(input, point.Excursion(isLong), decided[k]);
+            }
         }
     }
 

@@ -19,6 +19,9 @@ public sealed record BacktestOptions
 
     /// <summary>Trees per model in walk-forward training.</summary>
     public int Trees { get; init; } = 40;
+
+    /// <summary>aml's margin coverage (<see cref="RiskEngineOptions.MarginCoverage"/>); null: the model set's.</summary>
+    public double? MarginCoverage { get; init; }
 }
 
 /// <summary>One policy's headline metrics (at its default knob) and its frontier.</summary>
@@ -117,7 +120,7 @@ public static class Backtester
         for (var s = 0; s < segments.Count; s++)
         {
             var segment = segments[s];
-            using var policy = new AmlPolicy(sets[s], bounds);
+            using var policy = new AmlPolicy(sets[s], bounds, new RiskEngineOptions { MarginCoverage = options.MarginCoverage });
             record.Add(new ModelSegment(segment.From, segment.To, AmlPolicy.TrainedTo(sets[s]), policy.ModelHash));
             var first = points.FindIndex(p => p.Time >= segment.From);
             // A new set starts its adaptation from the labels of the week before the segment that have matured by then

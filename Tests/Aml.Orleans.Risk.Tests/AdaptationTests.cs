@@ -23,4 +23,37 @@ public sealed class AdaptationTests
         Assert.InRange(WalkForward.Coverage(afterTheFirstMonth, isLong: false), 0.93, 0.97);
         Assert.True(adaptive.Calibration.AlphaLong < 0.05 && adaptive.Calibration.AlphaShort > 0.05, $"{adaptive.Calibration}");
     }
+
+    [Fact]
+    public void Observe_BatchedDecisionsWithTheirStatedAlpha_AdaptLikeRememberedDecisions()
+    {
+        var series = SyntheticMarket.Build("SYN-USD", 5, (6_000, 0.01, 0), (1_440, 0.01, -0.003));
+        var breakAt = SyntheticMarket.Start.AddHours(6_000);
+        var models = RiskModelSet.Train(series, SyntheticMarket.Start, breakAt, new RiskTrainingOptions { Trees = 30 });
+        using var remembered = new RiskEngine(models);
+        using var stated = new RiskEngine(models);
+        using var current = new RiskEngine(models);
+
+        var walked = WalkForward.Run(remembered, series, breakAt, breakAt.AddDays(55));
+        var pending = new Queue<(WalkedPosition Position, double Alpha)>();
+        foreach (var position in walked)
+        {
+            while (pending.Count > 0 && pending.Peek().Position.Time.AddHours(24) <= position.Time)
+            {
+                var (matured, alpha) = pending.Dequeue();
+                stated.Observe(matured.Input, matured.Mae, alpha);
+                current.Observe(matured.Input with { }, matured.Mae);
+            }
+
+            var output = stated.AssessBatch([position.Input], WalkForward.Unbounded)[0];
+            current.AssessBatch([position.Input], WalkForward.Unbounded);
+            Assert.Equal(position.Output, output);
+            pending.Enqueue((position, output.LeverageAlpha));
+        }
+
+        // Judging each label at the α of the moment it matures (a fresh input) counts the crash's misses differently.
+        Assert.Equal(stated.Calibration.Observations, current.Calibration.Observations);
+        Assert.NotEqual(stated.Calibration, current.Calibration);
+        Assert.Throws<ArgumentOutOfRangeException>(() => stated.Observe(walked[0].Input, 0.01, double.NaN));
+    }
 }

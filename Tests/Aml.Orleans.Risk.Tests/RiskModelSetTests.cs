@@ -108,6 +108,51 @@ public sealed class RiskModelSetTests(RiskModelSetTests.Models models) : IClassF
     }
 
     [Fact]
+    public void FeaturesHash_Input_Keccak256OfTheDocumentedBigEndianFloat32Layout()
+    {
+        var input = Inputs().First() with { Trader = new TraderFeatures(7, 0.25, 4.5, 30, -0.125, 2) };
+        float[] layout = [.. input.MarketFeatures, input.IsLong ? 1 : 0, 10, 0.001f, 7, 0.25f, 4.5f, 30, -0.125f, 2];
+        var bytes = layout.SelectMany(v =>
+        {
+            var b = BitConverter.GetBytes(float.IsNaN(v) ? BitConverter.Int32BitsToSingle(0x7FC00000) : v);
+            return BitConverter.IsLittleEndian ? b.Reverse() : b;
+        }).ToArray();
+
+        Assert.Equal(Aml.Orleans.Ethereum.Hex.Encode(Aml.Orleans.Ethereum.Keccak.Hash(bytes)), RiskEngine.FeaturesHash(input));
+    }
+
+    [Fact]
+    public void Assess_LowerMarginCoverage_NarrowerMarginsAndNoLowerCaps()
+    {
+        using var asTrained = new RiskEngine(models.First);
+        using var same = new RiskEngine(models.First, new RiskEngineOptions { MarginCoverage = models.First.Manifest.ThresholdCoverage });
+        using var lower = new RiskEngine(models.First, new RiskEngineOptions { MarginCoverage = 0.8 });
+        var inputs = Inputs().ToArray();
+
+        var trained = asTrained.AssessBatch(inputs, WalkForward.Unbounded);
+        var narrower = lower.AssessBatch(inputs, WalkForward.Unbounded);
+
+        Assert.Equal(trained, same.AssessBatch(inputs, WalkForward.Unbounded));
+        Assert.All(trained.Zip(narrower), pair =>
+        {
+            Assert.True(pair.Second.MaintenanceMarginBps <= pair.First.MaintenanceMarginBps);
+            Assert.True(pair.Second.MaxLeverageX100 >= pair.First.MaxLeverageX100);
+        });
+        Assert.True(trained.Zip(narrower).Count(p => p.Second.MaintenanceMarginBps < p.First.MaintenanceMarginBps) > inputs.Length / 2);
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(1.0)]
+    [InlineData(double.NaN)]
+    public void RiskEngine_MarginCoverageOutsideZeroOne_Refused(double coverage)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new RiskEngine(models.First, new RiskEngineOptions { MarginCoverage = coverage }));
+
+        Assert.Contains("margin coverage", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Explain_Input_TopContributionsOfTheModels()
     {
         using var engine = new RiskEngine(models.First);

@@ -13,7 +13,7 @@ public sealed class BacktestCliTests(RiskModelSetTests.Models models) : IClassFi
     private static readonly string[] PolicyFields =
     [
         "policy", "positions", "liquidationRate", "liquidationRateAtCap", "badDebtBps", "badDebtP99Bps", "meanLeverage", "coverage",
-        "coverageLong", "coverageShort", "worstLossBps", "pinballLoss", "pinballLossInterval", "frontier",
+        "coverageLong", "coverageShort", "worstLossBps", "pinballLoss", "pinballLossInterval", "frontier", "meanMargin", "liquidationRateBelowCap",
     ];
 
     [Fact]
@@ -35,6 +35,18 @@ public sealed class BacktestCliTests(RiskModelSetTests.Models models) : IClassFi
         Assert.True(result.Policies[0].Metrics.MeanLeverage <= 20, "static never exceeds its 20x tier");
         Assert.Equal(models.First.ModelHash, result.ModelHash);
         Assert.Equal(result.Policies[2].Metrics.MeanLeverage, result.Comparison!.AtMeanLeverage);
+    }
+
+    [Fact]
+    public void Run_LowerMarginCoverage_NarrowsOnlyAmlsMargins()
+    {
+        var asTrained = Backtester.Run(new MarketTape(RiskData.Btc), RiskData.Btc, From, From.AddDays(10), Btc, models.First);
+        var lower = Backtester.Run(new MarketTape(RiskData.Btc), RiskData.Btc, From, From.AddDays(10), Btc, models.First, new BacktestOptions { MarginCoverage = 0.8 });
+
+        Assert.True(lower.Policies[2].Metrics.MeanMargin < asTrained.Policies[2].Metrics.MeanMargin, $"{lower.Policies[2].Metrics.MeanMargin} vs {asTrained.Policies[2].Metrics.MeanMargin}");
+        Assert.True(lower.Policies[2].Metrics.MeanLeverage >= asTrained.Policies[2].Metrics.MeanLeverage);
+        Assert.Equal(asTrained.Policies[0].Metrics, lower.Policies[0].Metrics);
+        Assert.Equal(asTrained.Policies[1].Metrics, lower.Policies[1].Metrics);
     }
 
     [Fact]
@@ -179,6 +191,7 @@ public sealed class BacktestCliTests(RiskModelSetTests.Models models) : IClassFi
     [InlineData(new[] { "backtest", "--data", "nope.csv" }, "--data nope.csv: no such file")]
     [InlineData(new[] { "backtest", "--data", "DATA", "--policy", "best", "--json" }, "--policy 'best' is not one of")]
     [InlineData(new[] { "backtest", "--data", "FIVE", "--json" }, "--data: an hourly file is needed")]
+    [InlineData(new[] { "backtest", "--data", "DATA", "--margin-coverage", "1.5", "--json" }, "--margin-coverage '1.5' must be a fraction in (0, 1)")]
     [InlineData(new[] { "backtest", "--frm", "2024-01-01" }, "unknown argument '--frm'")]
     [InlineData(new[] { "train", "--out" }, "--out needs a value")]
     [InlineData(new[] { "fly" }, "unknown verb 'fly'")]

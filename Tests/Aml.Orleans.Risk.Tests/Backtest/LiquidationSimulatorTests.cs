@@ -105,6 +105,23 @@ public sealed class LiquidationSimulatorTests
         Assert.Equal(1, metrics.LiquidationRateAtCap);
     }
 
+    [Fact]
+    public void Metrics_BelowCapLiquidationsAndMeanMargin_SayWhereLiquidationsComeFrom()
+    {
+        var tape = new MarketTape(HandBuiltTape.Hourly((100, 100, 97, 97), (97, 97, 94, 95)));
+        SimulatedPosition[] positions = [Long(20), Long(12), Long(5)];
+        var points = new[] { HandBuiltTape.Decision(tape) };
+        var terms = new[] { Tier, Tier, Tier with { Margin = 0.01 } };
+
+        var metrics = BacktestMetrics.Compute(points, positions, terms, LiquidationSimulator.Run(tape, points, positions, terms, PenaltyBps, 0));
+
+        // Below the 20x cap, the 12x is liquidated at 100·(1 - (1/12 - 2.5 %)) = 94.17, which the 94 low crosses; the
+        // 5x with a 1 % margin sits 19 % away and survives.
+        Assert.Equal(1, metrics.LiquidationRateAtCap);
+        Assert.Equal(0.5, metrics.LiquidationRateBelowCap);
+        Assert.Equal(((2 * Tier.Margin) + 0.01) / 3, metrics.MeanMargin, 6);
+    }
+
     private static SimulatedPosition Long(double leverage) => new(0, true, leverage, leverage * Collateral, Collateral, TraderKind.Aggressive);
 
     private static Outcome[] Run(MarketTape tape, double k, params SimulatedPosition[] positions) =>
