@@ -58,8 +58,11 @@ unpack_debian() { # unpack_debian PACKAGE BINARY
   log "unpacking Debian's $package into tools/debian/$package"
   work="$(mktemp -d)"
   mkdir -p "$AML_DEBIAN_TOOLS/$package"
-  (cd "$work" && apt-get download -q "$package" >/dev/null 2>&1 && dpkg-deb -x "$package"_*.deb "$AML_DEBIAN_TOOLS/$package") \
-    || { rm -rf "$work"; die "apt-get download $package failed (run apt-get update?)"; }
+  # A fresh machine may have no package lists yet: update them once (as root) and try again.
+  (cd "$work" && { apt-get download -q "$package" >/dev/null 2>&1 \
+      || { [[ $(id -u) -eq 0 ]] && apt-get update -qq >/dev/null 2>&1 && apt-get download -q "$package" >/dev/null 2>&1; }; } \
+    && dpkg-deb -x "$package"_*.deb "$AML_DEBIAN_TOOLS/$package") \
+    || { rm -rf "$work"; die "apt-get download $package failed (as root, apt-get update first)"; }
   rm -rf "$work"
   [[ -x "$binary" ]] || die "$package has no usr/bin/$2"
 }
