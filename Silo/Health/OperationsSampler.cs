@@ -11,7 +11,8 @@ namespace Aml.Orleans.Silo.Health;
 /// <summary>
 /// Samples, every 15 s, what the alert rules (k8s/components/monitoring) need and no request path measures: whether
 /// each dependency answers (the readiness checks, as a gauge), the age of the oldest decision the oracle has not seen
-/// settled (its audit table), and the contract's insurance balance and bad debt. A value it could not read is not
+/// settled (its audit table), the contract's insurance balance and bad debt, and every 2 minutes each served model
+/// set's coverage on the market's recent candles (<see cref="ModelCoverage"/>). A value it could not read is not
 /// reported, so a stale number never stands in for an unknown one; the dependency gauge says why.
 /// </summary>
 internal sealed partial class OperationsSampler : BackgroundService
@@ -36,9 +37,14 @@ internal sealed partial class OperationsSampler : BackgroundService
     private volatile Reading? _backlogAge;
     private volatile Reading? _insurance;
     private volatile Reading? _badDebt;
+    private volatile IReadOnlyList<Measurement<double>> _coverage = [];
+    private volatile IReadOnlyList<Measurement<double>> _coverageTarget = [];
+    private readonly IGrainFactory _grains;
+    private int _samples;
 
-    public OperationsSampler(HealthCheckService health, IServiceProvider services, IConfiguration configuration, ILogger<OperationsSampler> logger)
+    public OperationsSampler(HealthCheckService health, IServiceProvider services, IGrainFactory grains, IConfiguration configuration, ILogger<OperationsSampler> logger)
     {
+        _grains = grains;
         _health = health;
         _services = services;
         _postgres = configuration.GetConnectionString("Postgres");
@@ -48,6 +54,8 @@ internal sealed partial class OperationsSampler : BackgroundService
         meter.CreateObservableGauge("aml.oracle.backlog.age", () => Observe(_backlogAge), "s", "age of the oldest decision signed but not yet settled on-chain (0 when none)");
         meter.CreateObservableGauge("aml.insurance.balance", () => Observe(_insurance), description: "MarginManager insuranceBalance(), 1e-6 USDC");
         meter.CreateObservableGauge("aml.bad_debt", () => Observe(_badDebt), description: "MarginManager totalBadDebt(), 1e-6 USDC");
+        meter.CreateObservableGauge("aml.model.coverage", () => _coverage, description: "share of the market's recent 24 h excursions inside the served model's leverage quantile, by asset");
+        meter.CreateObservableGauge("aml.model.coverage.target", () => _coverageTarget, description: "the coverage the served model set was calibrated for, by asset");
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -89,6 +97,25 @@ internal sealed partial class OperationsSampler : BackgroundService
         var chain = _services.GetService<ChainContext>();
         _insurance = chain is null ? null : await ReadAsync("insurance balance", () => ViewAsync(chain, "insuranceBalance", cancellationToken));
         _badDebt = chain is null ? null : await ReadAsync("bad debt", () => ViewAsync(chain, "totalBadDebt", cancellationToken));
+        if (chain is not null && _samples++ % 8 == 0)
+        {
+            await SampleCoverageAsync(chain.Deployment.Catalog().Keys);
+        }
+    }
+
+    private async Task SampleCoverageAsync(IEnumerable<string> assets)
+    {
+        try
+        {
+            var measured = await ModelCoverage.MeasureAsync(_grains, assets);
+            _coverage = measured.Select(m => new Measurement<double>(m.Value.Coverage, new KeyValuePair<string, object?>("asset", m.Key))).ToList();
+            _coverageTarget = measured.Select(m => new Measurement<double>(m.Value.Target, new KeyValuePair<string, object?>("asset", m.Key))).ToList();
+        }
+        catch (Exception ex) when (ex is ArgumentException or IOException or InvalidOperationException or OrleansException)
+        {
+            LogUnreadable(_logger, "model coverage", ex.Message);
+            _coverage = _coverageTarget = [];
+        }
     }
 
     private static async Task<double?> ViewAsync(ChainContext chain, string function, CancellationToken cancellationToken)

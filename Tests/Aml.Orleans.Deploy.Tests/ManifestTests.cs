@@ -61,7 +61,7 @@ public sealed class ManifestTests
         Assert.Equal(File.ReadAllText(Path.Combine(Manifests.Root(), "monitoring", "rules", "aml.rules.yaml")), rules);
 
         var queries = Dashboard.Queries(Manifests.Scalar(dashboard, "data", "aml.json")!);
-        Assert.True(queries.Count >= 10, $"{queries.Count} dashboard queries");
+        Assert.True(queries.Count >= 12, $"{queries.Count} dashboard queries");
         Assert.Empty(Dashboard.Unparsable(queries));
     }
 
