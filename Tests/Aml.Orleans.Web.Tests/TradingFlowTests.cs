@@ -23,18 +23,26 @@ public sealed class TradingFlowTests(GatewayFixture fixture, ITestOutputHelper o
     private const int Trader = 6;
     private static readonly float Patience = 90_000; // ms: a shared 2-core machine signs, mines and relays slowly
 
+    /// <summary>Debian's chromium (./aml setup installs it): Playwright downloads no browser here.</summary>
+    private const string Chromium = "/usr/bin/chromium";
+
     private static readonly string Logs = Path.Combine(AnvilChain.RepositoryRoot(), ".data", "test-logs", "web");
 
     [Fact]
     public async Task Trader_SignsInQuotesOpens_SeesWarningThenLiquidationInHistory()
     {
         Directory.CreateDirectory(Logs);
+        if (!File.Exists(Chromium))
+        {
+            throw new InvalidOperationException($"{Chromium} is missing: ./aml setup installs Debian's chromium as root (apt-get install chromium)");
+        }
+
         await fixture.PriceAsync(Asset, EntryE8);
         await using var blocks = new BlockClock(fixture.Chain.Rpc);
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
-            ExecutablePath = "/usr/bin/chromium", // Debian's (./aml setup installs it); Playwright downloads no browser here
+            ExecutablePath = Chromium,
             Args = ["--no-sandbox"], // root in a container
         });
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });

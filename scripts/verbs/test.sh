@@ -107,6 +107,8 @@ done
 
 echo
 printf '%s\n' "${results[@]}"
+# The browser test's measurements (reported against issue 18's budgets, never asserted).
+if [[ -f "$logs/web/measurements.txt" ]]; then sed 's/^/web: /' "$logs/web/measurements.txt"; fi
 echo "logs: $logs"
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 [[ "$failed" == 0 ]]
