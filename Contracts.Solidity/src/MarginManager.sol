@@ -891,11 +891,12 @@ contract MarginManager is IMarginManager, EIP712 {
         uint16 maxDeviation = m.maxFeedDeviationBps;
         if (maxDeviation == 0) return 0;
         uint256 feedPrice;
-        if (cache.marketIndex == uint256(m.index) + 1) {
+        uint256 cacheKey = uint256(m.index) + 1; // one read of the slot field, not two
+        if (cache.marketIndex == cacheKey) {
             feedPrice = cache.priceE18;
         } else {
             feedPrice = _readFeed(m.priceFeed, m.feedDecimals, m.maxFeedAge, strict);
-            (cache.marketIndex, cache.priceE18) = (uint256(m.index) + 1, feedPrice);
+            (cache.marketIndex, cache.priceE18) = (cacheKey, feedPrice);
         }
         if (feedPrice == 0) return uint8(SkipReason.FeedUnavailable);
         uint256 diff = price > feedPrice ? price - feedPrice : feedPrice - price;

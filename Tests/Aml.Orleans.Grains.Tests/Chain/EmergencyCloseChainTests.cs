@@ -15,14 +15,16 @@ namespace Aml.Orleans.Grains.Tests.Chain;
 [Collection(ChainClusterCollection.Name)]
 public sealed class EmergencyCloseChainTests(ChainClusterFixture fixture)
 {
-    private const string Asset = "ETH-USD"; // a market of its own: its liveness timeout is shortened here
+    // Every dev market has a suite of its own; ETH-USD's (SiloFaultTests) leaves positions there, so this test keeps the
+    // market at the price it finds (a move could liquidate them) and only ever moves the feed, which no grain reads.
+    private const string Asset = "ETH-USD";
     private const int Trader = 8;
     private const long Collateral = 1_000_000_000; // 1,000 USDC
     private const uint LeverageX100 = 500;
-    private const long EntryE8 = 2_000_00000000;
-    private const long FeedE8 = 2_060_00000000; // the feed 3 % up when the trader leaves
+    private const long UntouchedMarketE8 = 2_000_00000000;
     private const long PriceScale = 10_000_000_000; // E8 → E18, as the feed's 8 decimals are scaled by the contract
-    private static readonly AbiFunction BalanceOf = AbiFunction.Parse("balanceOf(address account) returns (uint256)");
+    private static readonly Bytes32 TransferTopic = new(Keccak.Hash("Transfer(address,address,uint256)"));
+    private static readonly string OracleStillLive = Hex.Encode(Keccak.Hash("OracleStillLive(bytes32,uint64)"))[2..10];
 
     [Fact]
     public async Task EmergencyClose_OracleSilentPastTheTimeout_GrainClosedAtTheFeedPriceWithThePayout()
@@ -35,21 +37,19 @@ public sealed class EmergencyCloseChainTests(ChainClusterFixture fixture)
         await SendAsAsync(0, MarginManagerAbi.EncodeSetMarketLimits(marketId, deployed with { OracleLivenessTimeout = 1 }));
         try
         {
-            await fixture.MoveMarketAsync(Asset, EntryE8);
-            var (positionId, _) = await fixture.OpenAsync(Asset, Trader, isLong: true, Collateral, LeverageX100, 100, EntryE8);
+            var found = (await fixture.Client.GetGrain<IMarketGrain>(Asset).GetSnapshotAsync()).LastPriceE8;
+            var entryE8 = found > 0 ? found : UntouchedMarketE8;
+            var feedE8 = entryE8 * 103 / 100; // the feed 3 % up when the trader leaves
+            await fixture.MoveMarketAsync(Asset, entryE8); // the same price again: the feed agrees with the market
+            var (positionId, _) = await fixture.OpenAsync(Asset, Trader, isLong: true, Collateral, LeverageX100, 100, entryE8);
             var position = fixture.Client.GetGrain<IPositionGrain>(positionId);
             await ClusterFixture.EventuallyAsync(position.GetSnapshotAsync, s => s is { Status: PositionStatus.Open }, "open");
             var opened = await fixture.ChainPositionAsync(positionId);
             // Only the feed moves: the engine sees no tick, so the oracle stays silent in this market.
-            await fixture.Chain.SetFeedPriceAsync(Asset, FeedE8);
-            var availableAt = await EmergencyAvailableAtAsync(marketId);
-            await ClusterFixture.EventuallyAsync(
-                () => Task.FromResult(DateTimeOffset.UtcNow.ToUnixTimeSeconds()), now => (ulong)now >= availableAt,
-                $"the wall clock (so the next block) at the exit's opening {availableAt}");
+            await fixture.Chain.SetFeedPriceAsync(Asset, feedE8);
             var trader = fixture.Chain.Signer(Trader).Address;
-            var before = await BalanceAsync(trader);
 
-            var receipt = await SendAsAsync(Trader, MarginManagerAbi.Function("emergencyClose").EncodeCall(Bytes32.Parse(positionId)));
+            var receipt = await EmergencyCloseWhenOpenAsync(marketId, Bytes32.Parse(positionId));
 
             Assert.True(receipt.Succeeded);
             var closed = receipt.Logs
@@ -57,25 +57,60 @@ public sealed class EmergencyCloseChainTests(ChainClusterFixture fixture)
                 .Single(decoded => decoded?.Name == "EmergencyClosed")!;
             var size = (BigInteger)opened.Size;
             var entryE18 = (BigInteger)opened.EntryPriceE18;
-            var feedE18 = (BigInteger)FeedE8 * PriceScale;
+            var feedE18 = (BigInteger)feedE8 * PriceScale;
             var pnl = size * (feedE18 - entryE18) / entryE18; // PositionMath.pnl for a long in profit
             var fee = (BigInteger)closed["fee"];
             Assert.Equal(feedE18, (BigInteger)closed["priceE18"]);
             Assert.Equal(pnl, (BigInteger)closed["pnl"]);
             Assert.Equal((BigInteger)Collateral + pnl - fee, (BigInteger)closed["payout"]); // no penalty on an exit
             Assert.Equal(BigInteger.Zero, (BigInteger)closed["badDebt"]);
-            Assert.Equal((BigInteger)closed["payout"], await BalanceAsync(trader) - before); // paid, not escrowed
+            Assert.Equal((BigInteger)closed["payout"], PaidTo(receipt, trader)); // paid in the same transaction, not escrowed
+            Assert.Equal(BigInteger.Zero, (await ViewAsync("claimable", trader))[0]);
             var final = await ClusterFixture.EventuallyAsync(
                 position.GetSnapshotAsync, s => s is { Status: PositionStatus.Closed }, "the indexer delivers EmergencyClosed");
             Assert.Equal(0, final!.EscrowedPayout);
             Assert.Equal(0, final.Collateral);
             Assert.Equal(Ethereum.PositionStatus.Closed, (await fixture.ChainPositionAsync(positionId)).Status);
-            Assert.Equal([BigInteger.Zero, BigInteger.Zero], await ViewAsync("openInterest", marketId)); // the exit released its size
+            // The exit released its size: open interest one block before and in the exit's block (one transaction each).
+            var block = receipt.BlockNumber!.Value;
+            var longBefore = (await ViewAsync("openInterest", marketId, Quantity.Encode(block - 1)))[0];
+            Assert.Equal(longBefore - size, (await ViewAsync("openInterest", marketId, Quantity.Encode(block)))[0]);
         }
         finally
         {
             await SendAsAsync(0, MarginManagerAbi.EncodeSetMarketLimits(marketId, deployed));
-            await fixture.Chain.SetFeedPriceAsync(Asset, EntryE8);
+            var market = (await fixture.Client.GetGrain<IMarketGrain>(Asset).GetSnapshotAsync()).LastPriceE8;
+            if (market > 0)
+            {
+                await fixture.Chain.SetFeedPriceAsync(Asset, market);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends the trader's <c>emergencyClose</c> once the exit is open. Another suite's decision landing in the market
+    /// moves the opening on (that is the rule: the oracle was not silent); the refusal names the new time, and the exit
+    /// is tried again then.
+    /// </summary>
+    private async Task<TransactionReceipt> EmergencyCloseWhenOpenAsync(Bytes32 marketId, Bytes32 positionId)
+    {
+        var calldata = MarginManagerAbi.Function("emergencyClose").EncodeCall(positionId);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var availableAt = await EmergencyAvailableAtAsync(marketId);
+            await ClusterFixture.EventuallyAsync(
+                () => Task.FromResult(DateTimeOffset.UtcNow.ToUnixTimeSeconds()), now => (ulong)now >= availableAt,
+                $"the wall clock at the exit's opening {availableAt}");
+            await fixture.Chain.MineAsync(); // gas is estimated on the latest block: one at the wall clock's time
+            try
+            {
+                return await SendAsAsync(Trader, calldata);
+            }
+            catch (ExecutionRevertedException refused) when (refused.Message.Contains(OracleStillLive, StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+            {
+                // A decision landed in between: read the new opening.
+            }
         }
     }
 
@@ -89,18 +124,26 @@ public sealed class EmergencyCloseChainTests(ChainClusterFixture fixture)
     private async Task<ulong> EmergencyAvailableAtAsync(Bytes32 marketId) => (ulong)(await ViewAsync("emergencyCloseAvailableAt", marketId))[0];
 
     /// <summary>A MarginManager view's outputs (numbers).</summary>
-    private async Task<BigInteger[]> ViewAsync(string name, Bytes32 marketId)
+    private async Task<BigInteger[]> ViewAsync(string name, object argument, string block = "latest")
     {
         var function = MarginManagerAbi.Function(name);
         var output = await fixture.Chain.Rpc.CallAsync(
-            new CallRequest(Address.Parse(fixture.Chain.Deployment.MarginManager), function.EncodeCall(marketId)), "latest");
+            new CallRequest(Address.Parse(fixture.Chain.Deployment.MarginManager), function.EncodeCall(argument)), block);
         return function.DecodeOutput(output).Select(value => (BigInteger)value).ToArray();
     }
 
-    private async Task<BigInteger> BalanceAsync(Address account)
+    /// <summary>
+    /// What the collateral token moved from MarginManager to <paramref name="trader"/> in this receipt (its Transfer
+    /// log): the trader's balance is no witness, other suites' positions of the same trader settle meanwhile.
+    /// </summary>
+    private BigInteger PaidTo(TransactionReceipt receipt, Address trader)
     {
-        var output = await fixture.Chain.Rpc.CallAsync(
-            new CallRequest(Address.Parse(fixture.Chain.Deployment.CollateralToken), BalanceOf.EncodeCall(account)), "latest");
-        return (BigInteger)BalanceOf.DecodeOutput(output)[0];
+        var token = Address.Parse(fixture.Chain.Deployment.CollateralToken);
+        var transfers = receipt.Logs.Where(log => log.Address == token && log.Topics.Count == 3 && log.Topics[0] == TransferTopic &&
+                                                  Topic(log.Topics[1]) == Address.Parse(fixture.Chain.Deployment.MarginManager) &&
+                                                  Topic(log.Topics[2]) == trader);
+        return transfers.Aggregate(BigInteger.Zero, (sum, log) => sum + new BigInteger(log.Data, isUnsigned: true, isBigEndian: true));
     }
+
+    private static Address Topic(Bytes32 topic) => new(topic.Bytes[12..]);
 }
