@@ -107,10 +107,18 @@ contract MarginManager is IMarginManager, EIP712 {
         uint128 fee;
     }
 
-    /// @dev The feed's answer for one market, read once per transaction and market (`marketIndex` 0: not read yet).
-    struct FeedCache {
+    /// @dev What one transaction keeps in memory across its decisions: the feed's answer for one market (read once
+    ///      per transaction and market; `marketIndex` 0: not read yet), the last model found allowed, and the books'
+    ///      changes, written to storage once by `_flush` (a batch of settlements costs one write per field, not one
+    ///      per item). Deltas, not totals: the books are only ever added to, so nothing written meanwhile is lost.
+    struct TxCache {
         uint256 marketIndex; // index + 1
         uint256 priceE18; // 0: unavailable
+        bytes32 allowedModel;
+        int256 vaultDelta;
+        int256 insuranceDelta;
+        uint256 collateralReleased;
+        uint256 badDebtAdded;
     }
 
     uint256 private constant BPS = 10_000;
@@ -224,7 +232,7 @@ contract MarginManager is IMarginManager, EIP712 {
         if (d.kind != CLOSE) revert WrongKind(CLOSE, d.kind);
         StoredPosition storage p = _positions[d.positionId];
         StoredMarket storage m = _markets[d.marketId];
-        FeedCache memory cache;
+        TxCache memory cache;
         _checkCommon(d, p, m, cache, true); // strict: reverts with the reason
         if (msg.sender != p.trader) revert NotTrader(msg.sender, p.trader);
         bytes32 digest = _hashTypedDataV4(DecisionHash.hashDecision(d));
@@ -232,8 +240,9 @@ contract MarginManager is IMarginManager, EIP712 {
 
         int256 pnl = PositionMath.pnl(p.isLong, p.size, p.entryPriceE18, d.markPriceE18);
         uint256 fee = _accruedFee(p, m);
-        Settlement memory r = _settleFull(d.positionId, p, m, pnl, fee, 0, uint8(Status.Closed));
+        Settlement memory r = _settleFull(d.positionId, p, m, pnl, fee, 0, uint8(Status.Closed), cache);
         if (!r.ok) revert InsufficientLiquidity(SafeCast.toUint256(pnl), _acct.vault);
+        _flush(cache);
         _touch(m);
         emit PositionClosed(d.positionId, digest, pnl, r.payout, r.badDebt);
         if (r.fee != 0) emit BorrowFeeCharged(d.positionId, r.fee);
@@ -255,8 +264,10 @@ contract MarginManager is IMarginManager, EIP712 {
         uint256 price = _readFeed(feed, m.feedDecimals, m.maxFeedAge, true);
 
         int256 pnl = PositionMath.pnl(p.isLong, p.size, p.entryPriceE18, price);
-        Settlement memory r = _settleFull(positionId, p, m, pnl, _accruedFee(p, m), 0, uint8(Status.Closed));
+        TxCache memory cache;
+        Settlement memory r = _settleFull(positionId, p, m, pnl, _accruedFee(p, m), 0, uint8(Status.Closed), cache);
         if (!r.ok) revert InsufficientLiquidity(SafeCast.toUint256(pnl), _acct.vault);
+        _flush(cache);
         emit EmergencyClosed(positionId, SafeCast.toUint128(price), pnl, r.fee, r.payout, r.badDebt);
         _pay(positionId, p.trader, r.payout);
     }
@@ -281,8 +292,9 @@ contract MarginManager is IMarginManager, EIP712 {
         if (_halted) revert SystemHalted();
         bytes32 digest = _hashTypedDataV4(DecisionHash.hashDecision(d));
         _verifyQuorum(digest, q);
-        FeedCache memory cache;
+        TxCache memory cache;
         _applyOne(d, digest, cache, true);
+        _flush(cache);
     }
 
     /// @inheritdoc IMarginManager
@@ -301,7 +313,7 @@ contract MarginManager is IMarginManager, EIP712 {
 
         bytes32 domain = _domainSeparatorV4();
         // The feed is read once per market run: batches are usually one market's decisions.
-        FeedCache memory cache;
+        TxCache memory cache;
         for (uint256 i; i < n; ++i) {
             // Each item's events carry the digest the engine computes for that decision on its own.
             bytes32 digest = MessageHashUtils.toTypedDataHash(domain, structHashes[i]);
@@ -312,6 +324,7 @@ contract MarginManager is IMarginManager, EIP712 {
                 emit DecisionSkipped(ds[i].positionId, reason, digest);
             }
         }
+        _flush(cache);
         emit BatchApplied(batchNonce, batchHash, appliedCount, n - appliedCount);
     }
 
@@ -675,8 +688,7 @@ contract MarginManager is IMarginManager, EIP712 {
     function isLiquidatable(bytes32 positionId, uint128 markPriceE18) external view returns (bool) {
         StoredPosition storage p = _positions[positionId];
         if (p.status != STATUS_OPEN) return false;
-        (int256 equity, uint256 required,) =
-            _health(p, _markets[_marketIds[p.marketIndex]], p.size, p.collateral, markPriceE18);
+        (int256 equity, uint256 required,,) = _health(p, _markets[_marketIds[p.marketIndex]], markPriceE18);
         return equity < SafeCast.toInt256(required);
     }
 
@@ -758,7 +770,7 @@ contract MarginManager is IMarginManager, EIP712 {
         if (!_models[d.modelHash]) revert ModelNotAllowed(d.modelHash);
         if (d.positionVersion != 0) revert StaleVersion(d.positionId, 0, d.positionVersion);
         if (block.timestamp > d.validUntil) revert DecisionExpired(d.validUntil, block.timestamp);
-        FeedCache memory cache;
+        TxCache memory cache;
         _checkPrice(d, m, 0, cache, true);
         StoredPosition storage p = _positions[d.positionId];
         if (p.status != 0) revert PositionExists(d.positionId);
@@ -812,28 +824,29 @@ contract MarginManager is IMarginManager, EIP712 {
         RiskDecision calldata d,
         StoredPosition storage p,
         StoredMarket storage m,
-        FeedCache memory cache,
+        TxCache memory cache,
         bool strict
     ) private view returns (uint8) {
-        uint8 status = p.status;
+        // Fields of one slot read together, before any branch: the optimizer then loads the slot once.
+        (uint8 status, uint16 marketIndex, bool frozen) = (p.status, p.marketIndex, p.frozen);
+        (bool listed, uint8 mode, bool known) = (m.listed, m.mode, _isMarketOf(m, marketIndex));
         if (status != STATUS_OPEN) {
             if (strict) revert PositionNotOpen(d.positionId, status);
             return uint8(SkipReason.PositionNotOpen);
         }
         // A delisted market still takes LIQUIDATE and CLOSE: winding a market down must not stop its exits.
-        bool known = m.maxLeverageX100 != 0 && m.index == p.marketIndex;
-        if (!known || (!m.listed && d.kind == ADJUST)) {
+        if (!known || (!listed && d.kind == ADJUST)) {
             if (strict) {
-                if (!m.listed) revert MarketNotListed(d.marketId);
+                if (!listed) revert MarketNotListed(d.marketId);
                 revert MarketMismatch(d.positionId, d.marketId);
             }
             return uint8(SkipReason.MarketMismatch);
         }
-        if (m.mode == MODE_FROZEN) {
+        if (mode == MODE_FROZEN) {
             if (strict) revert MarketModeForbids(d.marketId, MODE_FROZEN);
             return uint8(SkipReason.MarketFrozen);
         }
-        if (p.frozen) {
+        if (frozen) {
             if (strict) revert PositionIsFrozen(d.positionId);
             return uint8(SkipReason.PositionFrozen);
         }
@@ -846,11 +859,22 @@ contract MarginManager is IMarginManager, EIP712 {
             if (strict) revert DecisionExpired(d.validUntil, block.timestamp);
             return uint8(SkipReason.Expired);
         }
-        if (!_models[d.modelHash]) {
-            if (strict) revert ModelNotAllowed(d.modelHash);
-            return uint8(SkipReason.ModelNotAllowed);
+        // Batches are usually one model's decisions: its flag is read once.
+        bytes32 modelHash = d.modelHash;
+        if (cache.allowedModel != modelHash) {
+            if (!_models[modelHash]) {
+                if (strict) revert ModelNotAllowed(modelHash);
+                return uint8(SkipReason.ModelNotAllowed);
+            }
+            cache.allowedModel = modelHash;
         }
         return _checkPrice(d, m, p.lastChange, cache, strict);
+    }
+
+    /// @dev Whether `m` is a configured market (a non-zero leverage cap) at the position's market index.
+    function _isMarketOf(StoredMarket storage m, uint16 marketIndex) private view returns (bool) {
+        (uint16 index, uint16 maxLeverage) = (m.index, m.maxLeverageX100);
+        return maxLeverage != 0 && index == marketIndex;
     }
 
     /// @dev The signed price: not zero, not older than maxPriceAge or the position's last change, not dated ahead of
@@ -859,7 +883,7 @@ contract MarginManager is IMarginManager, EIP712 {
         RiskDecision calldata d,
         StoredMarket storage m,
         uint32 lastChange,
-        FeedCache memory cache,
+        TxCache memory cache,
         bool strict
     ) private view returns (uint8) {
         uint128 price = d.markPriceE18;
@@ -874,7 +898,7 @@ contract MarginManager is IMarginManager, EIP712 {
             if (strict) revert PriceInFuture(priceTimestamp, block.timestamp);
             return uint8(SkipReason.BadPrice);
         }
-        uint32 maxAge = m.maxPriceAge;
+        (uint32 maxAge, uint32 ttl, uint16 index) = (m.maxPriceAge, m.maxDecisionTtl, m.index);
         if (block.timestamp > priceTimestamp && block.timestamp - priceTimestamp > maxAge) {
             if (strict) revert PriceTooOld(priceTimestamp, maxAge, block.timestamp);
             return uint8(SkipReason.BadPrice);
@@ -883,7 +907,6 @@ contract MarginManager is IMarginManager, EIP712 {
             if (strict) revert PriceBeforeLastChange(priceTimestamp, lastChange);
             return uint8(SkipReason.BadPrice);
         }
-        uint32 ttl = m.maxDecisionTtl;
         if (ttl != 0 && d.validUntil > priceTimestamp && d.validUntil - priceTimestamp > ttl) {
             if (strict) revert DecisionTtlTooLong(priceTimestamp, d.validUntil, ttl);
             return uint8(SkipReason.DecisionTtl);
@@ -891,7 +914,7 @@ contract MarginManager is IMarginManager, EIP712 {
         uint16 maxDeviation = m.maxFeedDeviationBps;
         if (maxDeviation == 0) return 0;
         uint256 feedPrice;
-        uint256 cacheKey = uint256(m.index) + 1; // one read of the slot field, not two
+        uint256 cacheKey = uint256(index) + 1;
         if (cache.marketIndex == cacheKey) {
             feedPrice = cache.priceE18;
         } else {
@@ -932,7 +955,7 @@ contract MarginManager is IMarginManager, EIP712 {
     // Internals: decisions
     // ---------------------------------------------------------------------------------------------------------
 
-    function _applyOne(RiskDecision calldata d, bytes32 digest, FeedCache memory cache, bool strict)
+    function _applyOne(RiskDecision calldata d, bytes32 digest, TxCache memory cache, bool strict)
         private
         returns (uint8)
     {
@@ -945,7 +968,7 @@ contract MarginManager is IMarginManager, EIP712 {
         StoredMarket storage m = _markets[d.marketId];
         uint8 reason = _checkCommon(d, p, m, cache, strict);
         if (reason == 0) {
-            reason = kind == ADJUST ? _adjust(d, p, m, digest, strict) : _liquidate(d, p, m, digest, strict);
+            reason = kind == ADJUST ? _adjust(d, p, m, digest, strict) : _liquidate(d, p, m, digest, cache, strict);
         }
         if (reason == 0) _touch(m);
         return reason;
@@ -961,9 +984,12 @@ contract MarginManager is IMarginManager, EIP712 {
         if (!_adjustInBounds(d, m, _effectiveMargin(p), strict)) return uint8(SkipReason.RiskBounds);
         (uint16 maintenance, uint16 pending, uint32 margin, uint64 effectiveAt) =
             _nextMargin(p, m, d.maintenanceMarginBps);
-        // _adjustInBounds held the cap to the market's (16 bits).
+        // _adjustInBounds held the cap to the market's (16 bits); _checkCommon found the signed version equal to the
+        // stored one (32 bits), so it stands in for a second read of the slot.
         // forge-lint: disable-next-line(unsafe-typecast)
-        _writeTerms(p, maintenance, pending, uint16(d.maxLeverageX100), d.riskScoreBps, p.version + 1);
+        uint32 version = uint32(d.positionVersion) + 1;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _writeTerms(p, maintenance, pending, uint16(d.maxLeverageX100), d.riskScoreBps, version);
         emit RiskUpdated(d.positionId, digest, d.maxLeverageX100, margin, d.riskScoreBps, effectiveAt);
         return 0;
     }
@@ -1029,8 +1055,11 @@ contract MarginManager is IMarginManager, EIP712 {
         uint32 target = d.maintenanceMarginBps;
         uint32 cap = d.maxLeverageX100;
         uint32 step = target > current ? target - current : current - target;
-        bool bad = cap > m.maxLeverageX100 || target < m.minMaintenanceMarginBps || target > m.maxMaintenanceMarginBps
-            || step > m.maxMarginStepBps || d.riskScoreBps > BPS;
+        // One slot's fields read together, before any branch: the optimizer then loads the slot once.
+        (uint16 maxLeverage, uint16 minMargin, uint16 maxMargin, uint16 maxStep) =
+            (m.maxLeverageX100, m.minMaintenanceMarginBps, m.maxMaintenanceMarginBps, m.maxMarginStepBps);
+        bool bad =
+            cap > maxLeverage || target < minMargin || target > maxMargin || step > maxStep || d.riskScoreBps > BPS;
         if (!bad) return true;
         if (!strict) return false;
         if (cap > m.maxLeverageX100) revert DecisionCapAboveMarketCap(cap, m.maxLeverageX100);
@@ -1046,38 +1075,41 @@ contract MarginManager is IMarginManager, EIP712 {
         StoredPosition storage p,
         StoredMarket storage m,
         bytes32 digest,
+        TxCache memory cache,
         bool strict
     ) private returns (uint8) {
-        uint32 closeFactor = d.closeFactorBps;
-        if (closeFactor == 0 || closeFactor > BPS) {
-            if (strict) revert CloseFactorOutOfRange(closeFactor);
+        if (d.closeFactorBps == 0 || d.closeFactorBps > BPS) {
+            if (strict) revert CloseFactorOutOfRange(d.closeFactorBps);
             return uint8(SkipReason.RiskBounds);
         }
         // Health on the collateral of the moment: a top-up since the decision was signed counts.
-        (int256 equity, uint256 required, uint256 fee) = _health(p, m, p.size, p.collateral, d.markPriceE18);
+        (int256 equity, uint256 required, uint256 fee, int256 pnl) = _health(p, m, d.markPriceE18);
         if (equity >= SafeCast.toInt256(required)) {
             if (strict) revert NotLiquidatable(d.positionId, equity, required);
             return uint8(SkipReason.NotLiquidatable);
         }
-        if (closeFactor < BPS) {
-            (bool done, uint8 reason) = _liquidatePartial(d, p, m, equity, digest, strict);
+        if (d.closeFactorBps < BPS) {
+            (bool done, uint8 reason) = _liquidatePartial(d, p, m, equity, digest, cache, strict);
             if (done) return reason;
         }
-        return _liquidateFull(d, p, m, fee, digest, strict);
+        return _liquidateFull(d, p, m, pnl, fee, digest, cache, strict);
     }
 
+    /// @dev `pnl` and `fee` are the whole position's, as the health check computed them.
     function _liquidateFull(
         RiskDecision calldata d,
         StoredPosition storage p,
         StoredMarket storage m,
+        int256 pnl,
         uint256 fee,
         bytes32 digest,
+        TxCache memory cache,
         bool strict
     ) private returns (uint8) {
         uint256 size = p.size;
-        int256 pnl = PositionMath.pnl(p.isLong, size, p.entryPriceE18, d.markPriceE18);
-        Settlement memory r =
-            _settleFull(d.positionId, p, m, pnl, fee, size * m.liquidationPenaltyBps / BPS, uint8(Status.Liquidated));
+        Settlement memory r = _settleFull(
+            d.positionId, p, m, pnl, fee, size * m.liquidationPenaltyBps / BPS, uint8(Status.Liquidated), cache
+        );
         if (!r.ok) {
             if (strict) revert InsufficientLiquidity(SafeCast.toUint256(pnl), _acct.vault);
             return uint8(SkipReason.InsufficientLiquidity);
@@ -1099,6 +1131,7 @@ contract MarginManager is IMarginManager, EIP712 {
         StoredMarket storage m,
         int256 equity,
         bytes32 digest,
+        TxCache memory cache,
         bool strict
     ) private returns (bool done, uint8 reason) {
         uint256 sizeClosed = uint256(p.size) * d.closeFactorBps / BPS;
@@ -1114,7 +1147,9 @@ contract MarginManager is IMarginManager, EIP712 {
             after_ = SafeCast.toUint128(SafeCast.toUint256(remaining));
         }
         // The vault pays the closed part's profit or takes its loss, and takes the fee.
-        if (!_moveVault(SafeCast.toInt256(fee) - pnl, strict)) return (true, uint8(SkipReason.InsufficientLiquidity));
+        if (!_moveVault(SafeCast.toInt256(fee) - pnl, cache, strict)) {
+            return (true, uint8(SkipReason.InsufficientLiquidity));
+        }
         p.collateral = after_;
         // forge-lint: disable-start(unsafe-typecast)
         p.size -= uint128(sizeClosed);
@@ -1131,20 +1166,36 @@ contract MarginManager is IMarginManager, EIP712 {
     }
 
     /// @dev Adds `delta` to the vault; false (strict: a revert) when the vault holds less than a negative delta.
-    function _moveVault(int256 delta, bool strict) private returns (bool) {
-        uint128 vault = _acct.vault;
+    function _moveVault(int256 delta, TxCache memory cache, bool strict) private view returns (bool) {
         if (delta < 0) {
             uint256 owed = SafeCast.toUint256(-delta);
+            uint256 vault = _vaultNow(cache);
             if (owed > vault) {
                 if (strict) revert InsufficientLiquidity(owed, vault);
                 return false;
             }
-            // forge-lint: disable-next-line(unsafe-typecast)
-            _acct.vault = vault - uint128(owed);
-        } else {
-            _acct.vault = vault + SafeCast.toUint128(SafeCast.toUint256(delta));
         }
+        cache.vaultDelta += delta;
         return true;
+    }
+
+    /// @dev The vault with this transaction's unwritten changes.
+    function _vaultNow(TxCache memory cache) private view returns (uint256) {
+        return SafeCast.toUint256(SafeCast.toInt256(_acct.vault) + cache.vaultDelta);
+    }
+
+    /// @dev Writes the books' changes the transaction's settlements kept in `cache`.
+    function _flush(TxCache memory cache) private {
+        if (cache.collateralReleased != 0) {
+            _acct.totalCollateral = SafeCast.toUint128(_acct.totalCollateral - cache.collateralReleased);
+        }
+        if (cache.vaultDelta != 0) _acct.vault = _plus(_acct.vault, cache.vaultDelta);
+        if (cache.insuranceDelta != 0) _acct.insurance = _plus(_acct.insurance, cache.insuranceDelta);
+        if (cache.badDebtAdded != 0) _acct.badDebt = SafeCast.toUint128(_acct.badDebt + cache.badDebtAdded);
+    }
+
+    function _plus(uint128 value, int256 delta) private pure returns (uint128) {
+        return SafeCast.toUint128(SafeCast.toUint256(SafeCast.toInt256(value) + delta));
     }
 
     /// @dev Ends a position. The borrow fee comes out of the equity first (an unpaid fee is not bad debt), then the
@@ -1160,14 +1211,15 @@ contract MarginManager is IMarginManager, EIP712 {
         int256 pnl,
         uint256 fee,
         uint256 penaltyNominal,
-        uint8 finalStatus
+        uint8 finalStatus,
+        TxCache memory cache
     ) private returns (Settlement memory r) {
         uint128 collateral = p.collateral;
         int256 equity = int256(uint256(collateral)) + pnl;
-        uint128 vault = _acct.vault;
+        int256 vaultIn; // what the vault gains; negative: the profit it pays
         if (equity <= 0) {
             r.badDebt = SafeCast.toUint128(SafeCast.toUint256(-equity));
-            vault += collateral;
+            vaultIn = int256(uint256(collateral));
         } else {
             uint256 eq = SafeCast.toUint256(equity);
             r.fee = SafeCast.toUint128(fee < eq ? fee : eq);
@@ -1178,63 +1230,83 @@ contract MarginManager is IMarginManager, EIP712 {
             uint256 out = uint256(r.payout) + r.penalty;
             if (out > collateral) {
                 uint256 profit = out - collateral;
-                if (profit > vault) return r; // r.ok is false
+                if (profit > _vaultNow(cache)) return r; // r.ok is false
+                // Both are below 2^128.
                 // forge-lint: disable-next-line(unsafe-typecast)
-                vault -= uint128(profit);
+                vaultIn = -int256(profit);
             } else {
                 // forge-lint: disable-next-line(unsafe-typecast)
-                vault += uint128(collateral - out);
+                vaultIn = int256(collateral - out);
             }
         }
         bool isLong = p.isLong;
         uint256 size = p.size;
         p.status = finalStatus;
-        p.collateral = 0;
-        p.size = 0;
+        _clearAmounts(p);
         _reduceOpenInterest(m, isLong, size);
-        _acct.totalCollateral -= collateral;
-        _book(positionId, vault, r.penalty, r.badDebt);
+        cache.collateralReleased += collateral;
+        cache.vaultDelta += vaultIn;
+        _book(positionId, cache, r.penalty, r.badDebt);
         r.ok = true;
     }
 
-    /// @dev Writes the vault, adds the penalty to the insurance fund, which then covers what it can of the bad debt.
-    function _book(bytes32 positionId, uint128 vault, uint128 penalty, uint128 badDebt) private {
-        uint128 insurance = _acct.insurance + penalty;
-        if (badDebt != 0) {
-            uint128 fromInsurance = badDebt < insurance ? badDebt : insurance;
-            insurance -= fromInsurance;
-            vault += fromInsurance;
-            _acct.badDebt += badDebt;
-            emit BadDebtCovered(positionId, fromInsurance, badDebt - fromInsurance);
+    /// @dev Zeroes collateral and size (slot 1 of the position, see StoredPosition) with one SSTORE instead of a
+    ///      read and a write per field.
+    function _clearAmounts(StoredPosition storage p) private {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            sstore(add(p.slot, 1), 0)
         }
-        _acct.vault = vault;
-        _acct.insurance = insurance;
     }
 
-    /// @dev Equity (collateral + pnl − accrued borrow fee), the maintenance requirement in force, and the fee.
-    function _health(StoredPosition storage p, StoredMarket storage m, uint256 size, uint256 collateral, uint256 price)
+    /// @dev Adds the penalty to the insurance fund, which then covers what it can of the bad debt (kept in `cache`).
+    function _book(bytes32 positionId, TxCache memory cache, uint128 penalty, uint128 badDebt) private {
+        int256 insuranceDelta = cache.insuranceDelta + int256(uint256(penalty));
+        if (badDebt != 0) {
+            uint256 insurance = SafeCast.toUint256(SafeCast.toInt256(_acct.insurance) + insuranceDelta);
+            // forge-lint: disable-next-line(unsafe-typecast)
+            uint128 fromInsurance = badDebt < insurance ? badDebt : uint128(insurance); // below badDebt
+            insuranceDelta -= int256(uint256(fromInsurance));
+            cache.vaultDelta += int256(uint256(fromInsurance));
+            cache.badDebtAdded += badDebt;
+            emit BadDebtCovered(positionId, fromInsurance, badDebt - fromInsurance);
+        }
+        cache.insuranceDelta = insuranceDelta;
+    }
+
+    /// @dev At `price`: equity (collateral + pnl − accrued borrow fee), the maintenance requirement in force, the fee
+    ///      and the pnl.
+    function _health(StoredPosition storage p, StoredMarket storage m, uint256 price)
         private
         view
-        returns (int256 equity, uint256 required, uint256 fee)
+        returns (int256 equity, uint256 required, uint256 fee, int256 pnl)
     {
+        (uint256 size, uint256 collateral) = (p.size, p.collateral); // one slot, loaded once
         fee = _accruedFee(p, m);
-        equity = SafeCast.toInt256(collateral) + PositionMath.pnl(p.isLong, size, p.entryPriceE18, price)
-            - SafeCast.toInt256(fee);
+        pnl = PositionMath.pnl(p.isLong, size, p.entryPriceE18, price);
+        equity = SafeCast.toInt256(collateral) + pnl - SafeCast.toInt256(fee);
         required = PositionMath.requirement(size, _effectiveMargin(p));
     }
 
     /// @dev size × (market index − position index) / 864e6, rounded down.
     function _accruedFee(StoredPosition storage p, StoredMarket storage m) private view returns (uint256) {
-        uint256 rate = m.borrowRateBpsPerDay;
-        uint256 index = m.borrowIndex;
-        if (rate == 0 && index == p.borrowIndex) return 0;
-        return uint256(p.size) * (_borrowIndexNow(m) - p.borrowIndex) / FEE_DENOMINATOR;
+        // One slot's fields read together: the optimizer loads it once.
+        (uint256 rate, uint256 index, uint256 since) = (m.borrowRateBpsPerDay, m.borrowIndex, m.borrowIndexTime);
+        uint256 positionIndex = p.borrowIndex;
+        if (rate == 0 && index == positionIndex) return 0;
+        return uint256(p.size) * (_indexAt(index, rate, since) - positionIndex) / FEE_DENOMINATOR;
     }
 
-    /// @dev The market's borrow index now: the checkpoint plus rate × seconds since (fits 56 bits for 200,000 years
-    ///      at the highest rate, 10000 bps per day).
+    /// @dev The market's borrow index now.
     function _borrowIndexNow(StoredMarket storage m) private view returns (uint56) {
-        return SafeCast.toUint56(m.borrowIndex + uint256(m.borrowRateBpsPerDay) * (block.timestamp - m.borrowIndexTime));
+        (uint256 rate, uint256 index, uint256 since) = (m.borrowRateBpsPerDay, m.borrowIndex, m.borrowIndexTime);
+        return _indexAt(index, rate, since);
+    }
+
+    /// @dev The checkpoint plus rate × seconds since (fits 56 bits for 200,000 years at the highest rate, 10000 bps
+    ///      per day).
+    function _indexAt(uint256 index, uint256 rate, uint256 since) private view returns (uint56) {
+        return SafeCast.toUint56(index + rate * (block.timestamp - since));
     }
 
     function _addOpenInterest(StoredMarket storage m, bytes32 marketId, bool isLong, uint128 size) private {

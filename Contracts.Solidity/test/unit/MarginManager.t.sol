@@ -669,6 +669,27 @@ contract MarginManagerTest is MarginManagerBase {
         assertBooks();
     }
 
+    /// @dev A batch keeps its books in memory until the end: the second bad debt must see the insurance the first
+    ///      one already used, not the stored balance.
+    function test_applyDecisions_twoBadDebtsShareTheInsuranceInOrder() public {
+        openAs(alice, pid(1), true, 50_000e6); // 500,000 notional each
+        openAs(bob, pid(2), true, 50_000e6);
+        // -30%: pnl -150,000, equity -100,000 each; the insurance (100,000) covers the first, the vault the second.
+        IMarginManager.RiskDecision[] memory ds =
+            two(liquidateDecision(pid(1), 1, 1400e18, 10_000), liquidateDecision(pid(2), 1, 1400e18, 10_000));
+        (uint64 validUntil, IMarginManager.Quorum memory q) = batch(1, ds);
+        vm.expectEmit(address(mm));
+        emit IMarginManager.BadDebtCovered(pid(1), uint128(INSURANCE), 0);
+        vm.expectEmit(address(mm));
+        emit IMarginManager.BadDebtCovered(pid(2), 0, 100_000e6);
+        assertEq(mm.applyDecisions(1, validUntil, ds, q), 2, "both liquidated");
+        assertEq(mm.insuranceBalance(), 0, "insurance drained");
+        assertEq(mm.vaultBalance(), VAULT + 100_000e6 + INSURANCE, "vault got both collaterals and the insurance");
+        assertEq(mm.totalBadDebt(), 200_000e6, "bad debt");
+        assertEq(mm.totalCollateral(), 0, "collateral released");
+        assertBooks();
+    }
+
     function test_applyDecisions_skipsPositionToppedUpToHealthWithEvent() public {
         openAs(alice, pid(1), true, 1000e6);
         openAs(bob, pid(2), true, 1000e6);
