@@ -112,6 +112,40 @@ public sealed class AdminSessionTests(GatewayFixture fixture)
         Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
     }
 
+    [Fact]
+    public async Task OracleBacklog_AdminSession_OldestUnsettledFirstAndBadLimitRefused()
+    {
+        var (browser, _) = Browser(fixture.AdminBase);
+        using var __ = browser;
+        Assert.Equal(HttpStatusCode.OK, (await SignInAsync(browser, 0)).StatusCode);
+        // Two decisions older than any the other tests make: a sent one waiting for its receipt, a queued one.
+        var position = "0x" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var (sent, queued, tx) = (RandomNumberGenerator.GetBytes(32), RandomNumberGenerator.GetBytes(32), RandomNumberGenerator.GetBytes(32));
+        const string Insert = "INSERT INTO aml_audit_decision (decision_digest, position_id, kind, features_hash, model_hash, signer_bitmap, tx_hash, status, created_at) " +
+            "VALUES (@digest, @position, 'OPEN', @digest, @digest, 7, @tx, @status, now() - make_interval(days => @days))";
+        await fixture.Database.ExecuteAsync(Insert, ("digest", sent), ("position", position), ("tx", tx), ("status", "SENT"), ("days", 20));
+        await fixture.Database.ExecuteAsync(Insert, ("digest", queued), ("position", position), ("tx", DBNull.Value), ("status", "QUEUED"), ("days", 19));
+        try
+        {
+            var backlog = await browser.GetFromJsonAsync<JsonElement>(new Uri("/v1/admin/oracle/backlog?limit=2", UriKind.Relative));
+            var tooMany = await browser.GetAsync(new Uri("/v1/admin/oracle/backlog?limit=201", UriKind.Relative));
+
+            var oldest = backlog.GetProperty("oldest").EnumerateArray().ToList();
+            Assert.Equal([Hex.Encode(sent), Hex.Encode(queued)], oldest.Select(e => e.GetProperty("decisionDigest").GetString()));
+            Assert.Equal(["SENT", "QUEUED"], oldest.Select(e => e.GetProperty("status").GetString()));
+            Assert.Equal(Hex.Encode(tx), oldest[0].GetProperty("transactionHash").GetString());
+            Assert.Equal(position, oldest[1].GetProperty("positionId").GetString());
+            Assert.True(backlog.GetProperty("oldestAgeSeconds").GetDouble() >= TimeSpan.FromDays(20).TotalSeconds - 60, backlog.ToString());
+            Assert.True(backlog.GetProperty("queued").GetInt32() >= 1 && backlog.GetProperty("sent").GetInt32() >= 1, backlog.ToString());
+            Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
+            Assert.Contains("limit: 201 is above 200", await tooMany.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await fixture.Database.ExecuteAsync("DELETE FROM aml_audit_decision WHERE position_id = @position", ("position", position));
+        }
+    }
+
     /// <summary>An HTTP client with a cookie jar, as a browser tab on <paramref name="origin"/>.</summary>
     private static (HttpClient Client, CookieContainer Cookies) Browser(Uri origin)
     {
