@@ -92,12 +92,14 @@ dev_state_check() {
 
 dev_key() { "$AML_CAST" wallet private-key "test test test test test test test test test test test junk" "$1"; }
 
-# Ports: silo INDEX listens on 8080+10·INDEX (gRPC), 8081+10·INDEX (HTTP), 11111+INDEX and 30000+INDEX, each plus
+# Ports: silo INDEX listens on 8080+10·INDEX (gRPC), 8081+10·INDEX (HTTP), 8082+10·INDEX (admin: /metrics, the
+# dashboard, the admin page's session), 11111+INDEX and 30000+INDEX, each plus
 # AML_PORT_OFFSET (default 0), so that a second stack (a check beside a running ./aml run) binds none of the first's.
 AML_PORT_OFFSET="${AML_PORT_OFFSET:-0}"
 [[ "$AML_PORT_OFFSET" =~ ^[0-9]+$ ]] || die "AML_PORT_OFFSET must be a number of ports, not '$AML_PORT_OFFSET'"
 silo_grpc_port() { echo $((8080 + 10 * $1 + AML_PORT_OFFSET)); }
 silo_http_port() { echo $((8081 + 10 * $1 + AML_PORT_OFFSET)); }
+silo_admin_port() { echo $((8082 + 10 * $1 + AML_PORT_OFFSET)); }
 
 # start_silo INDEX REPLAY(0|1) [supervise]: starts silo INDEX and waits until it is ready. With "supervise", a
 # supervisor restarts the silo whenever it dies after having been ready (with backoff, saying which silo died, how,
@@ -108,7 +110,7 @@ start_silo() {
   grpc="$(silo_grpc_port "$1")" http="$(silo_http_port "$1")"
   local command=(env "${SILO_ENV[@]}")
   [[ "$replay" == 1 ]] && command+=("${STACK_REPLAY[@]}")
-  command+=(Aml__GrpcPort="$grpc" Aml__HttpPort="$http" Aml__SiloPort=$((11111 + index + AML_PORT_OFFSET))
+  command+=(Aml__GrpcPort="$grpc" Aml__HttpPort="$http" Aml__AdminPort="$(silo_admin_port "$index")" Aml__SiloPort=$((11111 + index + AML_PORT_OFFSET))
     Aml__GatewayPort=$((30000 + index + AML_PORT_OFFSET)) dotnet "$AML_ROOT/Silo/bin/Release/net10.0/Aml.Orleans.Silo.dll")
   local log="$AML_DATA/silo-$index.log" ready="$AML_DATA/silo-$index.ready" pid
   rm -f "$ready"

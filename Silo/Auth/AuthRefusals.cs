@@ -15,15 +15,23 @@ internal static class AuthRefusals
     private const int Unauthenticated = 16;
     private const int PermissionDenied = 7;
 
-    /// <summary>The bearer events that write those answers.</summary>
-    public static JwtBearerEvents Events() => new()
+    /// <summary>The bearer events that write those answers; on the admin port the token may come from the session cookie.</summary>
+    public static JwtBearerEvents Events(AdminSession session) => new()
     {
+        OnMessageReceived = context =>
+        {
+            context.Token ??= session.TokenFor(context.HttpContext);
+            return Task.CompletedTask;
+        },
         OnChallenge = async context =>
         {
             context.HandleResponse();
+            var onAdminPort = session.IsAdminPort(context.HttpContext);
             var why = context.AuthenticateFailure switch
             {
+                null when onAdminPort => "no admin session and no bearer token: sign in with an admin wallet on this port's admin page (/#admin)",
                 null => "no bearer token: sign in first (Auth/Challenge, then Auth/SignIn; REST /v1/auth/challenge, /v1/auth/sign-in)",
+                SecurityTokenExpiredException expired when onAdminPort => $"the admin session expired at {expired.Expires:O}: sign in again (/#admin)",
                 SecurityTokenExpiredException expired => $"the bearer token expired at {expired.Expires:O}: sign in again",
                 var failure => $"the bearer token is not valid ({failure.GetType().Name}): sign in again",
             };

@@ -9,8 +9,14 @@ public sealed class AmlHostOptions
     /// <summary>Port for gRPC over HTTP/2 (native clients).</summary>
     public int GrpcPort { get; set; } = 8080;
 
-    /// <summary>Port for HTTP/1.1 and HTTP/2: REST (JSON transcoding), gRPC-Web, health, metrics, dashboard.</summary>
+    /// <summary>Port for HTTP/1.1 and HTTP/2: the web app, REST (JSON transcoding), gRPC-Web, health. Trader-facing.</summary>
     public int HttpPort { get; set; } = 8081;
+
+    /// <summary>
+    /// Port for operators: everything the HTTP port serves plus <c>/metrics</c> and the Orleans dashboard, and the only
+    /// port where the admin session cookie counts. Never exposed by the trader-facing Service.
+    /// </summary>
+    public int AdminPort { get; set; } = 8082;
 
     /// <summary>Orleans silo-to-silo port.</summary>
     public int SiloPort { get; set; } = 11111;

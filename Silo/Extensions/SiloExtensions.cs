@@ -26,6 +26,7 @@ public static partial class SiloExtensions
             var address = host.LoopbackOnly ? IPAddress.Loopback : IPAddress.Any;
             kestrel.Listen(address, host.GrpcPort, o => o.Protocols = HttpProtocols.Http2);
             kestrel.Listen(address, host.HttpPort, o => o.Protocols = HttpProtocols.Http1AndHttp2);
+            kestrel.Listen(address, host.AdminPort, o => o.Protocols = HttpProtocols.Http1AndHttp2);
         });
         // Longer than Orleans needs to hand grains over, shorter than the pod's termination grace period.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
@@ -52,7 +53,7 @@ public static partial class SiloExtensions
         builder.Services.Configure<DevPriceFeedOptions>(builder.Configuration.GetSection(CandleReplayOptions.Section));
         builder.Services.AddSingleton<DevPriceFeedPublisher>();
         builder.Services.AddHostedService<CandleReplayFeed>();
-        AddWalletAuth(builder, deployment);
+        AddWalletAuth(builder, deployment, host);
         builder.Services.AddGrpc(o =>
         {
             o.EnableDetailedErrors = builder.Environment.IsDevelopment();
@@ -69,10 +70,11 @@ public static partial class SiloExtensions
         return builder;
     }
 
-    /// <summary>gRPC services (native, gRPC-Web and REST), health and metrics endpoints.</summary>
+    /// <summary>gRPC services (native, gRPC-Web and REST), health; metrics and dashboard on the admin port.</summary>
     public static WebApplication MapAmlEndpoints(this WebApplication app)
     {
         app.UseCors(DevOriginPolicy);
+        app.UseAdminOnlyPaths();
         UseWebApp(app);
         app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
         app.UseAuthentication();
@@ -81,7 +83,8 @@ public static partial class SiloExtensions
         app.MapGrpcService<AuthService>();
         app.MapGrpcService<PositionsService>();
         app.MapGrpcService<AdminServiceImpl>();
-        // The dashboard shows every grain and silo: administrators only (it has no auth of its own).
+        app.MapAdminSignOut();
+        // The dashboard shows every grain and silo: administrators only (it has no auth of its own), on the admin port.
         app.MapOrleansDashboard("/dashboard").RequireAuthorization(p => p.RequireRole(WalletSignIn.AdminRole));
         app.MapGrpcHealthChecksService();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
@@ -91,8 +94,11 @@ public static partial class SiloExtensions
     }
 
     /// <summary>Wallet sign-in and JWT bearer tokens; the deployment's admin and guardian are administrators.</summary>
-    private static void AddWalletAuth(WebApplicationBuilder builder, Deployment? deployment)
+    private static void AddWalletAuth(WebApplicationBuilder builder, Deployment? deployment, AmlHostOptions host)
     {
+        var session = new AdminSession(host);
+        builder.Services.AddSingleton(host);
+        builder.Services.AddSingleton(session);
         builder.Services.Configure<AuthOptions>(builder.Configuration.GetSection(AuthOptions.Section));
         builder.Services.AddSingleton(new ChainIdentity(
             deployment?.ChainId ?? 0, deployment is null ? [] : [deployment.Admin, deployment.Guardian]));
@@ -101,7 +107,7 @@ public static partial class SiloExtensions
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
         {
             o.MapInboundClaims = false;
-            o.Events = AuthRefusals.Events();
+            o.Events = AuthRefusals.Events(session);
         });
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<WalletSignIn>((o, signIn) => o.TokenValidationParameters = signIn.ValidationParameters());

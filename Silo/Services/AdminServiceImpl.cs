@@ -103,6 +103,13 @@ internal sealed class AdminServiceImpl(
     }
 
     /// <inheritdoc />
+    public override Task<OracleBacklogResponse> GetOracleBacklog(OracleBacklogRequest request, ServerCallContext context) =>
+        OracleBacklog.ReadAsync(
+            configuration.GetConnectionString("Postgres") is { Length: > 0 } postgres ? Grains.Storage.PostgresSiloBuilderExtensions.NormalizeConnectionString(postgres) : null,
+            request.Limit,
+            context.CancellationToken);
+
+    /// <inheritdoc />
     public override async Task<ListGovernanceResponse> ListGovernance(ListGovernanceRequest request, ServerCallContext context)
     {
         var chain = Chain();

@@ -5,8 +5,12 @@ using Grpc.Core;
 
 namespace Aml.Orleans.Silo.Services;
 
-/// <summary>Wallet sign-in (no token needed to call it); challenges and sign-ins count against the wallet's and the address's budgets.</summary>
-internal sealed class AuthService(WalletSignIn signIn, GatewayRateLimits limits) : Protos.Auth.AuthBase
+/// <summary>
+/// Wallet sign-in (no token needed to call it); challenges and sign-ins count against the wallet's and the address's
+/// budgets. On the admin port it is the operators' door: an admin also gets the browser session cookie, anyone else
+/// PERMISSION_DENIED (403 over REST) saying why.
+/// </summary>
+internal sealed class AuthService(WalletSignIn signIn, GatewayRateLimits limits, AdminSession session) : Protos.Auth.AuthBase
 {
     /// <inheritdoc />
     public override Task<ChallengeResponse> Challenge(ChallengeRequest request, ServerCallContext context)
@@ -21,6 +25,17 @@ internal sealed class AuthService(WalletSignIn signIn, GatewayRateLimits limits)
     {
         limits.Acquire(RateLimitedCall.SignIn, SignInMessage.TryParse(request.Message)?.Address ?? "", context);
         var (token, expiresAt, address, isAdmin) = await signIn.SignInAsync(request.Message, request.Signature);
+        var http = context.GetHttpContext();
+        if (session.IsAdminPort(http))
+        {
+            if (!isAdmin)
+            {
+                throw RpcErrors.PermissionDenied($"{address} is not an administrator: the admin port signs in only the deployment's admin and guardian and the addresses in Aml:Auth:Admins; traders sign in on the web app's port");
+            }
+
+            AdminSession.Issue(http, token, expiresAt);
+        }
+
         return new SignInResponse { Token = token, ExpiresAt = Iso(expiresAt), Address = address.ToString(), IsAdmin = isAdmin };
     }
 

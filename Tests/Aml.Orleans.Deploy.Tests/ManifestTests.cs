@@ -100,30 +100,36 @@ public sealed class ManifestTests
     [InlineData("hpa.yaml", "kind: Deployment, name: aml-silo", "kind: Deployment, name: aml-silos", "scale target does not exist")]
     [InlineData("role.yaml", "  name: aml-silo\nsubjects:", "  name: aml-reader\nsubjects:", "role does not exist")]
     [InlineData("deployment.yaml", "name: aml-config", "name: aml-konfig", "no ConfigMap aml-konfig")]
-    [InlineData("deployment.yaml", "{ name: http, containerPort: 8081 }", "{ name: http, containerPort: 8081 }\n            - { name: admin, containerPort: 8082 }", "")]
     public void Base_Mutated_ViolationReported(string file, string original, string mutated, string expected)
     {
         var problems = RenderMutatedBase((file, original, mutated));
 
-        // The last row adds an admin port the Service does not reach: a mutation every check must let pass.
-        if (expected.Length == 0)
-        {
-            Assert.Empty(problems);
-        }
-        else
-        {
-            Assert.Contains(problems, p => p.Contains(expected, StringComparison.Ordinal));
-        }
+        Assert.Contains(problems, p => p.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("{ name: admin, port: 8082, targetPort: admin }", "admin")]
+    [InlineData("{ name: ops, port: 9000, targetPort: 8082 }", "8082")] // by number: the same port under another name
+    public void Base_AdminPortOnTheTraderService_ViolationReported(string servicePort, string named)
+    {
+        var problems = RenderMutatedBase(
+            ("services.yaml", "{ name: http, port: 8081, targetPort: http }", "{ name: http, port: 8081, targetPort: http }\n    - " + servicePort));
+
+        Assert.Contains(problems, p => p.Contains($"exposes the silo's admin port {named} to traders", StringComparison.Ordinal));
     }
 
     [Fact]
-    public void Base_AdminPortOnTheTraderService_ViolationReported()
+    public void Base_Rendered_SiloHasTheAdminPortThePodMonitorScrapesAndTheTraderServiceLacks()
     {
-        var problems = RenderMutatedBase(
-            ("deployment.yaml", "{ name: http, containerPort: 8081 }", "{ name: http, containerPort: 8081 }\n            - { name: admin, containerPort: 8082 }"),
-            ("services.yaml", "{ name: http, port: 8081, targetPort: http }", "{ name: http, port: 8081, targetPort: http }\n    - { name: admin, port: 8082, targetPort: admin }"));
+        var applied = Manifests.Rendered(Path.Combine(Manifests.Root(), "monitoring")).With(Manifests.Rendered(Path.Combine(Manifests.Root(), "overlays", "prod")));
+        var silo = applied.Find("Deployment", "aml-silo")!;
+        var container = (YamlMappingNode)((YamlSequenceNode)Manifests.Node(silo, "spec", "template", "spec", "containers")!)[0];
+        var endpoint = (YamlMappingNode)((YamlSequenceNode)Manifests.Node(applied.Find("PodMonitor", "aml-silo")!, "spec", "podMetricsEndpoints")!)[0];
 
-        Assert.Contains(problems, p => p.Contains("exposes the silo's admin port admin to traders", StringComparison.Ordinal));
+        var ports = ((YamlSequenceNode)Manifests.Node(container, "ports")!).Cast<YamlMappingNode>();
+        Assert.Contains(ports, p => Manifests.Scalar(p, "name") == "admin" && Manifests.Scalar(p, "containerPort") == "8082");
+        Assert.Equal("admin", Manifests.Scalar(endpoint, "port"));
+        Assert.Empty(applied.TraderServiceViolations());
     }
 
     [Fact]

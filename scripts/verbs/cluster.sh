@@ -20,6 +20,6 @@ for ((i = 0; i < silos; i++)); do
   start_silo "$i" $((i == 0 ? 1 : 0)) supervise # one feed for the cluster: the replay runs on silo 0 only
 done
 
-log "$silos silos up; gateways on gRPC :$(silo_grpc_port 0), :$(silo_grpc_port 1), … (HTTP :$(silo_http_port 0), …); logs in $AML_DATA/silo-N.log"
+log "$silos silos up; gateways on gRPC :$(silo_grpc_port 0), :$(silo_grpc_port 1), … (HTTP :$(silo_http_port 0), …; admin page, dashboard and metrics :$(silo_admin_port 0), …); logs in $AML_DATA/silo-N.log"
 log "kill one (kill -9 \$(cat $AML_DATA/silo-$((silos - 1)).pid)): its grains come back on the others, and it is restarted; Ctrl-C stops everything"
 wait

@@ -31,7 +31,7 @@ done
 STACK_DEV_STATE=1 stack_up "$from"
 export Aml__Replay__CandleEvery="00:00:$(printf '%06.3f' "$speed")"
 start_silo 0 1 supervise
-grpc="$(silo_grpc_port 0)" http="$(silo_http_port 0)"
+grpc="$(silo_grpc_port 0)" http="$(silo_http_port 0)" admin="$(silo_admin_port 0)"
 
 if [[ "$demo" == 1 ]]; then
   sleep 2 # let the replay warm the features up
@@ -48,8 +48,9 @@ cat >&2 <<INFO
     gateway (gRPC)      http://127.0.0.1:$grpc
     REST + gRPC-Web     http://127.0.0.1:$http/v1/markets
     health              http://127.0.0.1:$http/health/ready
-    metrics             http://127.0.0.1:$http/metrics
-    dashboard (admin)   http://127.0.0.1:$http/dashboard/
+    admin page          http://127.0.0.1:$admin/#admin   (sign in with the admin wallet: the dev wallet's account 0)
+    dashboard (admin)   http://127.0.0.1:$admin/dashboard/   (after signing in on the admin page: its session cookie)
+    metrics (admin)     http://127.0.0.1:$admin/metrics
     chain (anvil)       $AML_RPC_URL   MarginManager $STACK_MANAGER
     silo log            $AML_DATA/silo-0.log   (a silo that dies is restarted; this terminal says why)
     try                 dotnet $STACK_CLI positions --key $(dev_key 6)

@@ -92,8 +92,14 @@ public class GatewayFixture : IAsyncLifetime
         },
     };
 
-    /// <summary>The silo's HTTP/1.1 endpoint (REST, health, metrics, dashboard).</summary>
+    /// <summary>The silo's trader-facing HTTP/1.1 endpoint (web app, REST, gRPC-Web, health).</summary>
     public Uri HttpBase { get; private set; } = null!;
+
+    /// <summary>The first silo's admin port: what the HTTP port serves plus metrics, the dashboard and the admin session cookie.</summary>
+    public Uri AdminBase { get; private set; } = null!;
+
+    /// <summary>The HMAC key every silo signs tokens with (the tests forge expired ones with it).</summary>
+    public byte[] AuthSigningKey { get; private set; } = [];
 
     /// <summary>The first silo's gRPC endpoint, as the CLI's <c>--gateway</c> takes it.</summary>
     public Uri GatewayUrl { get; private set; } = null!;
@@ -137,11 +143,13 @@ public class GatewayFixture : IAsyncLifetime
         }
 
         var clusterId = "aml-gateway-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
-        var signingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        AuthSigningKey = RandomNumberGenerator.GetBytes(32);
+        var signingKey = Convert.ToBase64String(AuthSigningKey);
         for (var silo = 0; silo < _siloCount; silo++)
         {
             var grpcPort = TestNet.FreePort();
             var httpPort = TestNet.FreePort();
+            var adminPort = TestNet.FreePort();
             var environment = new Dictionary<string, string>
             {
                 ["ConnectionStrings__Postgres"] = Database.ConnectionString,
@@ -149,6 +157,7 @@ public class GatewayFixture : IAsyncLifetime
                 ["ORLEANS_SERVICE_ID"] = "aml-gateway-tests",
                 ["Aml__GrpcPort"] = grpcPort.ToString(CultureInfo.InvariantCulture),
                 ["Aml__HttpPort"] = httpPort.ToString(CultureInfo.InvariantCulture),
+                ["Aml__AdminPort"] = adminPort.ToString(CultureInfo.InvariantCulture),
                 ["Aml__SiloPort"] = TestNet.FreePort().ToString(CultureInfo.InvariantCulture),
                 ["Aml__GatewayPort"] = TestNet.FreePort().ToString(CultureInfo.InvariantCulture),
                 ["Aml__Chain__DeploymentFile"] = siloDeployment,
@@ -176,6 +185,7 @@ public class GatewayFixture : IAsyncLifetime
             if (silo == 0)
             {
                 HttpBase = new Uri($"http://127.0.0.1:{httpPort}");
+                AdminBase = new Uri($"http://127.0.0.1:{adminPort}");
                 GatewayUrl = new Uri($"http://127.0.0.1:{grpcPort}");
             }
 

@@ -147,7 +147,7 @@ public sealed class GatewayTests(GatewayFixture fixture)
     [Fact]
     public async Task Dashboard_WithoutAdminToken_Refused()
     {
-        using var http = new HttpClient { BaseAddress = fixture.HttpBase };
+        using var http = new HttpClient { BaseAddress = fixture.AdminBase }; // the bearer header works there, for the CLI
         var trader = (await fixture.SignInAsync(6)).Single(h => h.Key == "authorization").Value;
         var admin = (await fixture.SignInAsync(0)).Single(h => h.Key == "authorization").Value;
 
