@@ -49,6 +49,7 @@ public sealed class RiskEngine : IDisposable
     private readonly RiskModelSet _models;
     private readonly RiskEngineOptions _options;
     private readonly ThreadLocal<Engines> _engines;
+    private readonly Lazy<ContributionCalculators> _contributions;
     private readonly Lock _calibration = new();
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<RiskInput, StrongBox> _decidedAt = [];
     private double _alphaLong;
@@ -73,6 +74,8 @@ public sealed class RiskEngine : IDisposable
             Engine<ExcursionRow>(models.Leverage.Mean), Engine<ExcursionRow>(models.Leverage.Scale),
             Engine<ExcursionRow>(models.Threshold.Mean), Engine<ExcursionRow>(models.Threshold.Scale),
             Engine<RiskScoreRow>(models.RiskScore)), trackAllValues: false);
+        // Fitted on the first explanation, not here: backtests build many engines and explain nothing.
+        _contributions = new Lazy<ContributionCalculators>(() => new ContributionCalculators(models), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>The model set's hash.</summary>
@@ -181,18 +184,34 @@ public sealed class RiskEngine : IDisposable
     }
 
     /// <summary>The inputs that moved each model's answer most, largest first.</summary>
-    public IReadOnlyList<Contribution> Explain(RiskInput input, int top)
+    public IReadOnlyList<Contribution> Explain(RiskInput input, int top) =>
+        [.. ExplainAll(input).OrderByDescending(c => Math.Abs(c.Amount)).Take(top)];
+
+    /// <summary>Every input's contribution to each model, model by model in schema order (the calculators fitted once).</summary>
+    internal IEnumerable<Contribution> ExplainAll(RiskInput input)
+    {
+        var (excursion, risk) = ExplainedRows(input);
+        return _contributions.Value.All(excursion, risk);
+    }
+
+    /// <summary>As <see cref="ExplainAll"/>, fitting the calculators again for this call (the old path; kept to compare).</summary>
+    internal IEnumerable<Contribution> ExplainRebuiltAll(RiskInput input)
+    {
+        var (features, riskFeatures) = ExplainedRows(input);
+        var excursion = new[] { new ExcursionRow { Features = features } };
+        var risk = new[] { new RiskScoreRow { Features = riskFeatures } };
+        return Contributions("leverage", _models.Leverage.Mean, excursion, RiskModelSet.ExcursionFeatureNames)
+            .Concat(Contributions("threshold", _models.Threshold.Mean, excursion, RiskModelSet.ExcursionFeatureNames))
+            .Concat(Contributions("risk", _models.RiskScore, risk, RiskModelSet.RiskFeatureNames));
+    }
+
+    // The explained rows: the excursion models' features, and the risk model's at the terms the input would get with
+    // the widest bounds (the explanation is of the models, not of the market's clamps).
+    private (float[] Excursion, float[] Risk) ExplainedRows(RiskInput input)
     {
         Validate(input);
         var terms = Terms(input, new MarketBounds(100, 100_000, 0, 10_000, 0), CompiledScores(input), Alpha(input.IsLong));
-        var excursion = new[] { new ExcursionRow { Features = ModelFeatures.Excursion(input.MarketFeatures, input.IsLong) } };
-        var risk = new[] { new RiskScoreRow { Features = terms.RiskFeatures } };
-        return Contributions("leverage", _models.Leverage.Mean, excursion, RiskModelSet.ExcursionFeatureNames)
-            .Concat(Contributions("threshold", _models.Threshold.Mean, excursion, RiskModelSet.ExcursionFeatureNames))
-            .Concat(Contributions("risk", _models.RiskScore, risk, RiskModelSet.RiskFeatureNames))
-            .OrderByDescending(c => Math.Abs(c.Amount))
-            .Take(top)
-            .ToArray();
+        return (ModelFeatures.Excursion(input.MarketFeatures, input.IsLong), terms.RiskFeatures);
     }
 
     /// <summary>
@@ -225,7 +244,14 @@ public sealed class RiskEngine : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _engines.Dispose();
+    public void Dispose()
+    {
+        _engines.Dispose();
+        if (_contributions.IsValueCreated)
+        {
+            _contributions.Value.Dispose();
+        }
+    }
 
     // One feature as big-endian float32 (NaN canonical) at byte offset at; returns the next offset.
     private static int Put(Span<byte> bytes, int at, float value)
