@@ -45,12 +45,12 @@ internal sealed class ContributionCalculators : IDisposable
 
     // The trees read a slot per feature and then its missing flag; a feature's contribution is the sum of both, and its
     // value is reported as the caller gave it (NaN stays NaN). Materialised here: the engine's buffer is reused.
-    private static Contribution[] Named(string model, float[] amounts, float[] values, IReadOnlyList<string> names) =>
+    internal static Contribution[] Named(string model, float[] amounts, float[] values, IReadOnlyList<string> names) =>
         [.. names.Select((name, i) => new Contribution(model, name, values[i], amounts[i] + amounts[names.Count + i]))];
 
     // The model is a chain: missing-value handling, then the trees. The calculator replaces the trees at its end and
-    // reports all 2 × width slots unnormalised (the trees' own units).
-    private static TransformerChain<ITransformer> Chain<TRow>(MLContext context, string model, ITransformer transformer, int width)
+    // reports all 2 × width slots unnormalised (the trees' own units). Fitting reads only the schema.
+    internal static TransformerChain<ITransformer> Chain<TRow>(MLContext context, string model, ITransformer transformer, int width)
         where TRow : class
     {
         if (transformer is not IEnumerable<ITransformer> chain || chain.ToList() is not { Count: > 0 } steps)

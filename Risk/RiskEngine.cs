@@ -1,10 +1,7 @@
 using System.Buffers.Binary;
 using Aml.Orleans.Ethereum;
 using Microsoft.ML;
-using Microsoft.ML.Calibrators;
 using Microsoft.ML.Data;
-using Microsoft.ML.Trainers;
-using Microsoft.ML.Trainers.FastTree;
 
 namespace Aml.Orleans.Risk;
 
@@ -194,20 +191,11 @@ public sealed class RiskEngine : IDisposable
         return _contributions.Value.All(excursion, risk);
     }
 
-    /// <summary>As <see cref="ExplainAll"/>, fitting the calculators again for this call (the old path; kept to compare).</summary>
-    internal IEnumerable<Contribution> ExplainRebuiltAll(RiskInput input)
-    {
-        var (features, riskFeatures) = ExplainedRows(input);
-        var excursion = new[] { new ExcursionRow { Features = features } };
-        var risk = new[] { new RiskScoreRow { Features = riskFeatures } };
-        return Contributions("leverage", _models.Leverage.Mean, excursion, RiskModelSet.ExcursionFeatureNames)
-            .Concat(Contributions("threshold", _models.Threshold.Mean, excursion, RiskModelSet.ExcursionFeatureNames))
-            .Concat(Contributions("risk", _models.RiskScore, risk, RiskModelSet.RiskFeatureNames));
-    }
-
-    // The explained rows: the excursion models' features, and the risk model's at the terms the input would get with
-    // the widest bounds (the explanation is of the models, not of the market's clamps).
-    private (float[] Excursion, float[] Risk) ExplainedRows(RiskInput input)
+    /// <summary>
+    /// The explained rows: the excursion models' features, and the risk model's at the terms the input would get with
+    /// the widest bounds (the explanation is of the models, not of the market's clamps).
+    /// </summary>
+    internal (float[] Excursion, float[] Risk) ExplainedRows(RiskInput input)
     {
         Validate(input);
         var terms = Terms(input, new MarketBounds(100, 100_000, 0, 10_000, 0), CompiledScores(input), Alpha(input.IsLong));
@@ -313,42 +301,6 @@ public sealed class RiskEngine : IDisposable
 
     private PredictionEngine<TRow, Score> Engine<TRow>(ITransformer model)
         where TRow : class => _models.Context.Model.CreatePredictionEngine<TRow, Score>(model);
-
-    private IEnumerable<Contribution> Contributions<TRow>(string model, ITransformer transformer, TRow[] row, IReadOnlyList<string> names)
-        where TRow : class
-    {
-        // The model is a chain: missing-value handling, then the trees. Contributions are the trees' own, per slot of
-        // their input (the features, then their missing flags); a feature's value is reported as the caller gave it.
-        if (transformer is not IEnumerable<ITransformer> chain || chain.ToList() is not { Count: > 0 } steps)
-        {
-            throw new InvalidOperationException($"the {model} model is not a transformer chain");
-        }
-
-        var context = _models.Context;
-        var data = context.Data.LoadFromEnumerable(row);
-        foreach (var step in steps.Take(steps.Count - 1))
-        {
-            data = step.Transform(data);
-        }
-
-        var slots = 2 * names.Count;
-        IEstimator<ITransformer> calculator = steps[^1] switch
-        {
-            ISingleFeaturePredictionTransformer<ICalculateFeatureContribution> trees =>
-                context.Transforms.CalculateFeatureContribution(trees, slots, slots, normalize: false),
-            ISingleFeaturePredictionTransformer<CalibratedModelParametersBase<FastTreeBinaryModelParameters, PlattCalibrator>> calibrated =>
-                context.Transforms.CalculateFeatureContribution(calibrated, slots, slots, normalize: false),
-            _ => throw new InvalidOperationException($"the {model} model's last step is not a tree ensemble"),
-        };
-        var amounts = calculator.Fit(data).Transform(data).GetColumn<float[]>("FeatureContributions").First();
-        var values = row[0] switch
-        {
-            ExcursionRow e => e.Features,
-            RiskScoreRow r => r.Features,
-            _ => [],
-        };
-        return names.Select((name, i) => new Contribution(model, name, values[i], amounts[i] + amounts[names.Count + i]));
-    }
 
     private sealed record StrongBox(double Alpha);
 

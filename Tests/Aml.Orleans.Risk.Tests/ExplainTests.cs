@@ -1,39 +1,12 @@
 namespace Aml.Orleans.Risk.Tests;
 
-/// <summary>The explanation's calculators are fitted once per engine and give the numbers a per-call fit gave.</summary>
+/// <summary>
+/// The explanation's calculators are fitted once per engine and give the numbers a per-call fit gave (checked bit
+/// for bit on 150 random inputs, every model, trained and reloaded set, at commit 88c5424 before the per-call fit was
+/// deleted; the Explain benchmark's setup checks it again on every run).
+/// </summary>
 public sealed class ExplainTests(RiskModelSetTests.Models models) : IClassFixture<RiskModelSetTests.Models>
 {
-    [Fact]
-    public void ExplainAll_RandomInputs_BitIdenticalToRebuiltPerCall()
-    {
-        // The trained set (TransformerChain of typed steps) and its reloaded copy (a chain read back from the zips).
-        var directory = Directory.CreateTempSubdirectory("aml-explain-").FullName;
-        try
-        {
-            models.First.Save(directory);
-            foreach (var set in new[] { models.First, RiskModelSet.Load(directory) })
-            {
-                using var engine = new RiskEngine(set);
-                var inputs = RandomInputs(new Random(17), 150).ToList();
-                var compared = 0;
-                foreach (var input in inputs)
-                {
-                    var cached = engine.ExplainAll(input).ToList();
-                    var rebuilt = engine.ExplainRebuiltAll(input).ToList();
-                    Assert.Equal(rebuilt.Select(Bits), cached.Select(Bits));
-                    compared += cached.Count;
-                }
-
-                // Every model's every feature took part: 13 excursion features twice, 16 risk-score features.
-                Assert.Equal(inputs.Count * ((2 * RiskModelSet.ExcursionFeatureNames.Count) + RiskModelSet.RiskFeatureNames.Count), compared);
-            }
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-    }
-
     [Fact]
     public void Explain_FixedInput_PinnedTopContributions()
     {
