@@ -1,8 +1,11 @@
 namespace Aml.Orleans.Grains.Interfaces;
 
-/// <summary>What the risk models are asked about one position of one trader.</summary>
+/// <summary>
+/// What the risk models are asked about one position of one trader. <paramref name="Explain"/> asks for the inputs
+/// that moved the answer (a quote shows them to the trader); a reassessment compares terms only and leaves it false.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("aml.RiskRequest")]
-public sealed record RiskRequest(bool IsLong, long Collateral, long RequestedLeverageX100, TraderProfile Trader);
+public sealed record RiskRequest(bool IsLong, long Collateral, long RequestedLeverageX100, TraderProfile Trader, bool Explain = false);
 
 /// <summary>
 /// The models' answer, clamped to the market's on-chain bounds, with what it takes to recompute it:

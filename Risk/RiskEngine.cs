@@ -1,10 +1,7 @@
 using System.Buffers.Binary;
 using Aml.Orleans.Ethereum;
 using Microsoft.ML;
-using Microsoft.ML.Calibrators;
 using Microsoft.ML.Data;
-using Microsoft.ML.Trainers;
-using Microsoft.ML.Trainers.FastTree;
 
 namespace Aml.Orleans.Risk;
 
@@ -49,6 +46,7 @@ public sealed class RiskEngine : IDisposable
     private readonly RiskModelSet _models;
     private readonly RiskEngineOptions _options;
     private readonly ThreadLocal<Engines> _engines;
+    private readonly Lazy<ContributionCalculators> _contributions;
     private readonly Lock _calibration = new();
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<RiskInput, StrongBox> _decidedAt = [];
     private double _alphaLong;
@@ -73,6 +71,8 @@ public sealed class RiskEngine : IDisposable
             Engine<ExcursionRow>(models.Leverage.Mean), Engine<ExcursionRow>(models.Leverage.Scale),
             Engine<ExcursionRow>(models.Threshold.Mean), Engine<ExcursionRow>(models.Threshold.Scale),
             Engine<RiskScoreRow>(models.RiskScore)), trackAllValues: false);
+        // Fitted on the first explanation, not here: backtests build many engines and explain nothing.
+        _contributions = new Lazy<ContributionCalculators>(() => new ContributionCalculators(models), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>The model set's hash.</summary>
@@ -181,18 +181,25 @@ public sealed class RiskEngine : IDisposable
     }
 
     /// <summary>The inputs that moved each model's answer most, largest first.</summary>
-    public IReadOnlyList<Contribution> Explain(RiskInput input, int top)
+    public IReadOnlyList<Contribution> Explain(RiskInput input, int top) =>
+        [.. ExplainAll(input).OrderByDescending(c => Math.Abs(c.Amount)).Take(top)];
+
+    /// <summary>Every input's contribution to each model, model by model in schema order (the calculators fitted once).</summary>
+    internal IEnumerable<Contribution> ExplainAll(RiskInput input)
+    {
+        var (excursion, risk) = ExplainedRows(input);
+        return _contributions.Value.All(excursion, risk);
+    }
+
+    /// <summary>
+    /// The explained rows: the excursion models' features, and the risk model's at the terms the input would get with
+    /// the widest bounds (the explanation is of the models, not of the market's clamps).
+    /// </summary>
+    internal (float[] Excursion, float[] Risk) ExplainedRows(RiskInput input)
     {
         Validate(input);
         var terms = Terms(input, new MarketBounds(100, 100_000, 0, 10_000, 0), CompiledScores(input), Alpha(input.IsLong));
-        var excursion = new[] { new ExcursionRow { Features = ModelFeatures.Excursion(input.MarketFeatures, input.IsLong) } };
-        var risk = new[] { new RiskScoreRow { Features = terms.RiskFeatures } };
-        return Contributions("leverage", _models.Leverage.Mean, excursion, RiskModelSet.ExcursionFeatureNames)
-            .Concat(Contributions("threshold", _models.Threshold.Mean, excursion, RiskModelSet.ExcursionFeatureNames))
-            .Concat(Contributions("risk", _models.RiskScore, risk, RiskModelSet.RiskFeatureNames))
-            .OrderByDescending(c => Math.Abs(c.Amount))
-            .Take(top)
-            .ToArray();
+        return (ModelFeatures.Excursion(input.MarketFeatures, input.IsLong), terms.RiskFeatures);
     }
 
     /// <summary>
@@ -225,7 +232,14 @@ public sealed class RiskEngine : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _engines.Dispose();
+    public void Dispose()
+    {
+        _engines.Dispose();
+        if (_contributions.IsValueCreated)
+        {
+            _contributions.Value.Dispose();
+        }
+    }
 
     // One feature as big-endian float32 (NaN canonical) at byte offset at; returns the next offset.
     private static int Put(Span<byte> bytes, int at, float value)
@@ -287,42 +301,6 @@ public sealed class RiskEngine : IDisposable
 
     private PredictionEngine<TRow, Score> Engine<TRow>(ITransformer model)
         where TRow : class => _models.Context.Model.CreatePredictionEngine<TRow, Score>(model);
-
-    private IEnumerable<Contribution> Contributions<TRow>(string model, ITransformer transformer, TRow[] row, IReadOnlyList<string> names)
-        where TRow : class
-    {
-        // The model is a chain: missing-value handling, then the trees. Contributions are the trees' own, per slot of
-        // their input (the features, then their missing flags); a feature's value is reported as the caller gave it.
-        if (transformer is not IEnumerable<ITransformer> chain || chain.ToList() is not { Count: > 0 } steps)
-        {
-            throw new InvalidOperationException($"the {model} model is not a transformer chain");
-        }
-
-        var context = _models.Context;
-        var data = context.Data.LoadFromEnumerable(row);
-        foreach (var step in steps.Take(steps.Count - 1))
-        {
-            data = step.Transform(data);
-        }
-
-        var slots = 2 * names.Count;
-        IEstimator<ITransformer> calculator = steps[^1] switch
-        {
-            ISingleFeaturePredictionTransformer<ICalculateFeatureContribution> trees =>
-                context.Transforms.CalculateFeatureContribution(trees, slots, slots, normalize: false),
-            ISingleFeaturePredictionTransformer<CalibratedModelParametersBase<FastTreeBinaryModelParameters, PlattCalibrator>> calibrated =>
-                context.Transforms.CalculateFeatureContribution(calibrated, slots, slots, normalize: false),
-            _ => throw new InvalidOperationException($"the {model} model's last step is not a tree ensemble"),
-        };
-        var amounts = calculator.Fit(data).Transform(data).GetColumn<float[]>("FeatureContributions").First();
-        var values = row[0] switch
-        {
-            ExcursionRow e => e.Features,
-            RiskScoreRow r => r.Features,
-            _ => [],
-        };
-        return names.Select((name, i) => new Contribution(model, name, values[i], amounts[i] + amounts[names.Count + i]));
-    }
 
     private sealed record StrongBox(double Alpha);
 

@@ -31,7 +31,7 @@ internal sealed class QuoteGrain(IOptions<PositionOptions> options, IOptions<Mar
         try
         {
             assessment = await GrainFactory.GetGrain<IRiskGrain>(request.Asset).AssessAsync(
-                new RiskRequest(request.IsLong, request.Collateral, request.RequestedLeverageX100, profile));
+                new RiskRequest(request.IsLong, request.Collateral, request.RequestedLeverageX100, profile, Explain: true));
         }
         catch (Exception ex) when (ex is InvalidOperationException or FileNotFoundException or InvalidDataException)
         {

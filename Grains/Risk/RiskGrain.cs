@@ -52,8 +52,9 @@ internal sealed partial class RiskGrain(
         var features = await FeaturesAsync();
         var input = Input(features, request);
         var output = engine.Assess(input, Bounds());
-        var explanation = engine.Explain(input, options.Value.ExplainTop)
-            .Select(c => new FeatureContribution(c.Model, c.Feature, c.Value, c.Amount)).ToArray();
+        FeatureContribution[] explanation = request.Explain
+            ? [.. engine.Explain(input, options.Value.ExplainTop).Select(c => new FeatureContribution(c.Model, c.Feature, c.Value, c.Amount))]
+            : [];
         state.State.Assessments++;
         return Assessment(output, features, new RiskExplanation(explanation));
     }

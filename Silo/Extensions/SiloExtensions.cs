@@ -64,9 +64,12 @@ public static partial class SiloExtensions
         builder.Services.AddSingleton<MarketChainStatus>();
         AddDevOriginCors(builder);
         builder.Services.AddGrpcHealthChecks();
+        builder.Services.AddSingleton<Health.StartupWarmUp>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Health.StartupWarmUp>());
         builder.Services.AddHealthChecks()
             .AddCheck<Health.PostgresHealthCheck>("postgres")
-            .AddCheck<Health.ChainHealthCheck>("chain");
+            .AddCheck<Health.ChainHealthCheck>("chain")
+            .AddCheck<Health.StartupWarmUp>("warm-up");
         return builder;
     }
 

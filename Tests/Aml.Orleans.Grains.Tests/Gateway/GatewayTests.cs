@@ -12,6 +12,28 @@ public sealed class GatewayTests(GatewayFixture fixture)
     private const long EntryE8 = 47_000_00000000;
 
     [Fact]
+    public async Task HealthReady_SiloStarted_WarmUpRanWithQuorumAndModelSets()
+    {
+        // The fixture returned once /health/ready answered 200, which the warm-up check withholds until it is done; its
+        // summary is logged just before, and the log is copied from the silo's stdout as it comes.
+        using var http = new HttpClient();
+        Assert.True((await http.GetAsync(new Uri(fixture.HttpBase, "/health/ready"))).IsSuccessStatusCode);
+        string? line = null;
+        for (var attempt = 0; attempt < 100 && line is null; attempt++)
+        {
+            line = File.ReadLines(fixture.LogFile).FirstOrDefault(l => l.Contains("warm-up done", StringComparison.Ordinal));
+            if (line is null)
+            {
+                await Task.Delay(50); // the log pipe's copy, not the silo's work
+            }
+        }
+
+        Assert.NotNull(line);
+        Assert.Contains("one quorum and one decision encode", line, StringComparison.Ordinal);
+        Assert.Matches(@"[1-9]\d* model set\(s\) explained and batch-scored", line);
+    }
+
+    [Fact]
     public async Task SignIn_ChallengeUsedTwice_SecondRefused()
     {
         var auth = new Protos.Auth.AuthClient(fixture.Channel);

@@ -13,10 +13,11 @@ public sealed class RiskGrainTests(ClusterFixture fixture)
     {
         await fixture.FeedBtcMarketAsync();
         var risk = fixture.Client.GetGrain<IRiskGrain>("BTC-USD");
-        var request = new RiskRequest(true, 1_000_000_000, 1_000, Newcomer);
+        var request = new RiskRequest(true, 1_000_000_000, 1_000, Newcomer, Explain: true);
 
         var first = await risk.AssessAsync(request);
         var second = await risk.AssessAsync(request);
+        var unexplained = await risk.AssessAsync(request with { Explain = false });
 
         Assert.Equal(first with { Explanation = null! }, second with { Explanation = null! });
         Assert.Equal((await risk.GetModelAsync()).ModelHash, first.ModelHash);
@@ -24,6 +25,10 @@ public sealed class RiskGrainTests(ClusterFixture fixture)
         Assert.InRange(first.MaxLeverageX100, 100u, 5_000u);
         Assert.InRange(first.MaintenanceMarginBps, 50u, 2_500u);
         Assert.NotEmpty(first.Explanation.TopContributions);
+        Assert.Equal(first.Explanation.TopContributions, second.Explanation.TopContributions);
+        // A reassessment asks for no explanation: the same terms, no contributions computed.
+        Assert.Equal(first with { Explanation = null! }, unexplained with { Explanation = null! });
+        Assert.Empty(unexplained.Explanation.TopContributions);
     }
 
     [Fact]
