@@ -39,10 +39,18 @@ internal sealed partial class MarketBookGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _shard = BookShardKey.Parse(this.GetPrimaryKeyString());
-        var rows = await table.LoadAsync(_shard, cancellationToken);
+        var (rows, traders) = await table.LoadWithTradersAsync(_shard, cancellationToken);
         _book = new PositionBook(rows.Length);
         _book.Load(rows);
-        _flusher = new BookFlusher(_book, (delta, ct) => table.WriteAsync(_shard, delta, ct));
+        for (var i = 0; i < rows.Length; i++)
+        {
+            if (traders[i] is { } trader)
+            {
+                _traders.Set(rows[i].Key, trader); // so a due row is priced in the batch without waking its position
+            }
+        }
+
+        _flusher = new BookFlusher(_book, (delta, ct) => table.WriteAsync(_shard, delta, TraderOf, ct));
 
         // A wake-up the previous activation took but had not dealt with is armed again by the load; the market's
         // latest price decides it now, so a crash never loses one even when no further tick comes.
@@ -195,6 +203,8 @@ internal sealed partial class MarketBookGrain(
         }
         while (taken == batch && !cancellationToken.IsCancellationRequested);
     }
+
+    private string? TraderOf(PositionKey position) => _traders.TryGet(position, out var trader) ? trader : null;
 
     private bool NeedsThePosition(in BookRow row, long nowSeconds) =>
         (!row.Liquidation.IsSet && !row.Warning.IsSet) ||

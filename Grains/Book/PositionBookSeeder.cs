@@ -15,8 +15,18 @@ public static class PositionBookSeeder
     /// book is returned.
     /// </summary>
     /// <returns>The loaded books by shard, for the shards that got rows.</returns>
+    public static Task<IReadOnlyDictionary<BookShardKey, PositionBook>> SeedAsync(
+        PositionBookTable table, string market, int bucketCount, IReadOnlyList<BookRow> rows, CancellationToken cancellationToken) =>
+        SeedAsync(table, market, bucketCount, rows, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="SeedAsync(PositionBookTable, string, int, IReadOnlyList{BookRow}, CancellationToken)"/>, storing
+    /// with each row the trader at the same index of <paramref name="traders"/>, so that an activated shard prices
+    /// the row in its reassessment batch without waking the position.
+    /// </summary>
     public static async Task<IReadOnlyDictionary<BookShardKey, PositionBook>> SeedAsync(
-        PositionBookTable table, string market, int bucketCount, IReadOnlyList<BookRow> rows, CancellationToken cancellationToken)
+        PositionBookTable table, string market, int bucketCount, IReadOnlyList<BookRow> rows, IReadOnlyList<string?>? traders,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(rows);
@@ -46,7 +56,7 @@ public static class PositionBookSeeder
             }
         }
 
-        await table.CopyInAsync(market, bucketCount, rows, cancellationToken);
+        await table.CopyInAsync(market, bucketCount, rows, traders, cancellationToken);
         return books;
     }
 }

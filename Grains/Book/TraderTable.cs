@@ -6,8 +6,9 @@ namespace Aml.Orleans.Grains.Book;
 /// int in a dictionary of unmanaged entries, which the GC does not trace.
 /// </summary>
 /// <remarks>
-/// In memory only: after a re-activation a row's trader is known again from the position's next upsert, and until
-/// then its sweep wakes the position instead of pricing it in a batch (what the position did by itself before).
+/// Stored with the rows (<c>aml_position_book.trader</c>, migration 0007) and refilled when the shard loads them, so a
+/// re-activated shard prices due rows in its batch. Only a row stored before that migration has no trader until the
+/// position's next upsert; its sweep wakes the position instead (what the position did by itself before).
 /// A trader no position refers to any more keeps its slot until the shard re-activates; there are far fewer traders
 /// than positions. Not thread-safe: it lives inside one grain.
 /// </remarks>

@@ -116,6 +116,43 @@ public sealed class PositionBookTableTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LoadWithTradersAsync_SeededAndThenWritten_EachRowKeepsItsTraderUntilAWriteNamesAnother()
+    {
+        var random = new Random(46);
+        var rows = Enumerable.Range(0, 300).Select(_ => RandomRows.Row(random, RandomRows.Key(random))).ToArray();
+        var traders = rows.Select((_, i) => i % 3 == 0 ? null : $"0x{i:x40}").ToArray();
+        await PositionBookSeeder.SeedAsync(_table, "SOL-USD", 1, rows, traders, CancellationToken.None);
+        var shard = new BookShardKey("SOL-USD", 0);
+        var moved = rows[1] with { NextReassessAtMs = rows[1].NextReassessAtMs + 1 };
+        var renamed = rows[2] with { Version = rows[2].Version + 1 };
+
+        // A write that names no trader (a re-arm by a shard that never saw it) keeps the stored one; one that does replaces it.
+        await _table.WriteAsync(shard, new BookDelta([moved], [], 1), CancellationToken.None);
+        await _table.WriteAsync(shard, new BookDelta([renamed], [], 2), k => k == renamed.Key ? "0xabc" : null, CancellationToken.None);
+        var (stored, storedTraders) = await _table.LoadWithTradersAsync(shard, CancellationToken.None);
+
+        var expected = traders.ToArray();
+        expected[2] = "0xabc";
+        var byKey = stored.Zip(storedTraders).ToDictionary(p => p.First.Key, p => p.Second);
+        Assert.Equal(rows.Length, byKey.Count);
+        Assert.Equal(expected, rows.Select(r => byKey[r.Key]));
+        Assert.Equal(moved, stored.Single(r => r.Key == moved.Key));
+    }
+
+    [Fact]
+    public async Task SeedAsync_BlankTrader_ThrowsAndStoresNothing()
+    {
+        var random = new Random(47);
+        var rows = Enumerable.Range(0, 10).Select(_ => RandomRows.Row(random, RandomRows.Key(random))).ToArray();
+        var traders = rows.Select(_ => (string?)"0x01").ToArray();
+        traders[6] = " ";
+
+        await Assert.ThrowsAsync<ArgumentException>(() => PositionBookSeeder.SeedAsync(_table, "SOL-USD", 4, rows, traders, CancellationToken.None));
+
+        Assert.Equal(0L, await _database.ScalarAsync<long>($"SELECT count(*) FROM {PositionBookTable.Table}"));
+    }
+
+    [Fact]
     public async Task SeedAsync_IdAlreadyStored_FailsAndStoresNothingMore()
     {
         var random = new Random(44);

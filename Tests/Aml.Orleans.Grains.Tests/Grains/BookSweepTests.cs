@@ -1,6 +1,7 @@
 using Aml.Orleans.Grains.Book;
 using Aml.Orleans.Grains.Interfaces;
 using Aml.Orleans.Grains.Positions;
+using Orleans.Core.Internal;
 
 namespace Aml.Orleans.Grains.Tests.Grains;
 
@@ -12,10 +13,7 @@ public sealed class BookSweepTests(ClusterFixture fixture)
     [Fact]
     public async Task Sweep_ReassessmentDue_PricedInOneBatchAndOnlyThePositionWhoseTermsShouldMoveIsWoken()
     {
-        await fixture.FeedBtcMarketAsync();
-        var trader = "0x" + Guid.NewGuid().ToString("N")[..20] + "00000000000000000000";
-        var profile = await fixture.Client.GetGrain<ITraderGrain>(trader).GetProfileAsync();
-        var fit = await fixture.Client.GetGrain<IRiskGrain>("BTC-USD").AssessAsync(TermsHysteresis.Request(true, Collateral, 3 * Collateral, profile));
+        var (trader, fit) = await NewTraderAndTheTermsTheModelsGiveAsync();
 
         // One position holds exactly the terms the models answer; the other a margin 20 percentage points off them.
         var same = await OpenAsync(trader, fit.MaintenanceMarginBps, fit);
@@ -37,6 +35,48 @@ public sealed class BookSweepTests(ClusterFixture fixture)
             $"the quiet position is due again one interval later, not at {sameRow.NextReassessAtMs}");
         Assert.True(offRow.NextReassessAtMs < sameRow.NextReassessAtMs, "the woken one keeps its retry until it upserts itself");
     }
+
+    [Fact]
+    public async Task Sweep_AfterTheShardRestarts_PricesTheDueRowInTheBatchWithoutWakingThePosition()
+    {
+        var (trader, fit) = await NewTraderAndTheTermsTheModelsGiveAsync();
+        var key = await OpenAsync(trader, fit.MaintenanceMarginBps, fit); // terms the models keep: no ADJUST
+        var position = fixture.Client.GetGrain<IPositionGrain>(key.ToString());
+        var shard = fixture.Client.GetGrain<IMarketBookGrain>(new BookShardKey("BTC-USD", 0).ToString());
+
+        // The trader the upsert named lived only in the old activation's memory until migration 0007 stored it.
+        await DeactivateAsync(shard);
+        await DeactivateAsync(position);
+        Assert.Equal(0, (await shard.GetSnapshotAsync()).BatchAssessed); // activates it again (its timers run on the fake clock)
+
+        await Task.Run(() => fixture.Time.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(2))); // due now
+        var nextMs = (fixture.Time.GetUtcNow() + TimeSpan.FromMinutes(5)).ToUnixTimeMilliseconds() - 1_000;
+        var row = await ClusterFixture.EventuallyAsync(
+            async () => (await shard.GetRowAsync(key))!.Value, r => r.NextReassessAtMs >= nextMs, "the due row priced and due again one interval later");
+
+        Assert.True((await shard.GetSnapshotAsync()).BatchAssessed >= 1);
+        Assert.DoesNotContain(position.GetGrainId(), await ActivationsOfAsync(position));
+        Assert.True(row.NextReassessAtMs >= nextMs);
+    }
+
+    /// <summary>A fresh trader and what the models answer for a 3x long of <see cref="Collateral"/> on BTC-USD.</summary>
+    private async Task<(string Trader, RiskAssessment Fit)> NewTraderAndTheTermsTheModelsGiveAsync()
+    {
+        await fixture.FeedBtcMarketAsync();
+        var trader = "0x" + Guid.NewGuid().ToString("N")[..20] + "00000000000000000000";
+        var profile = await fixture.Client.GetGrain<ITraderGrain>(trader).GetProfileAsync();
+        var fit = await fixture.Client.GetGrain<IRiskGrain>("BTC-USD").AssessAsync(TermsHysteresis.Request(true, Collateral, 3 * Collateral, profile));
+        return (trader, fit);
+    }
+
+    private async Task DeactivateAsync(IAddressable grain)
+    {
+        await grain.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
+        await ClusterFixture.EventuallyAsync(() => ActivationsOfAsync(grain), a => !a.Contains(grain.GetGrainId()), $"{grain.GetGrainId()} deactivated");
+    }
+
+    private Task<List<GrainId>> ActivationsOfAsync(IAddressable grain) =>
+        fixture.Client.GetGrain<IManagementGrain>(0).GetActiveGrains(grain.GetGrainId().Type).AsTask();
 
     private async Task<PositionKey> OpenAsync(string trader, uint marginBps, RiskAssessment fit)
     {
