@@ -21,12 +21,12 @@ import {SignerSet} from "./libraries/SignerSet.sol";
 ///         counterparty of every position; the insurance fund pays bad debt first. See README.md for the design.
 /// @dev Storage is packed so that an OPEN writes three new slots and an ADJUST reads two position slots and writes
 ///      one: MegaETH charges for storage, and the batch path applies up to hundreds of decisions per transaction.
-// Twenty state variables: five are mappings and two transient flags; grouping them into structs would only hide them.
-// solhint-disable-next-line max-states-count
-/// @dev Every entry that moves tokens or the books is `nonReentrant` (one transient slot): payouts run before a
+///      Every entry that moves tokens or the books is `nonReentrant` (one transient slot): payouts run before a
 ///      batch's books are written, and the collateral token is a constructor argument, so a token with transfer
 ///      hooks must not let the receiver re-enter while the books are stale. executeGovernance is not guarded: it
 ///      self-calls the queued function, which carries its own guard where it moves tokens (withdrawLiquidity).
+// Twenty state variables: five are mappings and two transient flags; grouping them into structs would only hide them.
+// solhint-disable-next-line max-states-count
 contract MarginManager is IMarginManager, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
