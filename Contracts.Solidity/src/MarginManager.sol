@@ -6,6 +6,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IMarginManager} from "./interfaces/IMarginManager.sol";
@@ -20,9 +21,13 @@ import {SignerSet} from "./libraries/SignerSet.sol";
 ///         counterparty of every position; the insurance fund pays bad debt first. See README.md for the design.
 /// @dev Storage is packed so that an OPEN writes three new slots and an ADJUST reads two position slots and writes
 ///      one: MegaETH charges for storage, and the batch path applies up to hundreds of decisions per transaction.
+///      Every entry that moves tokens or the books is `nonReentrant` (one transient slot): payouts run before a
+///      batch's books are written, and the collateral token is a constructor argument, so a token with transfer
+///      hooks must not let the receiver re-enter while the books are stale. executeGovernance is not guarded: it
+///      self-calls the queued function, which carries its own guard where it moves tokens (withdrawLiquidity).
 // Twenty state variables: five are mappings and two transient flags; grouping them into structs would only hide them.
 // solhint-disable-next-line max-states-count
-contract MarginManager is IMarginManager, EIP712 {
+contract MarginManager is IMarginManager, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     /// @dev A position as stored: 4 slots (the last only while a tighter margin waits for its grace period).
@@ -195,7 +200,7 @@ contract MarginManager is IMarginManager, EIP712 {
     // ---------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc IMarginManager
-    function openPosition(RiskDecision calldata d, Quorum calldata q) external returns (bytes32) {
+    function openPosition(RiskDecision calldata d, Quorum calldata q) external nonReentrant returns (bytes32) {
         if (msg.sender != d.trader) revert NotTrader(msg.sender, d.trader);
         return _open(d, q, _hashTypedDataV4(DecisionHash.hashDecision(d)));
     }
@@ -203,6 +208,7 @@ contract MarginManager is IMarginManager, EIP712 {
     /// @inheritdoc IMarginManager
     function openPositionFor(RiskDecision calldata d, Quorum calldata q, bytes calldata traderSig)
         external
+        nonReentrant
         returns (bytes32)
     {
         bytes32 digest = _hashTypedDataV4(DecisionHash.hashDecision(d));
@@ -213,7 +219,7 @@ contract MarginManager is IMarginManager, EIP712 {
     }
 
     /// @inheritdoc IMarginManager
-    function addCollateral(bytes32 positionId, uint128 amount) external {
+    function addCollateral(bytes32 positionId, uint128 amount) external nonReentrant {
         if (amount == 0) revert InvalidAmount(0);
         StoredPosition storage p = _positions[positionId];
         if (p.status != STATUS_OPEN) revert PositionNotOpen(positionId, p.status);
@@ -227,7 +233,7 @@ contract MarginManager is IMarginManager, EIP712 {
     }
 
     /// @inheritdoc IMarginManager
-    function closePosition(RiskDecision calldata d, Quorum calldata q) external {
+    function closePosition(RiskDecision calldata d, Quorum calldata q) external nonReentrant {
         if (_halted) revert SystemHalted();
         if (d.kind != CLOSE) revert WrongKind(CLOSE, d.kind);
         StoredPosition storage p = _positions[d.positionId];
@@ -250,7 +256,7 @@ contract MarginManager is IMarginManager, EIP712 {
     }
 
     /// @inheritdoc IMarginManager
-    function emergencyClose(bytes32 positionId) external {
+    function emergencyClose(bytes32 positionId) external nonReentrant {
         StoredPosition storage p = _positions[positionId];
         if (p.status != STATUS_OPEN) revert PositionNotOpen(positionId, p.status);
         if (msg.sender != p.trader) revert NotTrader(msg.sender, p.trader);
@@ -273,7 +279,7 @@ contract MarginManager is IMarginManager, EIP712 {
     }
 
     /// @inheritdoc IMarginManager
-    function claim(address to) external returns (uint128 amount) {
+    function claim(address to) external nonReentrant returns (uint128 amount) {
         if (to == address(0)) revert ZeroAddress("to");
         amount = _claimable[msg.sender];
         if (amount == 0) revert NothingToClaim(msg.sender);
@@ -288,7 +294,7 @@ contract MarginManager is IMarginManager, EIP712 {
     // ---------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc IMarginManager
-    function applyDecision(RiskDecision calldata d, Quorum calldata q) external {
+    function applyDecision(RiskDecision calldata d, Quorum calldata q) external nonReentrant {
         if (_halted) revert SystemHalted();
         bytes32 digest = _hashTypedDataV4(DecisionHash.hashDecision(d));
         _verifyQuorum(digest, q);
@@ -300,6 +306,7 @@ contract MarginManager is IMarginManager, EIP712 {
     /// @inheritdoc IMarginManager
     function applyDecisions(uint64 batchNonce, uint64 validUntil, RiskDecision[] calldata ds, Quorum calldata q)
         external
+        nonReentrant
         returns (uint256 appliedCount)
     {
         if (_halted) revert SystemHalted();
@@ -333,14 +340,14 @@ contract MarginManager is IMarginManager, EIP712 {
     // ---------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc IMarginManager
-    function depositLiquidity(uint256 amount) external {
+    function depositLiquidity(uint256 amount) external nonReentrant {
         uint128 received = _pull(msg.sender, _amount128(amount));
         _acct.vault += received;
         emit LiquidityDeposited(msg.sender, received);
     }
 
     /// @inheritdoc IMarginManager
-    function withdrawLiquidity(uint256 amount) external {
+    function withdrawLiquidity(uint256 amount) external nonReentrant {
         _onlyAdmin();
         uint128 a = _amount128(amount);
         if (!_applyNow(false)) return;
@@ -354,7 +361,7 @@ contract MarginManager is IMarginManager, EIP712 {
     }
 
     /// @inheritdoc IMarginManager
-    function fundInsurance(uint256 amount) external {
+    function fundInsurance(uint256 amount) external nonReentrant {
         uint128 received = _pull(msg.sender, _amount128(amount));
         _acct.insurance += received;
         emit InsuranceFunded(msg.sender, received);

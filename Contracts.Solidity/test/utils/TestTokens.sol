@@ -35,3 +35,23 @@ contract FeeOnTransferUSDC is MockUSDC {
         super._update(from, address(0), fee);
     }
 }
+
+/// @notice Called by HookUSDC on the receiver after a transfer (ERC-777's tokensReceived, reduced to what we need).
+interface ITransferHook {
+    function onTokenReceived(address from, uint256 value) external;
+}
+
+/// @notice A token with receiver hooks: after crediting a registered receiver it calls the receiver back, so the
+///         receiver runs code in the middle of the sender's call (what an ERC-777 token allows).
+contract HookUSDC is MockUSDC {
+    mapping(address account => bool) public hooked;
+
+    function setHooked(address account, bool isHooked) external {
+        hooked[account] = isHooked;
+    }
+
+    function _update(address from, address to, uint256 value) internal override {
+        super._update(from, to, value);
+        if (hooked[to]) ITransferHook(to).onTokenReceived(from, value);
+    }
+}
