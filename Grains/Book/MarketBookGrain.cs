@@ -143,13 +143,19 @@ internal sealed partial class MarketBookGrain(
             return;
         }
 
-        var nowSeconds = clock.GetUtcNow().ToUnixTimeSeconds();
+        var now = clock.GetUtcNow();
+        var nowSeconds = now.ToUnixTimeSeconds();
+        var retryAtMs = (now + positions.Value.RetryInterval).ToUnixTimeMilliseconds();
         foreach (var key in _taken)
         {
             _book.TryGet(key, out var row);
             if (row.Liquidation.IsCrossedAt(priceE8) || BookHealth.Of(row, priceE8, nowSeconds).Liquidatable)
             {
                 _woken++;
+                // The wake-up is one-way and its bands are now disarmed: if it is lost (the position cannot activate
+                // or persist while PostgreSQL is away), the sweep wakes it again one retry interval later. The
+                // position's own upsert replaces that time.
+                _book.Reschedule(key, retryAtMs);
                 // One-way: the shard never waits on a position, which may itself be upserting here.
                 _ = GrainFactory.GetGrain<IPositionGrain>(key.ToString()).OnBandCrossedAsync(priceE8, at);
                 continue;
