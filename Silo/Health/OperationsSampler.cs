@@ -3,6 +3,7 @@ using System.Numerics;
 using Aml.Orleans.Ethereum.Rpc;
 using Aml.Orleans.Grains.Chain;
 using Aml.Orleans.Grains.Telemetry;
+using Aml.Orleans.Silo.Services;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 
@@ -21,12 +22,6 @@ internal sealed partial class OperationsSampler : BackgroundService
     public const string MeterName = EngineTelemetry.Name + ".Operations";
 
     private static readonly TimeSpan Every = TimeSpan.FromSeconds(15);
-
-    // QUEUED and SENT are the states before a receipt settles a decision (SubmissionStatus, upper case in the table).
-    private const string OldestUnsettled = """
-        SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8
-        FROM aml_audit_decision WHERE status IN ('QUEUED', 'SENT')
-        """;
 
     private readonly HealthCheckService _health;
     private readonly IServiceProvider _services;
@@ -90,8 +85,7 @@ internal sealed partial class OperationsSampler : BackgroundService
 
             await using var connection = new NpgsqlConnection(_postgres);
             await connection.OpenAsync(cancellationToken);
-            await using var command = new NpgsqlCommand(OldestUnsettled, connection);
-            return (double)(await command.ExecuteScalarAsync(cancellationToken))!;
+            return await OracleBacklog.OldestAgeSecondsAsync(connection, cancellationToken);
         });
 
         var chain = _services.GetService<ChainContext>();

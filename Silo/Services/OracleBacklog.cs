@@ -26,6 +26,15 @@ internal static class OracleBacklog
         FROM aml_audit_decision WHERE status IN ('QUEUED', 'SENT') ORDER BY created_at, decision_digest LIMIT @limit
         """;
 
+    /// <summary>Seconds since the oldest unsettled decision was signed (0 when none): the alert's figure.</summary>
+    public static async Task<double> OldestAgeSecondsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var counts = new NpgsqlCommand(Counts, connection);
+        await using var reader = await counts.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return reader.GetDouble(2);
+    }
+
     /// <summary>Reads the backlog; INVALID_ARGUMENT for a limit out of range, FAILED_PRECONDITION without PostgreSQL.</summary>
     public static async Task<OracleBacklogResponse> ReadAsync(string? postgres, uint limit, CancellationToken cancellationToken)
     {
