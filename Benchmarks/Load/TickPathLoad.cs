@@ -1,8 +1,8 @@
 using System.Diagnostics;
+using Aml.Orleans.Client;
 using Aml.Orleans.Ethereum;
 using Aml.Orleans.Grains.Domain;
 using Aml.Orleans.Grains.Interfaces;
-using Aml.Orleans.Grains.Tests;
 using PositionStatus = Aml.Orleans.Grains.Interfaces.PositionStatus;
 
 namespace Aml.Orleans.Benchmarks.Load;

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Aml.Orleans.Client;
 using Aml.Orleans.Ethereum;
 using Aml.Orleans.Protos;
 using Grpc.Core;

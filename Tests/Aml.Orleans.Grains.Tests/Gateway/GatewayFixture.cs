@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using Aml.Orleans.Client;
 using Aml.Orleans.Ethereum;
 using Aml.Orleans.Grains.Chain;
 using Aml.Orleans.Grains.Storage;
