@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace Aml.Orleans.Grains.Tests;
 
 /// <summary>Loopback ports the fixtures hand out.</summary>
-internal static class TestNet
+public static class TestNet
 {
     /// <summary>A port free on loopback right now.</summary>
     public static int FreePort()

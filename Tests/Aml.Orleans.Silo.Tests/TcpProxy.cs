@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Aml.Orleans.Grains.Tests.Gateway;
+namespace Aml.Orleans.Silo.Tests;
 
 /// <summary>
 /// A loopback TCP proxy the tests can cut: while blocked it refuses connections and drops open ones, as a node

@@ -7,6 +7,7 @@ using Aml.Orleans.Client;
 using Aml.Orleans.Ethereum;
 using Aml.Orleans.Grains.Chain;
 using Aml.Orleans.Grains.Storage;
+using Aml.Orleans.Grains.Tests;
 using Aml.Orleans.Grains.Tests.Chain;
 using Aml.Orleans.Grains.Tests.Storage;
 using Aml.Orleans.Protos;
@@ -17,7 +18,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 
-namespace Aml.Orleans.Grains.Tests.Gateway;
+namespace Aml.Orleans.Silo.Tests;
 
 /// <summary>
 /// The real thing over real sockets: the silo host started as its own process (as <c>./aml run</c> starts it) on
@@ -297,7 +298,7 @@ public class GatewayFixture : IAsyncLifetime
     /// <summary>Warms the market's features up with real candles (once) and sends a tick at <paramref name="priceE8"/>.</summary>
     public async Task PriceAsync(string asset, long priceE8)
     {
-        var market = Feed.GetGrain<Interfaces.IMarketGrain>(asset);
+        var market = Feed.GetGrain<Grains.Interfaces.IMarketGrain>(asset);
         if (await market.GetFeaturesAsync() is null)
         {
             foreach (var candle in TestModels.CandlesAfterTraining(Aml.Orleans.Risk.FeatureWindow.WarmUp + 5))
@@ -307,7 +308,7 @@ public class GatewayFixture : IAsyncLifetime
         }
 
         await Chain.SetFeedPriceAsync(asset, priceE8); // the dev feed follows the market, as the replay makes it
-        await market.SubmitTickAsync(new Interfaces.MarketTick(priceE8, _ticks.Next()));
+        await market.SubmitTickAsync(new Grains.Interfaces.MarketTick(priceE8, _ticks.Next()));
     }
 
     private static Process StartSilo(Dictionary<string, string> environment, string logFile)

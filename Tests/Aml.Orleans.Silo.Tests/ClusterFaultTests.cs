@@ -1,11 +1,12 @@
 using Aml.Orleans.Ethereum;
 using Aml.Orleans.Grains.Interfaces;
+using Aml.Orleans.Grains.Tests;
 using Aml.Orleans.Protos;
 using Xunit.Abstractions;
 using PositionStatus = Aml.Orleans.Grains.Interfaces.PositionStatus;
 using QuoteRequest = Aml.Orleans.Protos.QuoteRequest;
 
-namespace Aml.Orleans.Grains.Tests.Gateway;
+namespace Aml.Orleans.Silo.Tests;
 
 /// <summary>Three silo processes on one PostgreSQL membership, the contracts on anvil, a feed client.</summary>
 public sealed class ClusterFaultFixture() : GatewayFixture(silos: 3, ownDatabaseServer: true);

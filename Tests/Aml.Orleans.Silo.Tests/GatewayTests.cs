@@ -1,8 +1,9 @@
 using Aml.Orleans.Ethereum;
+using Aml.Orleans.Grains.Tests;
 using Aml.Orleans.Protos;
 using Grpc.Core;
 
-namespace Aml.Orleans.Grains.Tests.Gateway;
+namespace Aml.Orleans.Silo.Tests;
 
 /// <summary>The gateway as a frontend meets it: gRPC over a socket to a silo process, wallets signing in.</summary>
 [Collection(GatewayCollection.Name)]
@@ -138,7 +139,7 @@ public sealed class GatewayTests(GatewayFixture fixture)
 
         async Task<bool> IsHaltedAsync()
         {
-            var abi = Ethereum.Abi.AbiContract.FromJson(File.ReadAllText(Path.Combine(Chain.AnvilChain.RepositoryRoot(), "Contracts.Solidity", "abi", "MarginManager.json")));
+            var abi = Ethereum.Abi.AbiContract.FromJson(File.ReadAllText(Path.Combine(Grains.Tests.Chain.AnvilChain.RepositoryRoot(), "Contracts.Solidity", "abi", "MarginManager.json")));
             var function = abi.Function("halted");
             return (bool)function.DecodeOutput(await fixture.Chain.Rpc.CallAsync(new Ethereum.Rpc.CallRequest(contract.Contract, function.EncodeCall())))[0];
         }
