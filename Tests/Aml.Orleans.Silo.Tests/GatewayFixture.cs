@@ -336,9 +336,24 @@ public class GatewayFixture : IAsyncLifetime
         return process;
     }
 
-    private static async Task WaitReadyAsync(Process silo, int httpPort, string logFile)
+    /// <summary>Whether the first silo's <c>/health/ready</c> answers 200 now (its dependencies, PostgreSQL among them, answer).</summary>
+    public Task<bool> IsReadyAsync() => IsReadyAsync(HttpBase);
+
+    private static async Task<bool> IsReadyAsync(Uri httpBase)
     {
         using var http = new HttpClient();
+        try
+        {
+            return (await http.GetAsync(new Uri(httpBase, "/health/ready"))).IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false; // not listening (yet)
+        }
+    }
+
+    private static async Task WaitReadyAsync(Process silo, int httpPort, string logFile)
+    {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
@@ -347,19 +362,12 @@ public class GatewayFixture : IAsyncLifetime
                 throw new InvalidOperationException($"the silo exited with {silo.ExitCode}: {File.ReadAllText(logFile)}");
             }
 
-            try
+            if (await IsReadyAsync(new Uri($"http://127.0.0.1:{httpPort}")))
             {
-                if ((await http.GetAsync(new Uri($"http://127.0.0.1:{httpPort}/health/ready"))).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
+                return;
             }
 
-            await Task.Delay(200);
+            await Task.Delay(200); // the poll interval of this wait for the condition, bounded by the deadline
         }
 
         throw new TimeoutException($"the silo was not ready within 60 s: {File.ReadAllText(logFile)}");

@@ -19,17 +19,9 @@ public sealed class GatewayTests(GatewayFixture fixture)
         // summary is logged just before, and the log is copied from the silo's stdout as it comes.
         using var http = new HttpClient();
         Assert.True((await http.GetAsync(new Uri(fixture.HttpBase, "/health/ready"))).IsSuccessStatusCode);
-        string? line = null;
-        for (var attempt = 0; attempt < 100 && line is null; attempt++)
-        {
-            line = File.ReadLines(fixture.LogFile).FirstOrDefault(l => l.Contains("warm-up done", StringComparison.Ordinal));
-            if (line is null)
-            {
-                await Task.Delay(50); // the log pipe's copy, not the silo's work
-            }
-        }
-
-        Assert.NotNull(line);
+        var line = await ClusterFixture.EventuallyAsync( // the log pipe's copy, not the silo's work
+            () => Task.FromResult(File.ReadLines(fixture.LogFile).FirstOrDefault(l => l.Contains("warm-up done", StringComparison.Ordinal))),
+            l => l is not null, "the warm-up line in the silo's log", seconds: 5);
         Assert.Contains("one quorum and one decision encode", line, StringComparison.Ordinal);
         Assert.Matches(@"[1-9]\d* model set\(s\) explained and batch-scored", line);
     }
