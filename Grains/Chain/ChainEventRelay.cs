@@ -82,7 +82,7 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
                     "BorrowFeeCharged" => checked((long)(BigInteger)decoded["fee"]),
                     _ => 0,
                 });
-            var position = grains.GetGrain<IPositionGrain>(chainEvent.PositionId);
+            var position = grains.GetGrain<IPositionEngineGrain>(chainEvent.PositionId);
             await (awaitDelivery ? position.ApplyChainEventAsync(chainEvent) : position.NotifyChainEventAsync(chainEvent)).ConfigureAwait(false);
             delivered++;
         }

@@ -18,7 +18,7 @@ internal sealed partial class PositionGrain(
     IOptions<PositionOptions> options,
     IOptions<MarketCatalogOptions> catalog,
     TimeProvider clock,
-    ILogger<PositionGrain> logger) : Grain, IPositionGrain
+    ILogger<PositionGrain> logger) : Grain, IPositionGrain, IPositionEngineGrain
 {
     /// <summary>Block timestamps are whole seconds: a price within the same second as the change is as new as it.</summary>
     private static readonly TimeSpan ChainClockTolerance = TimeSpan.FromSeconds(1);
@@ -138,12 +138,12 @@ internal sealed partial class PositionGrain(
     public Task OnBandCrossedAsync(long priceE8, DateTimeOffset at) => EvaluateAsync(priceE8, at);
 
     /// <inheritdoc />
-    public async Task<SignedDecision> RequestCloseAsync()
+    public async Task<CloseResult> RequestCloseAsync()
     {
         var s = state.State;
         if (s.Status is not (PositionStatus.Open or PositionStatus.Adjusting or PositionStatus.Liquidating))
         {
-            throw new InvalidOperationException($"position {PositionId} is {s.Status}: only an open position closes");
+            return new CloseResult(false, $"position {PositionId} is {s.Status}: only an open position closes", null);
         }
 
         // Only handed out: the trader's wallet sends it, or it expires. Nothing here waits for it, so top-ups, ADJUSTs
@@ -152,8 +152,8 @@ internal sealed partial class PositionGrain(
         if (s.LastChainChangeAt is { } changed && lastTickAt < changed - ChainClockTolerance)
         {
             // The contract closes at no price older than the position's last change (a top-up, a decision).
-            throw new InvalidOperationException(
-                $"the market's latest price is from {lastTickAt:O}, before position {PositionId} last changed on-chain ({changed:O}): ask again after the next price");
+            return new CloseResult(
+                false, $"the market's latest price is from {lastTickAt:O}, before position {PositionId} last changed on-chain ({changed:O}): ask again after the next price", null);
         }
 
         var decision = _decisions.Close(PositionId, s, EffectiveMarginBps, lastPriceE8, lastTickAt);
@@ -161,7 +161,7 @@ internal sealed partial class PositionGrain(
         (s.CloseDigest, s.CloseValidUntil) = (signed.Digest, decision.ValidUntil);
         s.UpdatedAt = clock.GetUtcNow();
         await SaveAsync();
-        return signed;
+        return new CloseResult(true, null, signed);
     }
 
     /// <inheritdoc />
@@ -288,7 +288,7 @@ internal sealed partial class PositionGrain(
         }
     }
 
-    /// <inheritdoc cref="IPositionGrain.ReassessAsync" />
+    /// <inheritdoc cref="IPositionEngineGrain.ReassessAsync" />
     /// <remarks>
     /// Asks the risk models about the position's terms at today's market and sends an ADJUST only when the answer
     /// moved beyond the hysteresis (margin, cap or score), one contract-sized margin step at a time: small model

@@ -172,14 +172,20 @@ internal sealed class PositionsService(
     {
         await OwnAsync(request.PositionId, context);
         var chain = Chain();
-        Grains.Interfaces.SignedDecision signed;
+        Grains.Interfaces.CloseResult close;
         try
         {
-            signed = await cluster.GetGrain<IPositionGrain>(request.PositionId).RequestCloseAsync();
+            close = await cluster.GetGrain<IPositionGrain>(request.PositionId).RequestCloseAsync();
         }
-        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        catch (ArgumentException ex)
         {
+            // The oracle's signers refusing the decision's bounds still arrive as an exception (Grains/Oracle).
             throw RpcErrors.FailedPrecondition(ex.Message);
+        }
+
+        if (close is not { Accepted: true, Close: { } signed })
+        {
+            throw RpcErrors.FailedPrecondition(close.Reason ?? "the position cannot close now");
         }
 
         var quorum = new Quorum(System.Numerics.BigInteger.Parse("0" + signed.SignerBitmap[2..], System.Globalization.NumberStyles.HexNumber), Hex.Decode(signed.Signatures));
