@@ -442,7 +442,7 @@ internal sealed partial class PositionGrain(
 
     private long WarningPrice(PositionTerms terms) =>
         MarginMath.PriceAtEquity(terms, checked((long)((Int128)MarginMath.Requirement(state.State.Size, state.State.MaintenanceMarginBps) *
-                                        _options.WarningMultipleBps / MarginMath.BpsDenominator)));
+                                        _options.WarningMultipleBps / Units.BpsScale)));
 
     /// <summary>
     /// Upserts the position's book row (its terms as the chain has them, its bands at <paramref name="markPriceE8"/> and
@@ -506,7 +506,7 @@ internal sealed partial class PositionGrain(
         var s = state.State;
         var equity = MarginMath.Equity(Terms, priceE8);
         var requirement = MarginMath.Requirement(s.Size, s.MaintenanceMarginBps);
-        var warningEquity = checked((long)((Int128)requirement * _options.WarningMultipleBps / MarginMath.BpsDenominator));
+        var warningEquity = checked((long)((Int128)requirement * _options.WarningMultipleBps / Units.BpsScale));
         return equity < warningEquity
             ? (Suggestion.AddCollateral,
                 $"equity {Units.Usdc(equity)} is below {_options.WarningMultipleBps / 100}% of the maintenance requirement {Units.Usdc(requirement)}; " +

@@ -48,13 +48,13 @@ internal sealed class QuoteGrain(IOptions<PositionOptions> options, IOptions<Mar
         }
         catch (OverflowException)
         {
-            return Refused($"collateral {request.Collateral} at {grantedX100 / 100.0:0.##}x is a size beyond 64 bits");
+            return Refused($"collateral {request.Collateral} at {Units.Leverage(grantedX100):0.##}x is a size beyond 64 bits");
         }
 
         var decision = _decisions.Open(positionId, request, size, assessment);
         var digest = await GrainFactory.GetGrain<IOracleGrain>(options.Value.OracleKey).GetDigestAsync(decision);
         var capped = grantedX100 < request.RequestedLeverageX100
-            ? $"leverage capped at {grantedX100 / 100.0:0.##}x by the risk model (asked {request.RequestedLeverageX100 / 100.0:0.##}x)"
+            ? $"leverage capped at {Units.Leverage(grantedX100):0.##}x by the risk model (asked {Units.Leverage(request.RequestedLeverageX100):0.##}x)"
             : null;
         return new QuoteResult(true, capped, decision, digest, assessment.Explanation);
     }
@@ -76,8 +76,8 @@ internal sealed class QuoteGrain(IOptions<PositionOptions> options, IOptions<Mar
             return "collateral must be positive";
         }
 
-        return request.RequestedLeverageX100 < MarginMath.LeverageScale || request.RequestedLeverageX100 > terms.MaxLeverageX100
-            ? $"requestedLeverage {request.RequestedLeverageX100} outside {MarginMath.LeverageScale}..{terms.MaxLeverageX100} (X100)"
+        return request.RequestedLeverageX100 < Units.LeverageScale || request.RequestedLeverageX100 > terms.MaxLeverageX100
+            ? $"requestedLeverage {request.RequestedLeverageX100} outside {Units.LeverageScale}..{terms.MaxLeverageX100} (X100)"
             : null;
     }
 

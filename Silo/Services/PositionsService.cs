@@ -47,16 +47,16 @@ internal sealed class PositionsService(
             throw RpcErrors.InvalidArgument("collateral", $"{request.Collateral} must be positive (collateral units, 1e-6 USDC)");
         }
 
-        if (request.RequestedLeverageX100 < MarginMath.LeverageScale || request.RequestedLeverageX100 > terms.MaxLeverageX100)
+        if (request.RequestedLeverageX100 < Units.LeverageScale || request.RequestedLeverageX100 > terms.MaxLeverageX100)
         {
             throw RpcErrors.InvalidArgument("requested_leverage_x100",
-                $"{request.RequestedLeverageX100} is outside {MarginMath.LeverageScale}..{terms.MaxLeverageX100} (X100: 1.00x to {request.Asset}'s cap)");
+                $"{request.RequestedLeverageX100} is outside {Units.LeverageScale}..{terms.MaxLeverageX100} (X100: 1.00x to {request.Asset}'s cap)");
         }
 
-        if ((Int128)request.Collateral * request.RequestedLeverageX100 / MarginMath.LeverageScale > long.MaxValue)
+        if ((Int128)request.Collateral * request.RequestedLeverageX100 / Units.LeverageScale > long.MaxValue)
         {
             throw RpcErrors.InvalidArgument("collateral",
-                $"{request.Collateral} at {request.RequestedLeverageX100 / 100.0:0.##}x is a size beyond {long.MaxValue} collateral units");
+                $"{request.Collateral} at {Units.Leverage(request.RequestedLeverageX100):0.##}x is a size beyond {long.MaxValue} collateral units");
         }
 
         limits.Acquire(RateLimitedCall.Quote, trader, context);

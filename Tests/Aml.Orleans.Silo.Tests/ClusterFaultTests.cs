@@ -236,7 +236,7 @@ public sealed class ClusterFaultTests(ClusterFaultFixture fixture, ITestOutputHe
                     var grain = await fixture.Feed.GetGrain<IPositionGrain>(id).GetSnapshotAsync();
                     var chain = await contract.GetPositionAsync(Bytes32.Parse(id));
                     var healthy = chain.Status != Ethereum.PositionStatus.Open ||
-                                  !await contract.IsLiquidatableAsync(Bytes32.Parse(id), (UInt128)lastE8 * 10_000_000_000);
+                                  !await contract.IsLiquidatableAsync(Bytes32.Parse(id), Grains.Domain.Units.ToE18(lastE8));
                     settled += grain is not null && grain.PendingDigest is null && grain.OnChainVersion == chain.Version && healthy ? 1 : 0;
                 }
 
