@@ -1,5 +1,6 @@
 using Aml.Orleans.Grains.Domain;
 using Aml.Orleans.Grains.Interfaces;
+using ChainEvents = Aml.Orleans.Ethereum.MarginManagerNames.Events;
 
 namespace Aml.Orleans.Grains.Positions;
 
@@ -53,7 +54,7 @@ internal static class ChainReconciliation
         ArgumentNullException.ThrowIfNull(chainEvent);
         var chain = chainEvent.Position;
         var s = current.Copy();
-        var escrowed = chainEvent.EventName == "PayoutEscrowed";
+        var escrowed = chainEvent.EventName == ChainEvents.PayoutEscrowed;
         if (escrowed)
         {
             s.EscrowedPayout = chainEvent.Amount; // one settlement pays out, so one escrow: delivered twice, counted once
@@ -88,7 +89,7 @@ internal static class ChainReconciliation
         var settledPending = chainEvent.DecisionDigest is { } digest && digest == s.PendingDigest;
         if (settledPending)
         {
-            s.LastDecisionDigest = chainEvent.EventName == "DecisionSkipped" ? s.LastDecisionDigest : chainEvent.DecisionDigest;
+            s.LastDecisionDigest = chainEvent.EventName == ChainEvents.DecisionSkipped ? s.LastDecisionDigest : chainEvent.DecisionDigest;
             (s.PendingDecision, s.PendingDigest) = (null, null);
         }
 

@@ -5,6 +5,7 @@ using Aml.Orleans.Grains.Markets;
 using Aml.Orleans.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ChainEvents = Aml.Orleans.Ethereum.MarginManagerNames.Events;
 
 namespace Aml.Orleans.Grains.Positions;
 
@@ -374,7 +375,7 @@ internal sealed partial class PositionGrain(
         }
 
         var s = state.State;
-        if (chainEvent.EventName is "PositionOpened" or "RiskUpdated" && chainEvent.DecisionDigest is { } applied &&
+        if (chainEvent.EventName is ChainEvents.PositionOpened or ChainEvents.RiskUpdated && chainEvent.DecisionDigest is { } applied &&
             chainEvent.BlockNumber >= s.TermsBlock &&
             await GrainFactory.GetGrain<IOracleGrain>(_options.OracleKey).GetAuditAsync(applied) is { } audit)
         {

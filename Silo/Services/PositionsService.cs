@@ -163,7 +163,7 @@ internal sealed class PositionsService(
         }
 
         var chain = Chain();
-        var data = MarginManagerAbi.Function("addCollateral").EncodeCall(Bytes32.Parse(request.PositionId), checked((UInt128)request.Amount));
+        var data = MarginManagerAbi.Function(MarginManagerNames.Functions.AddCollateral).EncodeCall(Bytes32.Parse(request.PositionId), checked((UInt128)request.Amount));
         return WalletCallTo(chain, data);
     }
 
@@ -189,7 +189,7 @@ internal sealed class PositionsService(
         }
 
         var quorum = new Quorum(System.Numerics.BigInteger.Parse("0" + signed.SignerBitmap[2..], System.Globalization.NumberStyles.HexNumber), Hex.Decode(signed.Signatures));
-        var data = MarginManagerAbi.Function("closePosition").EncodeCall(chain.ToChain(signed.Decision).ToAbiValue(), quorum.ToAbiValue());
+        var data = MarginManagerAbi.Function(MarginManagerNames.Functions.ClosePosition).EncodeCall(chain.ToChain(signed.Decision).ToAbiValue(), quorum.ToAbiValue());
         return new Protos.SignedDecision
         {
             Decision = ToProto(signed.Decision), Digest = signed.Digest, SignerBitmap = signed.SignerBitmap, Signatures = signed.Signatures,
