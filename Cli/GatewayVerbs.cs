@@ -1,4 +1,5 @@
 using System.Globalization;
+using Aml.Orleans.Client;
 using Aml.Orleans.Ethereum;
 using Aml.Orleans.Protos;
 using Grpc.Core;

@@ -62,9 +62,38 @@ public interface IQuoteGrain : IGrainWithIntegerKey
     Task<QuoteResult> QuoteAsync(string positionId, QuoteRequest request);
 }
 
-/// <summary>One position (key: its 0x-hex bytes32 id): state machine, decisions; its book shard wakes it when needed.</summary>
+/// <summary>
+/// One position (key: its 0x-hex bytes32 id) as the trader's side sees it: open it from a quote, ask for its CLOSE,
+/// read it. What the engine tells it is <see cref="IPositionEngineGrain"/> (the same grain).
+/// </summary>
 [Alias("aml.IPositionGrain")]
 public interface IPositionGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Opens the position a quote priced (<see cref="IQuoteGrain"/>; quotes are not stored) with the trader's signature
+    /// over its digest, relayed by the oracle. The position exists from here on.
+    /// </summary>
+    Task<PositionResult> OpenAsync(OpenPositionCommand command);
+
+    /// <summary>
+    /// A CLOSE at the market's latest price, signed by the oracle quorum, for the trader to send (the contract takes a
+    /// close only from the trader). The position stays open meanwhile (top-ups and liquidation go on); the request
+    /// expires with the decision. Refused, with the reason, while the position is not open or the market's price is
+    /// older than the position's last change on-chain.
+    /// </summary>
+    Task<CloseResult> RequestCloseAsync();
+
+    /// <summary>The position as the trader sees it.</summary>
+    [ReadOnly]
+    Task<PositionSnapshot?> GetSnapshotAsync();
+}
+
+/// <summary>
+/// The same position as the engine drives it: its book shard wakes it, the oracle reports a failed decision, the chain
+/// indexer and the oracle's receipts deliver contract events. Nothing here is reachable from the gateway.
+/// </summary>
+[Alias("aml.IPositionEngineGrain")]
+public interface IPositionEngineGrain : IGrainWithStringKey
 {
     /// <summary>Wakes the position: its book shard found it liquidatable at <paramref name="priceE8"/>.</summary>
     [OneWay]
@@ -84,19 +113,6 @@ public interface IPositionGrain : IGrainWithStringKey
     [OneWay]
     Task OnDecisionFailedAsync(string digest, string reason, string? revertData = null);
 
-    /// <summary>
-    /// Opens the position a quote priced (<see cref="IQuoteGrain"/>; quotes are not stored) with the trader's signature
-    /// over its digest, relayed by the oracle. The position exists from here on.
-    /// </summary>
-    Task<PositionResult> OpenAsync(OpenPositionCommand command);
-
-    /// <summary>
-    /// A CLOSE at the market's latest price, signed by the oracle quorum, for the trader to send (the contract takes a
-    /// close only from the trader). The position stays open meanwhile (top-ups and liquidation go on); the request
-    /// expires with the decision. Refused (InvalidOperationException) while the position is not open.
-    /// </summary>
-    Task<SignedDecision> RequestCloseAsync();
-
     /// <summary>Re-assesses the open position now (its book shard's sweep does it periodically); may send an ADJUST.</summary>
     Task ReassessAsync();
 
@@ -109,10 +125,6 @@ public interface IPositionGrain : IGrainWithStringKey
     /// </summary>
     [OneWay]
     Task NotifyChainEventAsync(ChainPositionEvent chainEvent);
-
-    /// <summary>The position as the trader sees it.</summary>
-    [ReadOnly]
-    Task<PositionSnapshot?> GetSnapshotAsync();
 }
 
 /// <summary>One trader (key: checksummed address): behaviour profile and positions.</summary>

@@ -38,6 +38,10 @@ public sealed record QuoteResult(bool Accepted, string? Reason, Decision? Decisi
 [GenerateSerializer, Immutable, Alias("aml.OpenPositionCommand")]
 public sealed record OpenPositionCommand(Decision Quote, string Digest, string TraderSignature);
 
+/// <summary>A CLOSE handed out for the trader's wallet to send, or the reason the position cannot close now.</summary>
+[GenerateSerializer, Immutable, Alias("aml.CloseResult")]
+public sealed record CloseResult(bool Accepted, string? Reason, SignedDecision? Close);
+
 /// <summary>Outcome of a position command: the snapshot after it, or a reason it was refused.</summary>
 [GenerateSerializer, Immutable, Alias("aml.PositionResult")]
 public sealed record PositionResult(bool Accepted, string? Reason, PositionSnapshot? Position);

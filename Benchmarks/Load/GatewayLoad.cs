@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Aml.Orleans.Client;
 using Aml.Orleans.Ethereum;
 using Aml.Orleans.Grains.Interfaces;
 using QuoteRequest = Aml.Orleans.Protos.QuoteRequest;

@@ -1,8 +1,8 @@
 using System.Diagnostics;
+using Aml.Orleans.Client;
 using Aml.Orleans.Ethereum;
 using Aml.Orleans.Grains.Domain;
 using Aml.Orleans.Grains.Interfaces;
-using Aml.Orleans.Grains.Tests;
 using PositionStatus = Aml.Orleans.Grains.Interfaces.PositionStatus;
 
 namespace Aml.Orleans.Benchmarks.Load;
@@ -80,7 +80,7 @@ internal sealed class TickPathLoad(LoadStack stack)
         {
             var chain = new ChainPosition(traders[i % traders.Length], asset, true, Collateral, Collateral * leverage[i] / 100, EntryE8,
                 leverage[i], marginBps, 1_000, 1, ChainPositionStatus.Open, false);
-            await stack.Grains.GetGrain<IPositionGrain>(SyntheticId(asset, i)).ApplyChainEventAsync(new ChainPositionEvent(
+            await stack.Grains.GetGrain<IPositionEngineGrain>(SyntheticId(asset, i)).ApplyChainEventAsync(new ChainPositionEvent(
                 "PositionOpened", SyntheticId(asset, i), null, 0, Hex.Encode(new byte[32]), chain, 0, 0, 0,
                 (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
             if (Interlocked.Increment(ref done) % Math.Max(positions / 10, 1) == 0)

@@ -60,10 +60,10 @@ public readonly record struct BookRow(
             Collateral <= 0 ? $"collateral {Collateral} is not positive" :
             Size <= 0 ? $"size {Size} is not positive" :
             EntryPriceE8 <= 0 ? $"entry price {EntryPriceE8} is not positive" :
-            MaintenanceMarginBps is 0 or > (uint)MarginMath.BpsDenominator ? $"maintenance margin {MaintenanceMarginBps} bps is outside 1..10000" :
-            PendingMarginBps > (uint)MarginMath.BpsDenominator ? $"pending margin {PendingMarginBps} bps is above 10000" :
-            MaxLeverageX100 < MarginMath.LeverageScale ? $"leverage cap {MaxLeverageX100} (X100) is below 1x" :
-            RiskScoreBps > MarginMath.BpsDenominator ? $"risk score {RiskScoreBps} bps is above 10000" :
+            MaintenanceMarginBps is 0 or > (uint)Units.BpsScale ? $"maintenance margin {MaintenanceMarginBps} bps is outside 1..10000" :
+            PendingMarginBps > (uint)Units.BpsScale ? $"pending margin {PendingMarginBps} bps is above 10000" :
+            MaxLeverageX100 < Units.LeverageScale ? $"leverage cap {MaxLeverageX100} (X100) is below 1x" :
+            RiskScoreBps > Units.BpsScale ? $"risk score {RiskScoreBps} bps is above 10000" :
             PendingMarginFrom > long.MaxValue || Version > long.MaxValue ? "pending-margin time or version does not fit a bigint" :
             Liquidation.PriceE8 < 0 || Warning.PriceE8 < 0 ? "a band price is negative" :
             !Enum.IsDefined(Liquidation.Direction) || !Enum.IsDefined(Warning.Direction) ? "a band direction is unknown" :

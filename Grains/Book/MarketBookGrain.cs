@@ -157,7 +157,7 @@ internal sealed partial class MarketBookGrain(
                 // position's own upsert replaces that time.
                 _book.Reschedule(key, retryAtMs);
                 // One-way: the shard never waits on a position, which may itself be upserting here.
-                _ = GrainFactory.GetGrain<IPositionGrain>(key.ToString()).OnBandCrossedAsync(priceE8, at);
+                _ = GrainFactory.GetGrain<IPositionEngineGrain>(key.ToString()).OnBandCrossedAsync(priceE8, at);
                 continue;
             }
 
@@ -219,7 +219,7 @@ internal sealed partial class MarketBookGrain(
     private void Wake(PositionKey key)
     {
         _due++;
-        _ = GrainFactory.GetGrain<IPositionGrain>(key.ToString()).OnDueAsync();
+        _ = GrainFactory.GetGrain<IPositionEngineGrain>(key.ToString()).OnDueAsync();
     }
 
     /// <summary>

@@ -29,7 +29,7 @@ public static class PositionBands
         var toward = row.IsLong ? BandDirection.Falling : BandDirection.Rising;
         var away = row.IsLong ? BandDirection.Rising : BandDirection.Falling;
         var warning = MarginMath.PriceAtEquity(
-            terms, MarginMath.Requirement(row.Size, row.MaintenanceMarginBps) * warningMultipleBps / MarginMath.BpsDenominator);
+            terms, MarginMath.Requirement(row.Size, row.MaintenanceMarginBps) * warningMultipleBps / Units.BpsScale);
         var pastWarning = row.IsLong ? markPriceE8 <= warning : markPriceE8 >= warning;
         return row with
         {

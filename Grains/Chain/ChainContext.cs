@@ -2,6 +2,7 @@ using System.Numerics;
 using Aml.Orleans.Ethereum;
 using Aml.Orleans.Ethereum.Abi;
 using Aml.Orleans.Ethereum.Rpc;
+using Aml.Orleans.Grains.Domain;
 using Aml.Orleans.Grains.Interfaces;
 using Microsoft.Extensions.Options;
 using ChainKind = Aml.Orleans.Ethereum.DecisionKind;
@@ -15,9 +16,6 @@ namespace Aml.Orleans.Grains.Chain;
 /// </summary>
 public sealed class ChainContext : IDisposable
 {
-    /// <summary>E18 / E8: the contract's prices carry ten more decimals than the engine's.</summary>
-    public static readonly UInt128 PriceScale = 10_000_000_000;
-
     private readonly HttpClient _http;
     private readonly Dictionary<string, Bytes32> _marketIds;
     private readonly Dictionary<Bytes32, string> _assets;
@@ -95,7 +93,7 @@ public sealed class ChainContext : IDisposable
         return new RiskDecision(
             (ChainKind)(byte)d.Kind, Bytes32.Parse(d.PositionId), marketId, Address.Parse(d.Trader), d.IsLong,
             checked((UInt128)d.Collateral), checked((UInt128)d.Size), d.MaxLeverageX100, d.MaintenanceMarginBps,
-            d.CloseFactorBps, d.RiskScoreBps, checked((UInt128)d.MarkPriceE8 * PriceScale), d.PriceTimestamp,
+            d.CloseFactorBps, d.RiskScoreBps, Units.ToE18(d.MarkPriceE8), d.PriceTimestamp,
             d.PositionVersion, d.ValidUntil, Bytes32.Parse(d.ModelHash), Bytes32.Parse(d.FeaturesHash));
     }
 
@@ -108,7 +106,7 @@ public sealed class ChainContext : IDisposable
         ArgumentNullException.ThrowIfNull(p);
         return new ChainPosition(
             p.Trader.ToString(), AssetOf(p.MarketId) ?? p.MarketId.ToString(), p.IsLong, checked((long)p.Collateral),
-            checked((long)p.Size), checked((long)(p.EntryPriceE18 / PriceScale)), p.MaxLeverageX100, p.MaintenanceMarginBps,
+            checked((long)p.Size), Units.FromE18(p.EntryPriceE18), p.MaxLeverageX100, p.MaintenanceMarginBps,
             p.RiskScoreBps, p.Version, (ChainPositionStatus)(byte)p.Status, p.Frozen);
     }
 

@@ -2,6 +2,7 @@ using System.Numerics;
 using Aml.Orleans.Ethereum;
 using Aml.Orleans.Ethereum.Rpc;
 using Aml.Orleans.Grains.Interfaces;
+using Events = Aml.Orleans.Ethereum.MarginManagerNames.Events;
 
 namespace Aml.Orleans.Grains.Chain;
 
@@ -15,8 +16,8 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
 {
     private static readonly HashSet<string> PositionEvents = new(StringComparer.Ordinal)
     {
-        "PositionOpened", "CollateralAdded", "RiskUpdated", "PositionClosed", "PositionLiquidated", "DecisionSkipped", "PositionFrozen",
-        "BorrowFeeCharged", "PayoutEscrowed", "EmergencyClosed",
+        Events.PositionOpened, Events.CollateralAdded, Events.RiskUpdated, Events.PositionClosed, Events.PositionLiquidated,
+        Events.DecisionSkipped, Events.PositionFrozen, Events.BorrowFeeCharged, Events.PayoutEscrowed, Events.EmergencyClosed,
     };
 
     /// <summary>
@@ -45,7 +46,7 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
                 head ??= await chain.Rpc.GetBlockAsync("latest", cancellationToken).ConfigureAwait(false);
                 var at = Quantity.Encode(head.Number);
                 state = chain.ToEngine(await chain.Contract.GetPositionAsync(positionId, at, cancellationToken).ConfigureAwait(false));
-                var pending = chain.Abi.Function("pendingMargin");
+                var pending = chain.Abi.Function(MarginManagerNames.Functions.PendingMargin);
                 var margin = pending.DecodeOutput(await chain.Rpc.CallAsync(
                     new CallRequest(chain.Contract.Contract, pending.EncodeCall(positionId)), at, cancellationToken).ConfigureAwait(false));
                 var (marketIndex, positionIndex) = await chain.Contract.GetBorrowIndexAsync(positionId, at, cancellationToken).ConfigureAwait(false);
@@ -74,15 +75,15 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
                 state,
                 decoded.Names.Contains("pnl") ? checked((long)(BigInteger)decoded["pnl"]) : 0,
                 decoded.Names.Contains("badDebt") ? checked((long)(BigInteger)decoded["badDebt"]) : 0,
-                decoded.Name == "DecisionSkipped" ? (int)(BigInteger)decoded["reason"] : 0,
+                decoded.Name == Events.DecisionSkipped ? (int)(BigInteger)decoded["reason"] : 0,
                 blockTime,
                 decoded.Name switch
                 {
-                    "PayoutEscrowed" => checked((long)(BigInteger)decoded["amount"]),
-                    "BorrowFeeCharged" => checked((long)(BigInteger)decoded["fee"]),
+                    Events.PayoutEscrowed => checked((long)(BigInteger)decoded["amount"]),
+                    Events.BorrowFeeCharged => checked((long)(BigInteger)decoded["fee"]),
                     _ => 0,
                 });
-            var position = grains.GetGrain<IPositionGrain>(chainEvent.PositionId);
+            var position = grains.GetGrain<IPositionEngineGrain>(chainEvent.PositionId);
             await (awaitDelivery ? position.ApplyChainEventAsync(chainEvent) : position.NotifyChainEventAsync(chainEvent)).ConfigureAwait(false);
             delivered++;
         }

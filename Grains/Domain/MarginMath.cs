@@ -14,17 +14,17 @@ namespace Aml.Orleans.Grains.Domain;
 /// </remarks>
 public static class MarginMath
 {
-    /// <summary>Basis points in one whole.</summary>
-    public const long BpsDenominator = 10_000;
+    /// <summary>Basis points in one whole: <see cref="Units.BpsScale"/> (the name the oracle's code still uses).</summary>
+    public const long BpsDenominator = Units.BpsScale;
 
-    /// <summary>Leverage is carried as X100 (1000 = 10.00x).</summary>
-    public const long LeverageScale = 100;
+    /// <summary>Leverage X100: <see cref="Units.LeverageScale"/> (the name the oracle's code still uses).</summary>
+    public const long LeverageScale = Units.LeverageScale;
 
     /// <summary>
     /// The borrow index's denominator: the index grows by <c>borrowRateBpsPerDay</c> every second, so one day at one bps
     /// is 86,400 index points per 10,000 bps of notional.
     /// </summary>
-    public const long BorrowIndexDenominator = BpsDenominator * 86_400;
+    public const long BorrowIndexDenominator = Units.BpsScale * 86_400;
 
     /// <summary>
     /// The borrow fee on <paramref name="size"/> for an index that moved by <paramref name="indexDelta"/> since the
@@ -46,7 +46,7 @@ public static class MarginMath
 
     /// <summary>Notional for <paramref name="collateral"/> at <paramref name="leverageX100"/>, rounded down.</summary>
     public static long Size(long collateral, long leverageX100) =>
-        checked((long)((Int128)collateral * leverageX100 / LeverageScale));
+        checked((long)((Int128)collateral * leverageX100 / Units.LeverageScale));
 
     /// <summary>Profit or loss in collateral units at <paramref name="priceE8"/>, truncated toward zero like Solidity.</summary>
     public static long Pnl(bool isLong, long size, long entryPriceE8, long priceE8)
@@ -62,7 +62,7 @@ public static class MarginMath
 
     /// <summary>The maintenance requirement, <c>size * mmBps / 10000</c> rounded down.</summary>
     public static long Requirement(long size, long maintenanceMarginBps) =>
-        checked((long)((Int128)size * maintenanceMarginBps / BpsDenominator));
+        checked((long)((Int128)size * maintenanceMarginBps / Units.BpsScale));
 
     /// <summary>True when equity is below the maintenance requirement at <paramref name="priceE8"/>.</summary>
     public static bool IsLiquidatable(PositionTerms terms, long priceE8) =>
@@ -100,7 +100,7 @@ public static class MarginMath
 
     /// <summary>Margin ratio in bps of size (equity / size); the trader-facing health number.</summary>
     public static long MarginRatioBps(PositionTerms terms, long priceE8) =>
-        terms.Size == 0 ? long.MaxValue : checked((long)((Int128)Equity(terms, priceE8) * BpsDenominator / terms.Size));
+        terms.Size == 0 ? long.MaxValue : checked((long)((Int128)Equity(terms, priceE8) * Units.BpsScale / terms.Size));
 
     /// <summary>
     /// The smallest close factor (bps of size) after which the rest of the position stands at least
@@ -113,7 +113,7 @@ public static class MarginMath
         // Closing more helps only while the penalty per unit closed is below the margin it frees.
         if (penaltyBps >= terms.MaintenanceMarginBps + bufferBps || !IsHealthyAfterClosing(terms, priceE8, penaltyBps, bufferBps, 9_999))
         {
-            return (uint)BpsDenominator;
+            return (uint)Units.BpsScale;
         }
 
         long low = 1, high = 9_999; // health is monotone in the close factor here: find the smallest healthy one
@@ -136,9 +136,9 @@ public static class MarginMath
     private static bool IsHealthyAfterClosing(PositionTerms terms, long priceE8, long penaltyBps, long bufferBps, long closeFactorBps)
     {
         // A liquidation settles the whole accrued fee first (it goes to the vault), so the rest starts with none.
-        var sizeClosed = (long)((Int128)terms.Size * closeFactorBps / BpsDenominator);
+        var sizeClosed = (long)((Int128)terms.Size * closeFactorBps / Units.BpsScale);
         var collateralLeft = terms.Collateral - terms.BorrowFee + Pnl(terms.IsLong, sizeClosed, terms.EntryPriceE8, priceE8) -
-                             (long)((Int128)sizeClosed * penaltyBps / BpsDenominator);
+                             (long)((Int128)sizeClosed * penaltyBps / Units.BpsScale);
         if (sizeClosed == 0 || collateralLeft <= 0)
         {
             return false; // the contract closes everything when nothing would be left

@@ -7,7 +7,12 @@ namespace Aml.Orleans.Grains.Domain;
 /// in O(log n + crossed) — never a walk over every position. A crossed band is removed: the position re-registers
 /// fresh bands after it has re-assessed, which also conflates bursts of ticks into one wake-up per position.
 /// </summary>
-/// <remarks>Not thread-safe: it lives inside one market grain, whose turns never overlap.</remarks>
+/// <remarks>
+/// No longer on the engine's path: the market's book (<see cref="Book.PositionBook"/>, pointer-free rows) replaced it.
+/// It is kept, deliberately, as the reference model the book's property test compares against
+/// (<c>PositionBookLadderTests</c>) and as the baseline of the tick-path benchmark and the memory census; both need the
+/// same semantics, so it lives beside the rules rather than in either. Not thread-safe.
+/// </remarks>
 public sealed class PriceBandLadder
 {
     // Upper sentinel for the (price, owner) order: sorts after any owner id at the same price.

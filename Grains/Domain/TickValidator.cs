@@ -74,5 +74,5 @@ public sealed class TickValidator(TickLimits limits)
     }
 
     private static long DistanceBps(long from, long to) =>
-        (long)(Int128.Abs((Int128)to - from) * MarginMath.BpsDenominator / from);
+        (long)(Int128.Abs((Int128)to - from) * Units.BpsScale / from);
 }

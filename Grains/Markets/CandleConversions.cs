@@ -1,3 +1,4 @@
+using Aml.Orleans.Grains.Domain;
 using Aml.Orleans.Grains.Interfaces;
 using Aml.Orleans.Risk;
 
@@ -6,14 +7,11 @@ namespace Aml.Orleans.Grains.Markets;
 /// <summary>Between the engine's E8 candles and the risk library's floating-point ones.</summary>
 public static class CandleConversions
 {
-    /// <summary>E8 fixed point per unit price.</summary>
-    public const double PriceScale = 100_000_000;
-
     /// <summary>The risk library's view of a market candle.</summary>
     public static Candle ToRiskCandle(this MarketCandle c)
     {
         ArgumentNullException.ThrowIfNull(c);
-        return new Candle(c.OpenTime, c.OpenE8 / PriceScale, c.HighE8 / PriceScale, c.LowE8 / PriceScale, c.CloseE8 / PriceScale,
+        return new Candle(c.OpenTime, Units.PriceOf(c.OpenE8), Units.PriceOf(c.HighE8), Units.PriceOf(c.LowE8), Units.PriceOf(c.CloseE8),
             c.Volume, c.QuoteVolume, c.Trades, c.TakerBuyVolume);
     }
 
@@ -21,6 +19,6 @@ public static class CandleConversions
     public static MarketCandle ToMarketCandle(this Candle c) =>
         new(c.OpenTime, E8(c.Open), E8(c.High), E8(c.Low), E8(c.Close), c.Volume, c.QuoteVolume, c.Trades, c.TakerBuyVolume);
 
-    /// <summary>A price in E8, rounded to nearest.</summary>
-    public static long E8(double price) => (long)Math.Round(price * PriceScale, MidpointRounding.AwayFromZero);
+    /// <summary>A price in E8, rounded to nearest (<see cref="Units.E8"/>).</summary>
+    public static long E8(double price) => Units.E8(price);
 }

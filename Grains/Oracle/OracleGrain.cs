@@ -449,7 +449,7 @@ internal sealed partial class OracleGrain(
         await SaveAndAuditAsync(batch);
         foreach (var entry in batch)
         {
-            await GrainFactory.GetGrain<IPositionGrain>(entry.Decision.PositionId).OnDecisionFailedAsync(entry.Digest, outcome, revertData);
+            await GrainFactory.GetGrain<IPositionEngineGrain>(entry.Decision.PositionId).OnDecisionFailedAsync(entry.Digest, outcome, revertData);
         }
     }
 

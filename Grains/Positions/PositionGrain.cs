@@ -5,6 +5,7 @@ using Aml.Orleans.Grains.Markets;
 using Aml.Orleans.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ChainEvents = Aml.Orleans.Ethereum.MarginManagerNames.Events;
 
 namespace Aml.Orleans.Grains.Positions;
 
@@ -18,15 +19,14 @@ internal sealed partial class PositionGrain(
     IOptions<PositionOptions> options,
     IOptions<MarketCatalogOptions> catalog,
     TimeProvider clock,
-    ILogger<PositionGrain> logger) : Grain, IPositionGrain
+    ILogger<PositionGrain> logger) : Grain, IPositionGrain, IPositionEngineGrain
 {
-    /// <summary>The contract's <c>SkipReason.StaleVersion</c>.</summary>
-    private const int StaleVersionSkip = 3;
-
     /// <summary>Block timestamps are whole seconds: a price within the same second as the change is as new as it.</summary>
     private static readonly TimeSpan ChainClockTolerance = TimeSpan.FromSeconds(1);
 
     private readonly PositionOptions _options = options.Value;
+
+    private readonly DecisionFactory _decisions = new(catalog.Value, options.Value, clock);
 
     private PositionStatus? _countedStatus;
 
@@ -139,12 +139,12 @@ internal sealed partial class PositionGrain(
     public Task OnBandCrossedAsync(long priceE8, DateTimeOffset at) => EvaluateAsync(priceE8, at);
 
     /// <inheritdoc />
-    public async Task<SignedDecision> RequestCloseAsync()
+    public async Task<CloseResult> RequestCloseAsync()
     {
         var s = state.State;
         if (s.Status is not (PositionStatus.Open or PositionStatus.Adjusting or PositionStatus.Liquidating))
         {
-            throw new InvalidOperationException($"position {PositionId} is {s.Status}: only an open position closes");
+            return new CloseResult(false, $"position {PositionId} is {s.Status}: only an open position closes", null);
         }
 
         // Only handed out: the trader's wallet sends it, or it expires. Nothing here waits for it, so top-ups, ADJUSTs
@@ -153,19 +153,16 @@ internal sealed partial class PositionGrain(
         if (s.LastChainChangeAt is { } changed && lastTickAt < changed - ChainClockTolerance)
         {
             // The contract closes at no price older than the position's last change (a top-up, a decision).
-            throw new InvalidOperationException(
-                $"the market's latest price is from {lastTickAt:O}, before position {PositionId} last changed on-chain ({changed:O}): ask again after the next price");
+            return new CloseResult(
+                false, $"the market's latest price is from {lastTickAt:O}, before position {PositionId} last changed on-chain ({changed:O}): ask again after the next price", null);
         }
 
-        var decision = new Decision(
-            DecisionKind.Close, PositionId, s.Asset, s.Trader, s.IsLong, s.Collateral, s.Size, s.MaxLeverageX100, EffectiveMarginBps, 0,
-            s.RiskScoreBps, lastPriceE8, (ulong)lastTickAt.ToUnixTimeSeconds(), s.OnChainVersion,
-            ValidUntil(s.Asset, (ulong)lastTickAt.ToUnixTimeSeconds()), s.ModelHash ?? "", s.FeaturesHash ?? "");
+        var decision = _decisions.Close(PositionId, s, EffectiveMarginBps, lastPriceE8, lastTickAt);
         var signed = await GrainFactory.GetGrain<IOracleGrain>(_options.OracleKey).SignAsync(decision);
         (s.CloseDigest, s.CloseValidUntil) = (signed.Digest, decision.ValidUntil);
         s.UpdatedAt = clock.GetUtcNow();
         await SaveAsync();
-        return signed;
+        return new CloseResult(true, null, signed);
     }
 
     /// <inheritdoc />
@@ -292,7 +289,7 @@ internal sealed partial class PositionGrain(
         }
     }
 
-    /// <inheritdoc cref="IPositionGrain.ReassessAsync" />
+    /// <inheritdoc cref="IPositionEngineGrain.ReassessAsync" />
     /// <remarks>
     /// Asks the risk models about the position's terms at today's market and sends an ADJUST only when the answer
     /// moved beyond the hysteresis (margin, cap or score), one contract-sized margin step at a time: small model
@@ -338,10 +335,7 @@ internal sealed partial class PositionGrain(
         var marginMove = TermsHysteresis.MarginMove(assessment, target);
         var step = (uint)Math.Min(Math.Abs(marginMove), terms.MaxMarginStepBps);
         var margin = marginMove >= 0 ? EffectiveMarginBps + step : EffectiveMarginBps - step;
-        var decision = new Decision(
-            DecisionKind.Adjust, PositionId, s.Asset, s.Trader, s.IsLong, s.Collateral, s.Size, assessment.MaxLeverageX100, margin, 0,
-            assessment.RiskScoreBps, assessment.MarkPriceE8, (ulong)assessment.PriceTime.ToUnixTimeSeconds(), s.OnChainVersion,
-            ValidUntil(s.Asset, (ulong)assessment.PriceTime.ToUnixTimeSeconds()), assessment.ModelHash, assessment.FeaturesHash);
+        var decision = _decisions.Adjust(PositionId, s, assessment, margin);
         s.Status = PositionLifecycle.Move(s.Status, PositionStatus.Adjusting);
         s.PendingDecision = decision;
         s.UpdatedAt = clock.GetUtcNow();
@@ -359,64 +353,29 @@ internal sealed partial class PositionGrain(
         LogAdjustRouted(PositionId, s.MaintenanceMarginBps, margin, assessment.MaxLeverageX100, audit.Digest);
     }
 
-    /// <summary>The decision TTL from now, capped by the market's decision TTL after the signed price.</summary>
-    private ulong ValidUntil(string asset, ulong priceTimestamp) =>
-        catalog.Value.For(asset).ValidUntil(clock.GetUtcNow(), priceTimestamp, _options.DecisionTtl);
-
     /// <inheritdoc />
     public Task NotifyChainEventAsync(ChainPositionEvent chainEvent) => ApplyChainEventAsync(chainEvent);
 
     /// <inheritdoc />
+    /// <remarks>The state follows the chain through <see cref="ChainReconciliation"/>; the follow-up is done here.</remarks>
     public async Task ApplyChainEventAsync(ChainPositionEvent chainEvent)
     {
         ArgumentNullException.ThrowIfNull(chainEvent);
-        var chain = chainEvent.Position;
-        var s = state.State;
-        if (chainEvent.EventName == "PayoutEscrowed")
+        var (next, followUp) = ChainReconciliation.Apply(state.State, chainEvent, clock.GetUtcNow());
+        state.State = next;
+        if (followUp == ChainFollowUp.Ignored)
         {
-            s.EscrowedPayout = chainEvent.Amount; // one settlement pays out, so one escrow: delivered twice, counted once
-        }
-
-        var olderRead = chain.Version < s.OnChainVersion ||
-                        (chain.Version == s.OnChainVersion && chain.ReadAtBlock != 0 && chain.ReadAtBlock < s.ChainReadBlock);
-        if (s.Exists && olderRead && PositionLifecycle.IsLive(s.Status))
-        {
-            // An older event replayed after a newer one, or the same version read before a top-up: the chain's later
-            // state is already here.
-            if (chainEvent.EventName == "PayoutEscrowed")
-            {
-                await SaveAsync();
-            }
-
             return;
         }
 
-        var wasLive = PositionLifecycle.IsLive(s.Status);
-        if (!s.Exists || chain.Version != s.OnChainVersion)
+        if (followUp == ChainFollowUp.EscrowOnly)
         {
-            // The contract compares a decision's price time with the block's time, which can run ahead of ours.
-            var blockTime = DateTimeOffset.FromUnixTimeSeconds((long)chainEvent.BlockTimestamp);
-            s.LastChainChangeAt = blockTime > clock.GetUtcNow() ? blockTime : clock.GetUtcNow();
+            await SaveAsync(); // an older event naming an escrowed payout
+            return;
         }
 
-        s.Exists = true;
-        s.Trader = chain.Trader;
-        s.Asset = chain.Asset;
-        s.IsLong = chain.IsLong;
-        s.Collateral = chain.Collateral;
-        s.Size = chain.Size;
-        s.EntryPriceE8 = chain.EntryPriceE8;
-        s.MaxLeverageX100 = chain.MaxLeverageX100;
-        s.MaintenanceMarginBps = chain.MaintenanceMarginBps;
-        s.RiskScoreBps = chain.RiskScoreBps;
-        s.OnChainVersion = chain.Version;
-        s.Frozen = chain.Frozen;
-        (s.PendingMarginBps, s.PendingMarginFrom) = (chain.PendingMarginBps, chain.PendingMarginFrom);
-        (s.PositionBorrowIndex, s.MarketBorrowIndex, s.BorrowIndexAt) = (chain.PositionBorrowIndex, chain.MarketBorrowIndex, chain.BorrowIndexAt);
-        s.ChainReadBlock = Math.Max(s.ChainReadBlock, chain.ReadAtBlock);
-        s.OpenedAt ??= clock.GetUtcNow();
-        s.LastReassessedAt ??= clock.GetUtcNow(); // the terms were just decided: the first re-assessment comes one interval later
-        if (chainEvent.EventName is "PositionOpened" or "RiskUpdated" && chainEvent.DecisionDigest is { } applied &&
+        var s = state.State;
+        if (chainEvent.EventName is ChainEvents.PositionOpened or ChainEvents.RiskUpdated && chainEvent.DecisionDigest is { } applied &&
             chainEvent.BlockNumber >= s.TermsBlock &&
             await GrainFactory.GetGrain<IOracleGrain>(_options.OracleKey).GetAuditAsync(applied) is { } audit)
         {
@@ -427,63 +386,21 @@ internal sealed partial class PositionGrain(
             s.LastDecisionDigest = applied;
         }
 
-        if (chainEvent.DecisionDigest is { } closed && closed == s.CloseDigest)
-        {
-            (s.LastDecisionDigest, s.CloseDigest, s.CloseValidUntil) = (closed, null, 0);
-        }
-
-        var settledPending = chainEvent.DecisionDigest is { } digest && digest == s.PendingDigest;
-        if (settledPending)
-        {
-            s.LastDecisionDigest = chainEvent.EventName == "DecisionSkipped" ? s.LastDecisionDigest : chainEvent.DecisionDigest;
-            s.PendingDecision = null;
-            s.PendingDigest = null;
-        }
-
-        // The version moved past a pending decision (a top-up, another decision): it can never apply now.
-        if (s.PendingDecision is { } pending && pending.PositionVersion != chain.Version && chain.Status == ChainPositionStatus.Open)
-        {
-            s.PendingDecision = null;
-            s.PendingDigest = null;
-        }
-
-        var chainStatus = chain.Status switch
-        {
-            ChainPositionStatus.Open => PositionStatus.Open,
-            ChainPositionStatus.Closed => PositionStatus.Closed,
-            ChainPositionStatus.Liquidated => PositionStatus.Liquidated,
-            _ => s.Status,
-        };
-
-        // A decision of ours is still on its way at this version (the event is an older one, delivered again by the
-        // indexer): the chain has not answered it yet, so the position keeps saying so.
-        s.Status = chainStatus == PositionStatus.Open && s.PendingDecision is not null && PositionLifecycle.IsLive(s.Status)
-            ? s.Status
-            : chainStatus;
-
-        s.UpdatedAt = clock.GetUtcNow();
-        LogChainEvent(PositionId, chainEvent.EventName, chain.Version, s.Status);
+        LogChainEvent(PositionId, chainEvent.EventName, s.OnChainVersion, s.Status);
         await SaveAsync();
-
-        if (PositionLifecycle.IsLive(s.Status))
+        switch (followUp)
         {
-            if (settledPending && chainEvent.SkipReason == StaleVersionSkip)
-            {
+            case ChainFollowUp.Reevaluate:
                 // The position changed under the decision (a top-up, a partial fill): look again at today's terms.
                 await EvaluateAsync(Mark, s.LastMarkAt ?? clock.GetUtcNow());
-            }
-            else
-            {
+                break;
+            case ChainFollowUp.Publish or ChainFollowUp.Remove:
                 await PublishAsync(Mark);
-            }
-        }
-        else if (PositionLifecycle.IsFinal(s.Status))
-        {
-            await PublishAsync(Mark);
-            if (wasLive)
-            {
+                break;
+            case ChainFollowUp.RemoveAndRecordOutcome:
+                await PublishAsync(Mark);
                 await RecordOutcomeAsync(chainEvent); // once: a replayed final event finds the position no longer live
-            }
+                break;
         }
     }
 
@@ -526,7 +443,7 @@ internal sealed partial class PositionGrain(
 
     private long WarningPrice(PositionTerms terms) =>
         MarginMath.PriceAtEquity(terms, checked((long)((Int128)MarginMath.Requirement(state.State.Size, state.State.MaintenanceMarginBps) *
-                                        _options.WarningMultipleBps / MarginMath.BpsDenominator)));
+                                        _options.WarningMultipleBps / Units.BpsScale)));
 
     /// <summary>
     /// Upserts the position's book row (its terms as the chain has them, its bands at <paramref name="markPriceE8"/> and
@@ -590,7 +507,7 @@ internal sealed partial class PositionGrain(
         var s = state.State;
         var equity = MarginMath.Equity(Terms, priceE8);
         var requirement = MarginMath.Requirement(s.Size, s.MaintenanceMarginBps);
-        var warningEquity = checked((long)((Int128)requirement * _options.WarningMultipleBps / MarginMath.BpsDenominator));
+        var warningEquity = checked((long)((Int128)requirement * _options.WarningMultipleBps / Units.BpsScale));
         return equity < warningEquity
             ? (Suggestion.AddCollateral,
                 $"equity {Units.Usdc(equity)} is below {_options.WarningMultipleBps / 100}% of the maintenance requirement {Units.Usdc(requirement)}; " +
@@ -613,12 +530,7 @@ internal sealed partial class PositionGrain(
         // Partial where closing part of the size restores health; everything when nothing partial would.
         var penaltyBps = catalog.Value.For(s.Asset).LiquidationPenaltyBps;
         var closeFactor = MarginMath.HealingCloseFactorBps(Terms, priceE8, penaltyBps, _options.LiquidationBufferBps);
-        var decision = new Decision(
-            DecisionKind.Liquidate, PositionId, s.Asset, s.Trader, s.IsLong, s.Collateral, s.Size,
-            s.MaxLeverageX100, s.MaintenanceMarginBps, closeFactor, s.RiskScoreBps,
-            priceE8, (ulong)at.ToUnixTimeSeconds(), s.OnChainVersion,
-            ValidUntil(s.Asset, (ulong)at.ToUnixTimeSeconds()),
-            s.ModelHash ?? "", s.FeaturesHash ?? "");
+        var decision = _decisions.Liquidate(PositionId, s, closeFactor, priceE8, at);
         s.Status = PositionLifecycle.Move(s.Status is PositionStatus.Adjusting ? PositionStatus.Open : s.Status, PositionStatus.Liquidating);
         s.PendingDecision = decision;
         (s.Suggestion, s.SuggestionReason) = (Suggestion.Close, $"liquidating: equity below maintenance at {Units.Usd(priceE8)}");

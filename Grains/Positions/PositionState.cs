@@ -77,4 +77,7 @@ public sealed class PositionState
     [Id(35)] public string? CloseDigest { get; set; }
 
     [Id(36)] public ulong CloseValidUntil { get; set; }
+
+    /// <summary>A copy to change (every member is a value or immutable), so that a reducer leaves its input as it was.</summary>
+    internal PositionState Copy() => (PositionState)MemberwiseClone();
 }

@@ -15,6 +15,8 @@ namespace Aml.Orleans.Grains.Positions;
 [StatelessWorker]
 internal sealed class QuoteGrain(IOptions<PositionOptions> options, IOptions<MarketCatalogOptions> catalog, TimeProvider clock) : Grain, IQuoteGrain
 {
+    private readonly DecisionFactory _decisions = new(catalog.Value, options.Value, clock);
+
     /// <inheritdoc />
     public async Task<QuoteResult> QuoteAsync(string positionId, QuoteRequest request)
     {
@@ -46,18 +48,13 @@ internal sealed class QuoteGrain(IOptions<PositionOptions> options, IOptions<Mar
         }
         catch (OverflowException)
         {
-            return Refused($"collateral {request.Collateral} at {grantedX100 / 100.0:0.##}x is a size beyond 64 bits");
+            return Refused($"collateral {request.Collateral} at {Units.Leverage(grantedX100):0.##}x is a size beyond 64 bits");
         }
 
-        var decision = new Decision(
-            DecisionKind.Open, positionId, request.Asset, request.Trader, request.IsLong, request.Collateral, size,
-            assessment.MaxLeverageX100, assessment.MaintenanceMarginBps, 0, assessment.RiskScoreBps, assessment.MarkPriceE8,
-            (ulong)assessment.PriceTime.ToUnixTimeSeconds(), 0,
-            catalog.Value.For(request.Asset).ValidUntil(clock.GetUtcNow(), (ulong)assessment.PriceTime.ToUnixTimeSeconds(), options.Value.DecisionTtl),
-            assessment.ModelHash, assessment.FeaturesHash);
+        var decision = _decisions.Open(positionId, request, size, assessment);
         var digest = await GrainFactory.GetGrain<IOracleGrain>(options.Value.OracleKey).GetDigestAsync(decision);
         var capped = grantedX100 < request.RequestedLeverageX100
-            ? $"leverage capped at {grantedX100 / 100.0:0.##}x by the risk model (asked {request.RequestedLeverageX100 / 100.0:0.##}x)"
+            ? $"leverage capped at {Units.Leverage(grantedX100):0.##}x by the risk model (asked {Units.Leverage(request.RequestedLeverageX100):0.##}x)"
             : null;
         return new QuoteResult(true, capped, decision, digest, assessment.Explanation);
     }
@@ -79,8 +76,8 @@ internal sealed class QuoteGrain(IOptions<PositionOptions> options, IOptions<Mar
             return "collateral must be positive";
         }
 
-        return request.RequestedLeverageX100 < MarginMath.LeverageScale || request.RequestedLeverageX100 > terms.MaxLeverageX100
-            ? $"requestedLeverage {request.RequestedLeverageX100} outside {MarginMath.LeverageScale}..{terms.MaxLeverageX100} (X100)"
+        return request.RequestedLeverageX100 < Units.LeverageScale || request.RequestedLeverageX100 > terms.MaxLeverageX100
+            ? $"requestedLeverage {request.RequestedLeverageX100} outside {Units.LeverageScale}..{terms.MaxLeverageX100} (X100)"
             : null;
     }
 

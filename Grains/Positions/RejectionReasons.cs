@@ -17,20 +17,20 @@ public static class RejectionReasons
 
     private static readonly Dictionary<AbiError, Func<AbiDecoded, string>> Sentences = new()
     {
-        [Error("SystemHalted")] = _ => "trading is halted on-chain (the guardian's failsafe): no position opens until it resumes",
-        [Error("MarketModeForbids")] = e => $"the market is {Mode(e["mode"])} on-chain: it takes no new positions now",
-        [Error("ERC20InsufficientBalance")] = e => $"the wallet holds {Units.Usdc(Amount(e["balance"]))}, the position needs {Units.Usdc(Amount(e["needed"]))}",
-        [Error("ERC20InsufficientAllowance")] = e =>
+        [Error(MarginManagerNames.Errors.SystemHalted)] = _ => "trading is halted on-chain (the guardian's failsafe): no position opens until it resumes",
+        [Error(MarginManagerNames.Errors.MarketModeForbids)] = e => $"the market is {Mode(e["mode"])} on-chain: it takes no new positions now",
+        [Error(MarginManagerNames.CollateralTokenErrors.InsufficientBalance)] = e => $"the wallet holds {Units.Usdc(Amount(e["balance"]))}, the position needs {Units.Usdc(Amount(e["needed"]))}",
+        [Error(MarginManagerNames.CollateralTokenErrors.InsufficientAllowance)] = e =>
             $"the wallet lets the MarginManager take {Units.Usdc(Amount(e["allowance"]))}, the position needs {Units.Usdc(Amount(e["needed"]))}: approve more",
-        [Error("InsufficientLiquidity")] = e => $"the vault has {Units.Usdc(Amount(e["available"]))} free, the position needs {Units.Usdc(Amount(e["needed"]))}",
-        [Error("DecisionExpired")] = _ => "the quote expired before it reached the chain: ask for a new one",
-        [Error("PriceTooOld")] = _ => "the price it was quoted at is too old for the contract: ask for a new quote",
-        [Error("ModelNotAllowed")] = _ => "the risk model that priced it is not registered on-chain",
-        [Error("InvalidTraderSignature")] = _ => "the signature over the quote is not the trader's",
-        [Error("LeverageAboveCap")] = e => $"leverage {Leverage(e["leverageX100"])} is above the cap {Leverage(e["capX100"])}",
-        [Error("OpenWouldBeLiquidatable")] = e =>
+        [Error(MarginManagerNames.Errors.InsufficientLiquidity)] = e => $"the vault has {Units.Usdc(Amount(e["available"]))} free, the position needs {Units.Usdc(Amount(e["needed"]))}",
+        [Error(MarginManagerNames.Errors.DecisionExpired)] = _ => "the quote expired before it reached the chain: ask for a new one",
+        [Error(MarginManagerNames.Errors.PriceTooOld)] = _ => "the price it was quoted at is too old for the contract: ask for a new quote",
+        [Error(MarginManagerNames.Errors.ModelNotAllowed)] = _ => "the risk model that priced it is not registered on-chain",
+        [Error(MarginManagerNames.Errors.InvalidTraderSignature)] = _ => "the signature over the quote is not the trader's",
+        [Error(MarginManagerNames.Errors.LeverageAboveCap)] = e => $"leverage {Leverage(e["leverageX100"])} is above the cap {Leverage(e["capX100"])}",
+        [Error(MarginManagerNames.Errors.OpenWouldBeLiquidatable)] = e =>
             $"the collateral {Units.Usdc(Amount(e["collateral"]))} is below the maintenance requirement {Units.Usdc(Amount(e["requirement"]))}",
-        [Error("PositionExists")] = _ => "a position with this id exists already",
+        [Error(MarginManagerNames.Errors.PositionExists)] = _ => "a position with this id exists already",
     };
 
     /// <summary>

@@ -12,7 +12,7 @@ public static class TermsHysteresis
 {
     /// <summary>The request the models price a position by: its side, collateral and leverage (X100, at least 1x).</summary>
     public static RiskRequest Request(bool isLong, long collateral, long size, TraderProfile trader) =>
-        new(isLong, collateral, Math.Max(MarginMath.LeverageScale, checked((long)((Int128)size * MarginMath.LeverageScale / Math.Max(collateral, 1)))), trader);
+        new(isLong, collateral, Math.Max(Units.LeverageScale, checked((long)((Int128)size * Units.LeverageScale / Math.Max(collateral, 1)))), trader);
 
     /// <summary>How far the models' margin is from <paramref name="targetMarginBps"/> (the pending margin, else the one in force).</summary>
     public static long MarginMove(RiskAssessment assessment, uint targetMarginBps)
@@ -30,7 +30,7 @@ public static class TermsHysteresis
     public static bool ShouldAdjust(RiskAssessment assessment, uint targetMarginBps, uint maxLeverageX100, ushort riskScoreBps, PositionOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var capMove = Math.Abs((long)assessment.MaxLeverageX100 - maxLeverageX100) * MarginMath.BpsDenominator / Math.Max(maxLeverageX100, 1u);
+        var capMove = Math.Abs((long)assessment.MaxLeverageX100 - maxLeverageX100) * Units.BpsScale / Math.Max(maxLeverageX100, 1u);
         var scoreMove = Math.Abs(assessment.RiskScoreBps - riskScoreBps);
         return Math.Abs(MarginMove(assessment, targetMarginBps)) >= options.MarginHysteresisBps ||
                capMove >= options.CapHysteresisBps || scoreMove >= options.ScoreHysteresisBps;

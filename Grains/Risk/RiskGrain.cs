@@ -1,3 +1,4 @@
+using Aml.Orleans.Grains.Domain;
 using Aml.Orleans.Grains.Interfaces;
 using Aml.Orleans.Grains.Markets;
 using Aml.Orleans.Grains.Telemetry;
@@ -88,10 +89,10 @@ internal sealed partial class RiskGrain(
     private static RiskInput Input(MarketFeatures features, RiskRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var notionalUsd = request.Collateral * (request.RequestedLeverageX100 / 100.0) / 1_000_000.0; // collateral is 1e-6 USDC
+        var notionalUsd = Units.UsdcOf(request.Collateral) * Units.Leverage(request.RequestedLeverageX100);
         var profile = request.Trader;
         return new RiskInput(
-            [.. features.Values], request.IsLong, request.RequestedLeverageX100 / 100.0, notionalUsd / Math.Max(features.QuoteVolume24h, 1),
+            [.. features.Values], request.IsLong, Units.Leverage(request.RequestedLeverageX100), notionalUsd / Math.Max(features.QuoteVolume24h, 1),
             new TraderFeatures(profile.PositionsOpened, profile.SmoothedLiquidationRate, profile.MeanLeverage, profile.MeanHoldingHours,
                 profile.RecentPnl / (double)Math.Max(request.Collateral, 1), profile.ActivityPerDay));
     }

@@ -21,8 +21,8 @@ internal sealed class MarketChainStatus(IServiceProvider services)
             return (false, "");
         }
 
-        var halted = chain.Abi.Function("halted");
-        var getMarket = chain.Abi.Function("getMarket");
+        var halted = chain.Abi.Function(MarginManagerNames.Functions.Halted);
+        var getMarket = chain.Abi.Function(MarginManagerNames.Functions.GetMarket);
         var haltedTask = chain.Rpc.CallAsync(new CallRequest(chain.Contract.Contract, halted.EncodeCall()), "latest", cancellationToken);
         var marketTask = chain.Rpc.CallAsync(new CallRequest(chain.Contract.Contract, getMarket.EncodeCall(Bytes32.Parse(market.MarketId))), "latest", cancellationToken);
         var mode = (int)AbiCodec.ToBigInteger(getMarket.DecodeOutput(await marketTask)[1], "mode");

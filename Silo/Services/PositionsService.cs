@@ -47,16 +47,16 @@ internal sealed class PositionsService(
             throw RpcErrors.InvalidArgument("collateral", $"{request.Collateral} must be positive (collateral units, 1e-6 USDC)");
         }
 
-        if (request.RequestedLeverageX100 < MarginMath.LeverageScale || request.RequestedLeverageX100 > terms.MaxLeverageX100)
+        if (request.RequestedLeverageX100 < Units.LeverageScale || request.RequestedLeverageX100 > terms.MaxLeverageX100)
         {
             throw RpcErrors.InvalidArgument("requested_leverage_x100",
-                $"{request.RequestedLeverageX100} is outside {MarginMath.LeverageScale}..{terms.MaxLeverageX100} (X100: 1.00x to {request.Asset}'s cap)");
+                $"{request.RequestedLeverageX100} is outside {Units.LeverageScale}..{terms.MaxLeverageX100} (X100: 1.00x to {request.Asset}'s cap)");
         }
 
-        if ((Int128)request.Collateral * request.RequestedLeverageX100 / MarginMath.LeverageScale > long.MaxValue)
+        if ((Int128)request.Collateral * request.RequestedLeverageX100 / Units.LeverageScale > long.MaxValue)
         {
             throw RpcErrors.InvalidArgument("collateral",
-                $"{request.Collateral} at {request.RequestedLeverageX100 / 100.0:0.##}x is a size beyond {long.MaxValue} collateral units");
+                $"{request.Collateral} at {Units.Leverage(request.RequestedLeverageX100):0.##}x is a size beyond {long.MaxValue} collateral units");
         }
 
         limits.Acquire(RateLimitedCall.Quote, trader, context);
@@ -163,7 +163,7 @@ internal sealed class PositionsService(
         }
 
         var chain = Chain();
-        var data = MarginManagerAbi.Function("addCollateral").EncodeCall(Bytes32.Parse(request.PositionId), checked((UInt128)request.Amount));
+        var data = MarginManagerAbi.Function(MarginManagerNames.Functions.AddCollateral).EncodeCall(Bytes32.Parse(request.PositionId), checked((UInt128)request.Amount));
         return WalletCallTo(chain, data);
     }
 
@@ -172,18 +172,24 @@ internal sealed class PositionsService(
     {
         await OwnAsync(request.PositionId, context);
         var chain = Chain();
-        Grains.Interfaces.SignedDecision signed;
+        Grains.Interfaces.CloseResult close;
         try
         {
-            signed = await cluster.GetGrain<IPositionGrain>(request.PositionId).RequestCloseAsync();
+            close = await cluster.GetGrain<IPositionGrain>(request.PositionId).RequestCloseAsync();
         }
-        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        catch (ArgumentException ex)
         {
+            // The oracle's signers refusing the decision's bounds still arrive as an exception (Grains/Oracle).
             throw RpcErrors.FailedPrecondition(ex.Message);
         }
 
+        if (close is not { Accepted: true, Close: { } signed })
+        {
+            throw RpcErrors.FailedPrecondition(close.Reason ?? "the position cannot close now");
+        }
+
         var quorum = new Quorum(System.Numerics.BigInteger.Parse("0" + signed.SignerBitmap[2..], System.Globalization.NumberStyles.HexNumber), Hex.Decode(signed.Signatures));
-        var data = MarginManagerAbi.Function("closePosition").EncodeCall(chain.ToChain(signed.Decision).ToAbiValue(), quorum.ToAbiValue());
+        var data = MarginManagerAbi.Function(MarginManagerNames.Functions.ClosePosition).EncodeCall(chain.ToChain(signed.Decision).ToAbiValue(), quorum.ToAbiValue());
         return new Protos.SignedDecision
         {
             Decision = ToProto(signed.Decision), Digest = signed.Digest, SignerBitmap = signed.SignerBitmap, Signatures = signed.Signatures,

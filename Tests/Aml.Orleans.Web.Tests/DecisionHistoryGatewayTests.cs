@@ -1,6 +1,6 @@
 using Aml.Orleans.Ethereum;
-using Aml.Orleans.Grains.Tests.Gateway;
 using Aml.Orleans.Protos;
+using Aml.Orleans.Silo.Tests;
 using Grpc.Core;
 
 namespace Aml.Orleans.Web.Tests;

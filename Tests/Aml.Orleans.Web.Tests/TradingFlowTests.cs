@@ -3,7 +3,7 @@ using System.IO.Compression;
 using System.Text.Json;
 using Aml.Orleans.Ethereum;
 using Aml.Orleans.Grains.Tests.Chain;
-using Aml.Orleans.Grains.Tests.Gateway;
+using Aml.Orleans.Silo.Tests;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 

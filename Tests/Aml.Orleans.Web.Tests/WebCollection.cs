@@ -1,4 +1,4 @@
-using Aml.Orleans.Grains.Tests.Gateway;
+using Aml.Orleans.Silo.Tests;
 
 namespace Aml.Orleans.Web.Tests;
 

@@ -52,14 +52,14 @@ public sealed class BorrowFeeVectorTests(ChainClusterFixture fixture)
 
             Assert.Equal((long)await contract.GetAccruedBorrowFeeAsync(id, block), fee);
             Assert.True(fee > 0, $"no fee accrued on {id} by block {head.Number}");
-            var terms = new PositionTerms(p.IsLong, (long)p.Collateral, (long)p.Size, (long)(p.EntryPriceE18 / 10_000_000_000), p.MaintenanceMarginBps, fee);
+            var terms = new PositionTerms(p.IsLong, (long)p.Collateral, (long)p.Size, Units.FromE18(p.EntryPriceE18), p.MaintenanceMarginBps, fee);
             var band = MarginMath.LiquidationPrice(terms);
             // One unit of collateral in PnL spans entry/size price units: the window covers the whole boundary.
             var window = (terms.EntryPriceE8 / terms.Size) + 2;
             var answers = new HashSet<bool>();
             for (var priceE8 = band - window; priceE8 <= band + window; priceE8++)
             {
-                var onChain = await contract.IsLiquidatableAsync(id, (UInt128)priceE8 * 10_000_000_000, block);
+                var onChain = await contract.IsLiquidatableAsync(id, Units.ToE18(priceE8), block);
                 Assert.True(onChain == MarginMath.IsLiquidatable(terms, priceE8), $"{id} at {priceE8} (band {band}, fee {fee}): contract says {onChain}");
                 answers.Add(onChain);
                 checkedPrices++;

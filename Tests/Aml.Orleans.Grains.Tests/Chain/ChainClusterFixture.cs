@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Aml.Orleans.Client;
 using Aml.Orleans.Ethereum;
 using Aml.Orleans.Grains.Hosting;
 using Aml.Orleans.Grains.Interfaces;

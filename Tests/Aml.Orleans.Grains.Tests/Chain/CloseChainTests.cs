@@ -23,8 +23,8 @@ public sealed class CloseChainTests(ChainClusterFixture fixture)
         await fixture.WaitForChainClockAsync(); // a price as new as the open
         await fixture.MoveMarketAsync(Asset, EntryE8 * 101 / 100);
 
-        var first = await position.RequestCloseAsync();
-        var again = await position.RequestCloseAsync();
+        var first = (await position.RequestCloseAsync()).Close!;
+        var again = (await position.RequestCloseAsync()).Close!;
         await fixture.MoveMarketAsync(Asset, EntryE8 * 103 / 100);
         var better = first.Decision with { MarkPriceE8 = EntryE8 * 103 / 100, PriceTimestamp = first.Decision.PriceTimestamp + 1 };
         var direct = await fixture.Oracle.SignAsync(better);

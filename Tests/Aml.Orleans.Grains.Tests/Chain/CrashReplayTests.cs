@@ -105,7 +105,7 @@ public sealed class CrashReplayTests(ChainClusterFixture fixture, ITestOutputHel
         }
 
         return chain.Status != Ethereum.PositionStatus.Open ||
-               !await contract.IsLiquidatableAsync(Bytes32.Parse(positionId), (UInt128)priceE8 * ChainContext.PriceScale);
+               !await contract.IsLiquidatableAsync(Bytes32.Parse(positionId), Units.ToE18(priceE8));
     }
 
     private static List<(long OpenE8, long HighE8, long LowE8, long CloseE8)> ReadCandles(string path, DateTimeOffset from, DateTimeOffset to) =>

@@ -22,7 +22,6 @@ public sealed class EmergencyCloseChainTests(ChainClusterFixture fixture)
     private const long Collateral = 1_000_000_000; // 1,000 USDC
     private const uint LeverageX100 = 500;
     private const long UntouchedMarketE8 = 2_000_00000000;
-    private const long PriceScale = 10_000_000_000; // E8 → E18, as the feed's 8 decimals are scaled by the contract
     private static readonly Bytes32 TransferTopic = new(Keccak.Hash("Transfer(address,address,uint256)"));
     private static readonly string OracleStillLive = Hex.Encode(Keccak.Hash("OracleStillLive(bytes32,uint64)"))[2..10];
 
@@ -57,7 +56,7 @@ public sealed class EmergencyCloseChainTests(ChainClusterFixture fixture)
                 .Single(decoded => decoded?.Name == "EmergencyClosed")!;
             var size = (BigInteger)opened.Size;
             var entryE18 = (BigInteger)opened.EntryPriceE18;
-            var feedE18 = (BigInteger)feedE8 * PriceScale;
+            var feedE18 = (BigInteger)global::Aml.Orleans.Grains.Domain.Units.ToE18(feedE8);
             var pnl = size * (feedE18 - entryE18) / entryE18; // PositionMath.pnl for a long in profit
             var fee = (BigInteger)closed["fee"];
             Assert.Equal(feedE18, (BigInteger)closed["priceE18"]);

@@ -164,7 +164,7 @@ public sealed class OracleChainTests(ChainClusterFixture fixture)
         Assert.Equal((long)chain.Size, after.Size);
         Assert.True(chain.Size < (UInt128)open.Size, "the liquidation closed (part of) the size");
         var contract = new MarginManagerClient(fixture.Chain.Rpc, Address.Parse(fixture.Chain.Deployment.MarginManager));
-        Assert.False(await contract.IsLiquidatableAsync(Bytes32.Parse(positionId), (UInt128)crashE8 * 10_000_000_000));
+        Assert.False(await contract.IsLiquidatableAsync(Bytes32.Parse(positionId), global::Aml.Orleans.Grains.Domain.Units.ToE18(crashE8)));
     }
 
     private async Task<PositionSnapshot> EventuallyOpenAsync(string positionId) =>

@@ -83,7 +83,7 @@ public sealed class BookSweepTests(ClusterFixture fixture)
         var positionId = Chain.NewPositionId();
         var opened = Chain.Opened(positionId, "BTC-USD", true, Collateral, 300, 40_000 * Chain.Dollar, marginBps, trader);
         opened = opened with { Position = opened.Position with { MaxLeverageX100 = fit.MaxLeverageX100, RiskScoreBps = fit.RiskScoreBps } };
-        await fixture.Client.GetGrain<IPositionGrain>(positionId).ApplyChainEventAsync(opened);
+        await fixture.Client.GetGrain<IPositionEngineGrain>(positionId).ApplyChainEventAsync(opened);
         return PositionKey.Parse(positionId);
     }
 }

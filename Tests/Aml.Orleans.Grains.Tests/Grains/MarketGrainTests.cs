@@ -123,7 +123,7 @@ public sealed class MarketGrainTests(ClusterFixture fixture)
         var closed = Chain.Opened(positionId, asset, true, 1_000 * Chain.Usdc, 1_000, 100 * Chain.Dollar, 500) is var opened
             ? opened with { EventName = "PositionClosed", Position = opened.Position with { Status = ChainPositionStatus.Closed, Version = 2 } }
             : null!;
-        await fixture.Client.GetGrain<IPositionGrain>(positionId).ApplyChainEventAsync(closed);
+        await fixture.Client.GetGrain<IPositionEngineGrain>(positionId).ApplyChainEventAsync(closed);
         Assert.Empty(await table.LoadAsync(shardKey, CancellationToken.None));
         Assert.Null(await Shard(asset).GetRowAsync(key));
     }
@@ -147,7 +147,7 @@ public sealed class MarketGrainTests(ClusterFixture fixture)
         fixture.Client.GetGrain<IMarketBookGrain>(new BookShardKey(asset, 0).ToString());
 
     private Task Open(string positionId, string asset, bool isLong, long leverageX100) =>
-        fixture.Client.GetGrain<IPositionGrain>(positionId)
+        fixture.Client.GetGrain<IPositionEngineGrain>(positionId)
             .ApplyChainEventAsync(Chain.Opened(positionId, asset, isLong, 1_000 * Chain.Usdc, leverageX100, 100 * Chain.Dollar, 500));
 
     private Task<PositionSnapshot?> Snapshot(string positionId) =>

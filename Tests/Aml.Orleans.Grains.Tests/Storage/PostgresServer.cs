@@ -1,4 +1,5 @@
 using System.Globalization;
+using Npgsql;
 
 namespace Aml.Orleans.Grains.Tests.Storage;
 
@@ -36,8 +37,15 @@ public sealed class PostgresServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>Stops the server at once (connections are cut, as when the database host goes away).</summary>
-    public Task StopAsync() => AsOwnerAsync("pg_ctl", "-D", _directory, "-m", "immediate", "-w", "stop");
+    /// <summary>
+    /// Stops the server at once (connections are cut, as when the database host goes away). The test process's own
+    /// pooled connections are dropped too: the server closed them, and a probe after the restart must not get one.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        await AsOwnerAsync("pg_ctl", "-D", _directory, "-m", "immediate", "-w", "stop");
+        NpgsqlConnection.ClearAllPools();
+    }
 
     /// <summary>Starts the stopped server again on the same port.</summary>
     public Task StartAgainAsync() => AsOwnerAsync(

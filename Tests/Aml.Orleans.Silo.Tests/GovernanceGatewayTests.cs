@@ -1,8 +1,9 @@
 using Aml.Orleans.Ethereum;
+using Aml.Orleans.Grains.Tests;
 using Aml.Orleans.Protos;
 using Grpc.Core;
 
-namespace Aml.Orleans.Grains.Tests.Gateway;
+namespace Aml.Orleans.Silo.Tests;
 
 /// <summary>Delayed governance through the admin gateway, against the v2 contract on anvil.</summary>
 [Collection(GatewayCollection.Name)]
@@ -97,7 +98,7 @@ public sealed class GovernanceGatewayTests(GatewayFixture fixture)
 
         async Task<bool> IsModelAllowedAsync(string hash)
         {
-            var function = Ethereum.Abi.AbiContract.FromJson(File.ReadAllText(Path.Combine(Chain.AnvilChain.RepositoryRoot(), "Contracts.Solidity", "abi", "MarginManager.json")))
+            var function = Ethereum.Abi.AbiContract.FromJson(File.ReadAllText(Path.Combine(Grains.Tests.Chain.AnvilChain.RepositoryRoot(), "Contracts.Solidity", "abi", "MarginManager.json")))
                 .Function("isModelAllowed");
             return (bool)function.DecodeOutput(await fixture.Chain.Rpc.CallAsync(new Ethereum.Rpc.CallRequest(contract.Contract, function.EncodeCall(Bytes32.Parse(hash)))))[0];
         }

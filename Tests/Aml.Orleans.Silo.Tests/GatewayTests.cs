@@ -1,8 +1,9 @@
 using Aml.Orleans.Ethereum;
+using Aml.Orleans.Grains.Tests;
 using Aml.Orleans.Protos;
 using Grpc.Core;
 
-namespace Aml.Orleans.Grains.Tests.Gateway;
+namespace Aml.Orleans.Silo.Tests;
 
 /// <summary>The gateway as a frontend meets it: gRPC over a socket to a silo process, wallets signing in.</summary>
 [Collection(GatewayCollection.Name)]
@@ -18,17 +19,9 @@ public sealed class GatewayTests(GatewayFixture fixture)
         // summary is logged just before, and the log is copied from the silo's stdout as it comes.
         using var http = new HttpClient();
         Assert.True((await http.GetAsync(new Uri(fixture.HttpBase, "/health/ready"))).IsSuccessStatusCode);
-        string? line = null;
-        for (var attempt = 0; attempt < 100 && line is null; attempt++)
-        {
-            line = File.ReadLines(fixture.LogFile).FirstOrDefault(l => l.Contains("warm-up done", StringComparison.Ordinal));
-            if (line is null)
-            {
-                await Task.Delay(50); // the log pipe's copy, not the silo's work
-            }
-        }
-
-        Assert.NotNull(line);
+        var line = await ClusterFixture.EventuallyAsync( // the log pipe's copy, not the silo's work
+            () => Task.FromResult(File.ReadLines(fixture.LogFile).FirstOrDefault(l => l.Contains("warm-up done", StringComparison.Ordinal))),
+            l => l is not null, "the warm-up line in the silo's log", seconds: 5);
         Assert.Contains("one quorum and one decision encode", line, StringComparison.Ordinal);
         Assert.Matches(@"[1-9]\d* model set\(s\) explained and batch-scored", line);
     }
@@ -138,7 +131,7 @@ public sealed class GatewayTests(GatewayFixture fixture)
 
         async Task<bool> IsHaltedAsync()
         {
-            var abi = Ethereum.Abi.AbiContract.FromJson(File.ReadAllText(Path.Combine(Chain.AnvilChain.RepositoryRoot(), "Contracts.Solidity", "abi", "MarginManager.json")));
+            var abi = Ethereum.Abi.AbiContract.FromJson(File.ReadAllText(Path.Combine(Grains.Tests.Chain.AnvilChain.RepositoryRoot(), "Contracts.Solidity", "abi", "MarginManager.json")));
             var function = abi.Function("halted");
             return (bool)function.DecodeOutput(await fixture.Chain.Rpc.CallAsync(new Ethereum.Rpc.CallRequest(contract.Contract, function.EncodeCall())))[0];
         }

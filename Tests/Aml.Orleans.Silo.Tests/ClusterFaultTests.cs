@@ -1,11 +1,12 @@
 using Aml.Orleans.Ethereum;
 using Aml.Orleans.Grains.Interfaces;
+using Aml.Orleans.Grains.Tests;
 using Aml.Orleans.Protos;
 using Xunit.Abstractions;
 using PositionStatus = Aml.Orleans.Grains.Interfaces.PositionStatus;
 using QuoteRequest = Aml.Orleans.Protos.QuoteRequest;
 
-namespace Aml.Orleans.Grains.Tests.Gateway;
+namespace Aml.Orleans.Silo.Tests;
 
 /// <summary>Three silo processes on one PostgreSQL membership, the contracts on anvil, a feed client.</summary>
 public sealed class ClusterFaultFixture() : GatewayFixture(silos: 3, ownDatabaseServer: true);
@@ -28,7 +29,7 @@ public sealed class ClusterFaultTests(ClusterFaultFixture fixture, ITestOutputHe
     {
         var startE8 = await StartPriceAsync();
         var ids = await OpenLongsAsync(9);
-        await Task.Delay(TimeSpan.FromSeconds(1.5)); // the markets flush their bands once a second
+        await BandsStoredAsync(ids); // a market that comes back on another silo loads them from there
         await fixture.Chain.WaitForClockAsync(); // prices must not be older than the opens' blocks
 
         // Load: the feed keeps ticking while a silo dies; then the price falls 20 %, one percent per tick.
@@ -38,20 +39,18 @@ public sealed class ClusterFaultTests(ClusterFaultFixture fixture, ITestOutputHe
         for (var step = 0; step <= 20; step++)
         {
             var price = startE8 * (100 - step) / 100;
-            while (true)
-            {
-                try
+            var attempts = 0;
+            await ClusterFixture.EventuallyAfterFailoverAsync( // the market lived on the dead silo: it comes back elsewhere once membership agrees
+                async () =>
                 {
+                    attempts++;
                     await fixture.PriceAsync(Asset, price);
-                    ticks++;
-                    break;
-                }
-                catch (Exception ex) when (ex is OrleansException or TimeoutException)
-                {
-                    refused++; // the market lived on the dead silo: it comes back elsewhere once membership agrees
-                    await Task.Delay(200);
-                }
-            }
+                    return true;
+                },
+                delivered => delivered,
+                $"the tick at step {step} delivered");
+            ticks++;
+            refused += attempts - 1;
         }
 
         await SettledAsync(ids, startE8 * 80 / 100, "every position liquidated on-chain and followed by its grain", seconds: 120);
@@ -91,7 +90,9 @@ public sealed class ClusterFaultTests(ClusterFaultFixture fixture, ITestOutputHe
             () => fixture.Database.ScalarAsync<long>(
                 "SELECT count(*) FROM aml_audit_decision WHERE position_id = ANY(@ids) AND kind = 'LIQUIDATE' AND status = 'QUEUED'", ("ids", ids.ToArray())),
             n => n == ids.Count, "every liquidation queued while the chain is away", seconds: 30);
-        await Task.Delay(TimeSpan.FromSeconds(2)); // the oracle keeps trying meanwhile, and keeps failing
+        var refusedBefore = fixture.ChainLink.Refused;
+        await ClusterFixture.EventuallyAsync( // the silos keep trying the chain meanwhile, and keep failing
+            () => Task.FromResult(fixture.ChainLink.Refused), n => n >= refusedBefore + 10, "ten more calls to the chain refused", seconds: 30);
         var landedDuringOutage = await CountLiquidationsAsync(ids);
         fixture.ChainLink.Unblock();
 
@@ -139,11 +140,13 @@ public sealed class ClusterFaultTests(ClusterFaultFixture fixture, ITestOutputHe
             if (step == 5)
             {
                 await fixture.DatabaseServer!.StopAsync(); // mid-crash: grain state, reminders and membership all go
+                await ClusterFixture.EventuallyAsync(fixture.IsReadyAsync, ready => !ready, "the silo reports PostgreSQL gone", seconds: 30);
             }
 
             if (step == 12)
             {
                 await fixture.DatabaseServer!.StartAgainAsync();
+                await ClusterFixture.EventuallyAsync(fixture.IsReadyAsync, ready => ready, "the silo ready again", seconds: 60);
             }
 
             try
@@ -155,8 +158,6 @@ public sealed class ClusterFaultTests(ClusterFaultFixture fixture, ITestOutputHe
             {
                 refused++;
             }
-
-            await Task.Delay(300);
         }
 
         await SettledAsync(ids, startE8 * 80 / 100, "every position liquidated once PostgreSQL was back", seconds: 150);
@@ -168,6 +169,17 @@ public sealed class ClusterFaultTests(ClusterFaultFixture fixture, ITestOutputHe
         output.WriteLine($"stopped PostgreSQL for 7 of 20 crash ticks ({ticks} delivered, {refused} refused); {ids.Count} positions, " +
                          $"{events} liquidations on-chain = {applied} applied decisions in the audit; losses 0");
     }
+
+    /// <summary>
+    /// Waits until every position's row, with its liquidation band, is stored in its market's book table (not only in
+    /// the shard's memory): what a shard re-activated on another silo loads.
+    /// </summary>
+    private Task BandsStoredAsync(List<string> ids) =>
+        ClusterFixture.EventuallyAsync(
+            () => fixture.Database.ScalarAsync<long>(
+                "SELECT count(*) FROM aml_position_book WHERE liquidation_band_e8 > 0 AND position_id = ANY(" +
+                "SELECT decode(substr(id, 3), 'hex') FROM unnest(@ids::text[]) id)", ("ids", ids.ToArray())),
+            stored => stored == ids.Count, "every position's bands stored", seconds: 30);
 
     /// <summary>The suites share the market: each starts from wherever the last one left it.</summary>
     private async Task<long> StartPriceAsync()
@@ -224,7 +236,7 @@ public sealed class ClusterFaultTests(ClusterFaultFixture fixture, ITestOutputHe
                     var grain = await fixture.Feed.GetGrain<IPositionGrain>(id).GetSnapshotAsync();
                     var chain = await contract.GetPositionAsync(Bytes32.Parse(id));
                     var healthy = chain.Status != Ethereum.PositionStatus.Open ||
-                                  !await contract.IsLiquidatableAsync(Bytes32.Parse(id), (UInt128)lastE8 * 10_000_000_000);
+                                  !await contract.IsLiquidatableAsync(Bytes32.Parse(id), Grains.Domain.Units.ToE18(lastE8));
                     settled += grain is not null && grain.PendingDigest is null && grain.OnChainVersion == chain.Version && healthy ? 1 : 0;
                 }
 

@@ -3,9 +3,11 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using Aml.Orleans.Client;
 using Aml.Orleans.Ethereum;
 using Aml.Orleans.Grains.Chain;
 using Aml.Orleans.Grains.Storage;
+using Aml.Orleans.Grains.Tests;
 using Aml.Orleans.Grains.Tests.Chain;
 using Aml.Orleans.Grains.Tests.Storage;
 using Aml.Orleans.Protos;
@@ -16,7 +18,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 
-namespace Aml.Orleans.Grains.Tests.Gateway;
+namespace Aml.Orleans.Silo.Tests;
 
 /// <summary>
 /// The real thing over real sockets: the silo host started as its own process (as <c>./aml run</c> starts it) on
@@ -296,7 +298,7 @@ public class GatewayFixture : IAsyncLifetime
     /// <summary>Warms the market's features up with real candles (once) and sends a tick at <paramref name="priceE8"/>.</summary>
     public async Task PriceAsync(string asset, long priceE8)
     {
-        var market = Feed.GetGrain<Interfaces.IMarketGrain>(asset);
+        var market = Feed.GetGrain<Grains.Interfaces.IMarketGrain>(asset);
         if (await market.GetFeaturesAsync() is null)
         {
             foreach (var candle in TestModels.CandlesAfterTraining(Aml.Orleans.Risk.FeatureWindow.WarmUp + 5))
@@ -306,7 +308,7 @@ public class GatewayFixture : IAsyncLifetime
         }
 
         await Chain.SetFeedPriceAsync(asset, priceE8); // the dev feed follows the market, as the replay makes it
-        await market.SubmitTickAsync(new Interfaces.MarketTick(priceE8, _ticks.Next()));
+        await market.SubmitTickAsync(new Grains.Interfaces.MarketTick(priceE8, _ticks.Next()));
     }
 
     private static Process StartSilo(Dictionary<string, string> environment, string logFile)
@@ -334,9 +336,24 @@ public class GatewayFixture : IAsyncLifetime
         return process;
     }
 
-    private static async Task WaitReadyAsync(Process silo, int httpPort, string logFile)
+    /// <summary>Whether the first silo's <c>/health/ready</c> answers 200 now (its dependencies, PostgreSQL among them, answer).</summary>
+    public Task<bool> IsReadyAsync() => IsReadyAsync(HttpBase);
+
+    private static async Task<bool> IsReadyAsync(Uri httpBase)
     {
         using var http = new HttpClient();
+        try
+        {
+            return (await http.GetAsync(new Uri(httpBase, "/health/ready"))).IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false; // not listening (yet)
+        }
+    }
+
+    private static async Task WaitReadyAsync(Process silo, int httpPort, string logFile)
+    {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
@@ -345,19 +362,12 @@ public class GatewayFixture : IAsyncLifetime
                 throw new InvalidOperationException($"the silo exited with {silo.ExitCode}: {File.ReadAllText(logFile)}");
             }
 
-            try
+            if (await IsReadyAsync(new Uri($"http://127.0.0.1:{httpPort}")))
             {
-                if ((await http.GetAsync(new Uri($"http://127.0.0.1:{httpPort}/health/ready"))).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
+                return;
             }
 
-            await Task.Delay(200);
+            await Task.Delay(200); // the poll interval of this wait for the condition, bounded by the deadline
         }
 
         throw new TimeoutException($"the silo was not ready within 60 s: {File.ReadAllText(logFile)}");

@@ -1,15 +1,15 @@
 using Aml.Orleans.Ethereum;
+using Aml.Orleans.Protos;
 using Grpc.Core;
 using Grpc.Net.Client;
 
-namespace Aml.Orleans.Protos;
+namespace Aml.Orleans.Client;
 
 /// <summary>
 /// The frontend's sign-in against the gateway: ask for a challenge, sign it as a wallet does (personal_sign), trade it
-/// for a bearer token. One source for every .NET client of the gateway: the CLI compiles it, and the grain tests and
-/// the load harness link it (each generates its own client types from the same protos).
+/// for a bearer token. One source for every .NET client of the gateway: the CLI, the load harness and the tests.
 /// </summary>
-internal static class WalletSignInClient
+public static class WalletSignInClient
 {
     /// <summary>Signs in as <paramref name="wallet"/>; returns the headers that authenticate later calls.</summary>
     public static async Task<Metadata> SignInAsync(GrpcChannel channel, LocalKeySigner wallet)

@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Aml.Orleans.Ethereum;
 
-namespace Aml.Orleans.Grains.Tests.Gateway;
+namespace Aml.Orleans.Silo.Tests;
 
 /// <summary>
 /// The browser's admin console: sign-in on the admin port sets an HTTP-only session cookie the dashboard and the admin

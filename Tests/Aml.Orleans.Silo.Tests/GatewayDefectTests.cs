@@ -4,11 +4,13 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Aml.Orleans.Client;
 using Aml.Orleans.Ethereum;
+using Aml.Orleans.Grains.Tests;
 using Aml.Orleans.Protos;
 using Grpc.Core;
 
-namespace Aml.Orleans.Grains.Tests.Gateway;
+namespace Aml.Orleans.Silo.Tests;
 
 /// <summary>
 /// What a new user hit (issue 18), each pinned by the request that showed it: over REST as a browser sends it, over

@@ -1,38 +1,43 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Aml.Orleans.Grains.Tests.Gateway;
+namespace Aml.Orleans.Silo.Tests;
 
 /// <summary>
-/// A loopback TCP proxy the tests can cut: while blocked it refuses connections and drops open ones, as a node
-/// that went away does. Between silos and anvil it makes "the chain is unreachable" without losing the chain.
+/// A loopback TCP proxy the tests can cut: while blocked it resets every connection at once and drops open ones, as a
+/// node that went away does, and counts the connections it refused (what the tests wait on instead of a sleep).
+/// Between silos and anvil it makes "the chain is unreachable" without losing the chain.
 /// </summary>
 public sealed class TcpProxy : IAsyncDisposable
 {
     private readonly int _upstreamPort;
     private readonly List<TcpClient> _open = [];
-    private TcpListener? _listener;
+    private readonly TcpListener _listener;
+    private readonly CancellationTokenSource _disposed = new();
     private CancellationTokenSource _cut = new();
+    private volatile bool _blocked;
+    private long _refused;
 
     public TcpProxy(int upstreamPort)
     {
         _upstreamPort = upstreamPort;
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        Port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        Unblock();
+        _listener = new TcpListener(IPAddress.Loopback, 0);
+        _listener.Start();
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _ = AcceptAsync(_disposed.Token);
     }
 
     /// <summary>The port clients connect to.</summary>
     public int Port { get; }
 
+    /// <summary>Connections reset because the link was blocked, since the proxy started.</summary>
+    public long Refused => Interlocked.Read(ref _refused);
+
     /// <summary>Refuses new connections and drops the open ones.</summary>
     public void Block()
     {
+        _blocked = true;
         _cut.Cancel();
-        _listener?.Stop();
-        _listener = null;
         lock (_open)
         {
             foreach (var client in _open)
@@ -48,36 +53,42 @@ public sealed class TcpProxy : IAsyncDisposable
     public void Unblock()
     {
         _cut = new CancellationTokenSource();
-        _listener = new TcpListener(IPAddress.Loopback, Port);
-        _listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        _listener.Start();
-        _ = AcceptAsync(_listener, _cut.Token);
+        _blocked = false;
     }
 
     public ValueTask DisposeAsync()
     {
         Block();
+        _disposed.Cancel();
+        _listener.Stop();
         return ValueTask.CompletedTask;
     }
 
-    private async Task AcceptAsync(TcpListener listener, CancellationToken cut)
+    private async Task AcceptAsync(CancellationToken disposed)
     {
-        while (!cut.IsCancellationRequested)
+        while (!disposed.IsCancellationRequested)
         {
             TcpClient client;
             try
             {
-                client = await listener.AcceptTcpClientAsync(cut);
+                client = await _listener.AcceptTcpClientAsync(disposed);
             }
             catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
             {
                 return;
             }
 
-            _ = PumpAsync(client, cut);
+            if (_blocked)
+            {
+                client.Client.LingerState = new LingerOption(true, 0); // closing sends a reset: the connection is refused
+                client.Dispose();
+                Interlocked.Increment(ref _refused);
+                continue;
+            }
+
+            _ = PumpAsync(client, _cut.Token);
         }
     }
-
     private async Task PumpAsync(TcpClient client, CancellationToken cut)
     {
         var upstream = new TcpClient();
