@@ -24,7 +24,7 @@ internal static class BacktestVerb
 
     public static int Backtest(IReadOnlyList<string> args, TextWriter output)
     {
-        var a = new Arguments(args, ["--data", "--from", "--to", "--models", "--policy", "--plot", "--trees", "--margin-coverage"], ["--json"]);
+        var a = new Arguments(args, ["--data", "--from", "--to", "--models", "--policy", "--plot", "--trees", "--margin-coverage", "--forgetting"], ["--json"]);
         var json = a.Has("--json");
         var (hourly, fine) = Load(a.All("--data"));
         var to = a.Date("--to") ?? hourly.Candles[^1].OpenTime;
@@ -46,12 +46,15 @@ internal static class BacktestVerb
         double? marginCoverage = a.One("--margin-coverage") is not { } text ? null
             : double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var c) && c is > 0 and < 1 ? c
             : throw new UsageException($"--margin-coverage '{text}' must be a fraction in (0, 1), e.g. 0.9");
+        var forgetting = a.One("--forgetting") is not { } rho ? 0
+            : double.TryParse(rho, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var r) && r is >= 0 and <= 1 ? r
+            : throw new UsageException($"--forgetting '{rho}' must be a fraction in [0, 1], e.g. 0.05");
         // Without --models, aml is retrained walk-forward strictly before each segment, so it never sees what it prices.
         var models = policies.Contains(Policy.Aml) && a.One("--models") is { } directory ? RiskModelSet.Load(directory) : null;
         var bounds = BoundsOf(hourly.Asset) ?? AmlPolicy.DeriveBounds(hourly, from);
         var tape = new MarketTape(hourly, fine);
         var result = RiskVerbs.Quietly(json, $"backtesting {hourly.Asset} {from:yyyy-MM-dd}..{to:yyyy-MM-dd}",
-            () => Backtester.Run(tape, hourly, from, to, bounds, models, new BacktestOptions { Policies = policies, Trees = trees, MarginCoverage = marginCoverage }));
+            () => Backtester.Run(tape, hourly, from, to, bounds, models, new BacktestOptions { Policies = policies, Trees = trees, MarginCoverage = marginCoverage, Forgetting = forgetting }));
         if (a.One("--plot") is { } plotDirectory)
         {
             Charts.Write(result, plotDirectory);

@@ -22,6 +22,9 @@ public sealed record BacktestOptions
 
     /// <summary>aml's margin coverage (<see cref="RiskEngineOptions.MarginCoverage"/>); null: the model set's.</summary>
     public double? MarginCoverage { get; init; }
+
+    /// <summary>aml's ACI forgetting (<see cref="RiskEngineOptions.Forgetting"/>); 0: plain ACI, the engine's default.</summary>
+    public double Forgetting { get; init; }
 }
 
 /// <summary>One policy's headline metrics (at its default knob) and its frontier.</summary>
@@ -120,7 +123,7 @@ public static class Backtester
         for (var s = 0; s < segments.Count; s++)
         {
             var segment = segments[s];
-            using var policy = new AmlPolicy(sets[s], bounds, new RiskEngineOptions { MarginCoverage = options.MarginCoverage });
+            using var policy = new AmlPolicy(sets[s], bounds, new RiskEngineOptions { MarginCoverage = options.MarginCoverage, Forgetting = options.Forgetting });
             record.Add(new ModelSegment(segment.From, segment.To, AmlPolicy.TrainedTo(sets[s]), policy.ModelHash));
             var first = points.FindIndex(p => p.Time >= segment.From);
             // A new set starts its adaptation from the labels of the week before the segment that have matured by then

@@ -50,6 +50,18 @@ public sealed class BacktestCliTests(RiskModelSetTests.Models models) : IClassFi
     }
 
     [Fact]
+    public void Run_Forgetting_MovesOnlyAmlsCaps()
+    {
+        var plain = Backtester.Run(new MarketTape(RiskData.Btc), RiskData.Btc, From, From.AddDays(10), Btc, models.First);
+        var forgetting = Backtester.Run(new MarketTape(RiskData.Btc), RiskData.Btc, From, From.AddDays(10), Btc, models.First, new BacktestOptions { Forgetting = 0.05 });
+
+        Assert.NotEqual(plain.Policies[2].Metrics.MeanLeverage, forgetting.Policies[2].Metrics.MeanLeverage);
+        Assert.Equal(plain.Policies[2].Metrics.MeanMargin, forgetting.Policies[2].Metrics.MeanMargin);
+        Assert.Equal(plain.Policies[0].Metrics, forgetting.Policies[0].Metrics);
+        Assert.Equal(plain.Policies[1].Metrics, forgetting.Policies[1].Metrics);
+    }
+
+    [Fact]
     public void Run_TighterBounds_NoPolicyAboveTheMarketCap()
     {
         var tight = Btc with { MaxLeverageX100 = 300 };
@@ -192,6 +204,7 @@ public sealed class BacktestCliTests(RiskModelSetTests.Models models) : IClassFi
     [InlineData(new[] { "backtest", "--data", "DATA", "--policy", "best", "--json" }, "--policy 'best' is not one of")]
     [InlineData(new[] { "backtest", "--data", "FIVE", "--json" }, "--data: an hourly file is needed")]
     [InlineData(new[] { "backtest", "--data", "DATA", "--margin-coverage", "1.5", "--json" }, "--margin-coverage '1.5' must be a fraction in (0, 1)")]
+    [InlineData(new[] { "backtest", "--data", "DATA", "--forgetting", "-0.1", "--json" }, "--forgetting '-0.1' must be a fraction in [0, 1]")]
     [InlineData(new[] { "backtest", "--frm", "2024-01-01" }, "unknown argument '--frm'")]
     [InlineData(new[] { "train", "--out" }, "--out needs a value")]
     [InlineData(new[] { "fly" }, "unknown verb 'fly'")]
