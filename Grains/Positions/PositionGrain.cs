@@ -22,7 +22,6 @@ internal sealed partial class PositionGrain(
     ILogger<PositionGrain> logger) : Grain, IPositionGrain, IPositionEngineGrain
 {
     /// <summary>Block timestamps are whole seconds: a price within the same second as the change is as new as it.</summary>
-    private static readonly TimeSpan ChainClockTolerance = TimeSpan.FromSeconds(1);
 
     private readonly PositionOptions _options = options.Value;
 
@@ -71,6 +70,14 @@ internal sealed partial class PositionGrain(
         state.State.PendingMarginBps != 0 && (ulong)clock.GetUtcNow().ToUnixTimeSeconds() >= state.State.PendingMarginFrom
             ? state.State.PendingMarginBps
             : state.State.MaintenanceMarginBps;
+
+    /// <summary>
+    /// Whether a price at <paramref name="priceAt"/> is one the contract takes for this position: it compares whole
+    /// seconds and refuses a price older than the position's last change, so no tolerance here either (a close or a
+    /// liquidation signed on an older price would only be reverted or skipped).
+    /// </summary>
+    private bool IsNewerThanLastChainChange(DateTimeOffset priceAt) =>
+        state.State.LastChainChangeAt is not { } changed || priceAt.ToUnixTimeSeconds() >= changed.ToUnixTimeSeconds();
 
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -150,7 +157,7 @@ internal sealed partial class PositionGrain(
         // Only handed out: the trader's wallet sends it, or it expires. Nothing here waits for it, so top-ups, ADJUSTs
         // and liquidation go on, and whichever reaches the chain first moves the version the others then miss.
         var (lastPriceE8, lastTickAt) = await GrainFactory.GetGrain<IMarketGrain>(s.Asset).GetPriceAsync();
-        if (s.LastChainChangeAt is { } changed && lastTickAt < changed - ChainClockTolerance)
+        if (!IsNewerThanLastChainChange(lastTickAt) && s.LastChainChangeAt is { } changed)
         {
             // The contract closes at no price older than the position's last change (a top-up, a decision).
             return new CloseResult(
@@ -217,8 +224,7 @@ internal sealed partial class PositionGrain(
 
             // The contract refuses a price older than the position's last change; such a price waits for the next
             // tick (the row keeps its band crossed, with a retry time) instead of spending a decision that would be skipped.
-            var priceIsFresh = state.State.LastChainChangeAt is not { } changed || at >= changed - ChainClockTolerance;
-            if (priceIsFresh)
+            if (IsNewerThanLastChainChange(at))
             {
                 await LiquidateAsync(priceE8, at);
             }

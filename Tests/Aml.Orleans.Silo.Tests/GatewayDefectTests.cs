@@ -138,6 +138,7 @@ public sealed partial class GatewayDefectTests(GatewayFixture fixture)
     public async Task RequestClose_NotSent_PositionStaysOpenAndTakesTopUps()
     {
         var (id, headers, trader) = await OpenAsync(7, 200_000_000, 200);
+        await PriceAsNewAsTheOpenAsync();
 
         var close = await Positions.RequestCloseAsync(new GetPositionRequest { PositionId = id }, headers);
         var afterClose = await Positions.GetAsync(new GetPositionRequest { PositionId = id }, headers);
@@ -155,6 +156,7 @@ public sealed partial class GatewayDefectTests(GatewayFixture fixture)
     public async Task RequestClose_WalletCallSent_ClosedAndWatchEnds()
     {
         var (id, headers, trader) = await OpenAsync(8, 150_000_000, 300);
+        await PriceAsNewAsTheOpenAsync();
         using var watch = Positions.Watch(new GetPositionRequest { PositionId = id }, headers, DateTime.UtcNow.AddSeconds(60));
 
         var close = await Positions.RequestCloseAsync(new GetPositionRequest { PositionId = id }, headers);
@@ -424,6 +426,13 @@ public sealed partial class GatewayDefectTests(GatewayFixture fixture)
         await ClusterFixture.EventuallyAsync(async () => await Positions.GetAsync(new GetPositionRequest { PositionId = quote.PositionId }, headers),
             p => p.Status == "Open", "open", seconds: 30);
         return (quote.PositionId, headers, trader);
+    }
+
+    /// <summary>A tick no older than the open's block: the engine signs no CLOSE at an older price (the contract would refuse it).</summary>
+    private async Task PriceAsNewAsTheOpenAsync()
+    {
+        await fixture.Chain.WaitForClockAsync();
+        await fixture.PriceAsync(Asset, EntryE8);
     }
 
     private async Task<QuoteResponse> QuoteAsync(Metadata headers, long collateral, long leverageX100)

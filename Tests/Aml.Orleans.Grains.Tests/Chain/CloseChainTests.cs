@@ -45,6 +45,30 @@ public sealed class CloseChainTests(ChainClusterFixture fixture)
         Assert.Equal(Ethereum.PositionStatus.Closed, (await fixture.ChainPositionAsync(positionId)).Status);
     }
 
+    [Fact]
+    public async Task RequestCloseAsync_LatestPriceASecondOlderThanTheOpensBlock_RefusedUntilTheNextPrice()
+    {
+        await fixture.WaitForChainClockAsync();
+        await fixture.MoveMarketAsync(Asset, EntryE8);
+        var (_, tickAt) = await fixture.Client.GetGrain<IMarketGrain>(Asset).GetPriceAsync();
+        // Bursts of blocks push anvil's clock ahead of ours: the open lands in the second after the market's latest price.
+        await fixture.Chain.Rpc.RequestAsync("evm_setNextBlockTimestamp", [tickAt.ToUnixTimeSeconds() + 1]);
+        var (positionId, _) = await fixture.OpenAsync(Asset, 8, isLong: true, Collateral, 300, 100, EntryE8);
+        var position = fixture.Client.GetGrain<IPositionGrain>(positionId);
+        await ClusterFixture.EventuallyAsync(position.GetSnapshotAsync, s => s is { Status: PositionStatus.Open }, "open");
+
+        var refused = await position.RequestCloseAsync();
+        await fixture.WaitForChainClockAsync();
+        await fixture.MoveMarketAsync(Asset, EntryE8);
+        var accepted = await position.RequestCloseAsync();
+
+        Assert.False(refused.Accepted);
+        Assert.Null(refused.Close);
+        Assert.Contains("ask again after the next price", refused.Reason, StringComparison.Ordinal);
+        Assert.True(accepted.Accepted, accepted.Reason);
+        Assert.True(accepted.Close!.Decision.PriceTimestamp >= (ulong)tickAt.ToUnixTimeSeconds() + 1); // no older than the open's block
+    }
+
     [Theory]
     [InlineData(5, 0, "bps from the feed")] // 5 % from the feed where the market allows 3 %
     [InlineData(0, 61, "decision TTL")] // living 61 s after its price where the market allows 60
