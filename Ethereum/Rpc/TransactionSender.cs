@@ -32,11 +32,14 @@ public sealed class TransactionSender(JsonRpcClient rpc, TransactionSenderOption
     private volatile bool _realtimeUnsupported;
     private volatile bool _syncUnsupported;
 
+    // An endpoint's chain id never changes: read once, not once per transaction.
+    private ulong? _chainId;
+
     /// <summary>The path the last successful send took: "realtime", "sync" or "poll".</summary>
     public string? LastPath { get; private set; }
 
     /// <summary>
-    /// Builds and signs an EIP-1559 transaction: chain id, pending nonce (unless given), fees from the latest block,
+    /// Builds and signs an EIP-1559 transaction: chain id (read once), pending nonce (unless given), fees from the latest block,
     /// gas from <c>eth_estimateGas</c> with a margin (unless given). A call that would revert throws here, before
     /// anything is sent.
     /// </summary>
@@ -45,7 +48,7 @@ public sealed class TransactionSender(JsonRpcClient rpc, TransactionSenderOption
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(signer);
-        var chainId = await rpc.GetChainIdAsync(cancellationToken).ConfigureAwait(false);
+        var chainId = _chainId ??= await rpc.GetChainIdAsync(cancellationToken).ConfigureAwait(false);
         var fees = await rpc.GetFeesAsync(cancellationToken).ConfigureAwait(false);
         var txNonce = nonce ?? await rpc.GetTransactionCountAsync(signer.Address, "pending", cancellationToken).ConfigureAwait(false);
         var gas = gasLimit ?? (await rpc.EstimateGasAsync(new CallRequest(to, data, signer.Address, value), cancellationToken).ConfigureAwait(false)

@@ -1,44 +1,60 @@
 using Aml.Orleans.Ethereum;
 using Aml.Orleans.Grains.Interfaces;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Aml.Orleans.Grains.Oracle;
 
 /// <summary>Where the oracle keeps its audit trail: one row per decision, updated as the decision moves.</summary>
 public interface IDecisionAuditLog
 {
-    /// <summary>Inserts or updates the row of <paramref name="audit"/>'s digest.</summary>
-    Task UpsertAsync(DecisionAudit audit, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Inserts or updates the rows of <paramref name="audits"/> (by digest) in one write: a batch of decisions costs one
+    /// round trip, not one per decision. Digests must be distinct.
+    /// </summary>
+    Task UpsertAsync(IReadOnlyList<DecisionAudit> audits, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The audit trail in PostgreSQL (<c>aml_audit_decision</c>, migration 0005).</summary>
 public sealed class PostgresDecisionAuditLog(NpgsqlDataSource dataSource) : IDecisionAuditLog
 {
+    // One statement for the whole batch: the columns travel as arrays and unnest pairs them up again row by row. A new
+    // row's created_at is now() plus its place in the batch in microseconds, so rows inserted together keep their order
+    // (one now() for all would tie them, and readers order by created_at).
     private const string Upsert = """
         INSERT INTO aml_audit_decision
-            (decision_digest, position_id, kind, features_hash, model_hash, signer_bitmap, tx_hash, status, outcome, updated_at)
-        VALUES (@digest, @position, @kind, @features, @model, @bitmap, @tx, @status, @outcome, now())
+            (decision_digest, position_id, kind, features_hash, model_hash, signer_bitmap, tx_hash, status, outcome, created_at, updated_at)
+        SELECT d, p, k, f, m, b, t, s, o, now() + n * interval '1 microsecond', now()
+        FROM unnest(@digest, @position, @kind, @features, @model, @bitmap, @tx, @status, @outcome) WITH ORDINALITY AS r(d, p, k, f, m, b, t, s, o, n)
         ON CONFLICT (decision_digest) DO UPDATE SET
             signer_bitmap = EXCLUDED.signer_bitmap, tx_hash = EXCLUDED.tx_hash, status = EXCLUDED.status,
             outcome = EXCLUDED.outcome, updated_at = now()
         """;
 
     /// <inheritdoc />
-    public async Task UpsertAsync(DecisionAudit audit, CancellationToken cancellationToken = default)
+    public async Task UpsertAsync(IReadOnlyList<DecisionAudit> audits, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(audit);
+        ArgumentNullException.ThrowIfNull(audits);
+        if (audits.Count == 0)
+        {
+            return;
+        }
+
         await using var command = dataSource.CreateCommand(Upsert);
-        command.Parameters.AddWithValue("digest", Hex.Decode(audit.Digest));
-        command.Parameters.AddWithValue("position", audit.PositionId);
-        command.Parameters.AddWithValue("kind", audit.Kind.ToString().ToUpperInvariant());
-        command.Parameters.AddWithValue("features", Hash32OrZero(audit.FeaturesHash));
-        command.Parameters.AddWithValue("model", Hash32OrZero(audit.ModelHash));
-        command.Parameters.AddWithValue("bitmap", Convert.ToInt64(audit.SignerBitmap, 16));
-        command.Parameters.AddWithValue("tx", audit.TransactionHash is null ? DBNull.Value : Hex.Decode(audit.TransactionHash));
-        command.Parameters.AddWithValue("status", audit.Status.ToString().ToUpperInvariant());
-        command.Parameters.AddWithValue("outcome", (object?)audit.Outcome ?? DBNull.Value);
+        command.Parameters.Add(Column("digest", NpgsqlDbType.Bytea, audits.Select(a => Hex.Decode(a.Digest))));
+        command.Parameters.Add(Column("position", NpgsqlDbType.Text, audits.Select(a => a.PositionId)));
+        command.Parameters.Add(Column("kind", NpgsqlDbType.Text, audits.Select(a => a.Kind.ToString().ToUpperInvariant())));
+        command.Parameters.Add(Column("features", NpgsqlDbType.Bytea, audits.Select(a => Hash32OrZero(a.FeaturesHash))));
+        command.Parameters.Add(Column("model", NpgsqlDbType.Bytea, audits.Select(a => Hash32OrZero(a.ModelHash))));
+        command.Parameters.Add(Column("bitmap", NpgsqlDbType.Bigint, audits.Select(a => Convert.ToInt64(a.SignerBitmap, 16))));
+        command.Parameters.Add(Column("tx", NpgsqlDbType.Bytea, audits.Select(a => a.TransactionHash is null ? null : Hex.Decode(a.TransactionHash))));
+        command.Parameters.Add(Column("status", NpgsqlDbType.Text, audits.Select(a => a.Status.ToString().ToUpperInvariant())));
+        command.Parameters.Add(Column("outcome", NpgsqlDbType.Text, audits.Select(a => a.Outcome)));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    private static NpgsqlParameter<T[]> Column<T>(string name, NpgsqlDbType elementType, IEnumerable<T> values) =>
+        new(name, NpgsqlDbType.Array | elementType) { TypedValue = values.ToArray() };
 
     // A decision refused for a malformed hash is still audited; its hash column then reads as zero.
     private static byte[] Hash32OrZero(string hex) =>

@@ -568,34 +568,44 @@ internal sealed partial class OracleGrain(
     }
 
     /// <summary>
-    /// Writes the staged audit rows; a row PostgreSQL refuses now stays staged and the flush timer tries again (the
-    /// grain state already holds the truth, and an upsert of the newest row is idempotent).
+    /// Writes the staged audit rows in one multi-row upsert per log; rows PostgreSQL refuses now stay staged and the
+    /// flush timer tries again (the grain state already holds the truth, and an upsert of the newest row is idempotent).
     /// </summary>
     private async Task DrainAuditOutboxAsync()
     {
-        foreach (var (digest, audit) in state.State.AuditOutbox.ToList())
+        if (state.State.AuditOutbox.Count == 0)
         {
-            try
-            {
-                foreach (var log in auditLogs)
-                {
-                    await log.UpsertAsync(audit);
-                }
+            return;
+        }
 
-                state.State.AuditOutbox.Remove(digest);
-                _auditFailing = false;
-            }
-            catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
+        var staged = state.State.AuditOutbox.Values.ToList();
+        try
+        {
+            foreach (var log in auditLogs)
             {
-                if (!_auditFailing)
-                {
-                    LogAuditFailed(digest, ex.Message); // once per outage, not once per flush period
-                    _auditFailing = true;
-                }
-
-                ScheduleFlush();
-                return; // the database is away: the rest waits for the next period, in order
+                await log.UpsertAsync(staged);
             }
+
+            foreach (var audit in staged)
+            {
+                // Only the rows written: a newer row staged for the same digest meanwhile waits for the next drain.
+                if (state.State.AuditOutbox.TryGetValue(audit.Digest, out var current) && ReferenceEquals(current, audit))
+                {
+                    state.State.AuditOutbox.Remove(audit.Digest);
+                }
+            }
+
+            _auditFailing = false;
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            if (!_auditFailing)
+            {
+                LogAuditFailed(staged.Count, ex.Message); // once per outage, not once per flush period
+                _auditFailing = true;
+            }
+
+            ScheduleFlush(); // the database is away: the rows wait for the next period
         }
     }
 
@@ -620,6 +630,6 @@ internal sealed partial class OracleGrain(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Oracle cannot reach the chain, work stays queued: {Reason}")]
     private partial void LogChainUnavailable(string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Audit row for {Digest} not written yet, staged rows wait for the database: {Reason}")]
-    private partial void LogAuditFailed(string digest, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} audit rows not written yet, they stay staged for the database: {Reason}")]
+    private partial void LogAuditFailed(int count, string reason);
 }
