@@ -3,12 +3,17 @@ using System.Globalization;
 using System.Numerics;
 using Aml.Orleans.Ethereum;
 using Aml.Orleans.Ethereum.Rpc;
+using Aml.Orleans.Grains.Book;
 using Aml.Orleans.Grains.Chain;
+using Aml.Orleans.Grains.Positions;
 using Aml.Orleans.Grains.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Orleans.Configuration;
+using Orleans.Storage;
+using Orleans.Serialization;
 
 namespace Aml.Orleans.Benchmarks.Load;
 
@@ -18,6 +23,8 @@ namespace Aml.Orleans.Benchmarks.Load;
 /// </summary>
 internal sealed class LoadStack : IAsyncDisposable
 {
+    private NpgsqlDataSource? _dataSource;
+
     /// <summary>Anvil accounts as <c>./aml deploy</c> assigns them (scripts/verbs/deploy.sh).</summary>
     public static readonly int[] TraderAccounts = [6, 7, 8];
 
@@ -129,8 +136,25 @@ internal sealed class LoadStack : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The bulk path the indexer's first sync uses, from outside the silo: grain state into the stack's PostgreSQL in the
+    /// silo's own storage format (its service id, the System.Text.Json grain storage serializer it is configured with,
+    /// its default position options), book rows through the silo's shards.
+    /// </summary>
+    public PositionSeeder Seeder()
+    {
+        _dataSource ??= NpgsqlDataSource.Create(PostgresSiloBuilderExtensions.NormalizeConnectionString(Settings.PostgresConnection));
+        var serializer = new SystemTextJsonGrainStorageSerializer(Options.Create(new SystemTextJsonGrainStorageSerializerOptions()));
+        return new PositionSeeder(Grains, new PositionStateTable(_dataSource, serializer, Settings.ServiceId), new PositionOptions(), TimeProvider.System);
+    }
+
     public async ValueTask DisposeAsync()
     {
+        if (_dataSource is not null)
+        {
+            await _dataSource.DisposeAsync();
+        }
+
         await _client.StopAsync();
         _client.Dispose();
         Chain.Dispose();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Aml.Orleans.Client;
 using Aml.Orleans.Ethereum;
+using Aml.Orleans.Grains.Book;
 using Aml.Orleans.Grains.Domain;
 using Aml.Orleans.Grains.Interfaces;
 using PositionStatus = Aml.Orleans.Grains.Interfaces.PositionStatus;
@@ -44,7 +45,7 @@ internal sealed class TickPathLoad(LoadStack stack)
     public async Task<TickPathResult> RunAsync(int positions, string asset)
     {
         var market = stack.Grains.GetGrain<IMarketGrain>(asset);
-        await MoveMarketAsync(market, EntryE8);
+        var bookShards = (await MoveMarketAsync(market, EntryE8)).BookShards;
         var minMargin = stack.Chain.Deployment.Markets[asset].Config.MinMaintenanceMarginBps;
 
         // 10x at a 3 % margin (above every market's floor): liquidated below 93 % of entry, warned below 94.5 %.
@@ -52,7 +53,8 @@ internal sealed class TickPathLoad(LoadStack stack)
         Progress.Say($"tick path {positions:N0} on {asset}: opening {LiquidatedPositions} positions on-chain through the oracle");
         var real = await RealPositions.OpenAsync(stack, asset, LiquidatedPositions, Collateral, 1_000, Math.Max(300u, minMargin), EntryE8);
 
-        var (liquidationPrices, seedSeconds, bytesPerPosition) = await SeedAsync(asset, positions, minMargin);
+        Progress.Say($"tick path {positions:N0} on {asset}: seeding {positions:N0} positions in bulk into {bookShards} book shards");
+        var (liquidationPrices, seedSeconds, bytesPerPosition) = await SeedAsync(asset, positions, minMargin, bookShards);
         var idleCores = await IdleCpuAsync();
         var (engine, call) = await TimeQuietTicksAsync(market);
         var naive = await TimeNaiveFanOutAsync(real, asset, positions);
@@ -63,33 +65,48 @@ internal sealed class TickPathLoad(LoadStack stack)
 
     private static string SyntheticId(string asset, int index) => Hex.Encode(Keccak.Hash($"bench-load:{asset}:{index}"));
 
+    /// <summary>Positions per bulk delivery: one COPY of grain state and a few shard calls each.</summary>
+    private const int SeedChunk = 100_000;
+
     /// <summary>
-    /// Opens the N positions in their grains with leverage 2–5x at the market's floor margin (liquidation at 80–90 % of
-    /// entry, never reached here), 256 at a time; returns their liquidation prices, the time it took and the silo's
-    /// resident memory growth per position.
+    /// Delivers the N positions in bulk as the indexer's first sync would (<see cref="PositionSeeder"/>: grain state
+    /// rows by COPY, book rows through their shards; no position grain activated), with leverage 2–5x at the market's
+    /// floor margin (liquidation at 80–90 % of entry, never reached here), <see cref="SeedChunk"/> at a time; returns
+    /// their liquidation prices, the time it took and the silo's resident memory growth per position, measured with
+    /// every seeded position a row and a stored state, not a grain.
     /// </summary>
-    private async Task<(long[] LiquidationPrices, double Seconds, double BytesPerPosition)> SeedAsync(string asset, int positions, uint marginBps)
+    private async Task<(long[] LiquidationPrices, double Seconds, double BytesPerPosition)> SeedAsync(
+        string asset, int positions, uint marginBps, int bookShards)
     {
         var random = new Random(7);
         var leverage = Enumerable.Range(0, positions).Select(_ => (uint)random.Next(200, 501)).ToArray();
         var traders = LoadStack.TraderAccounts.Select(a => stack.Account(a).Address.ToString()).ToArray();
+        var modelHash = (await stack.Grains.GetGrain<IRiskGrain>(asset).GetModelAsync()).ModelHash;
+        var market = new SeedMarket(asset, bookShards, stack.Chain.Deployment.Catalog()[asset].BorrowRateBpsPerDay, EntryE8);
+        var seeder = stack.Seeder();
+        var openedAt = DateTimeOffset.UtcNow;
         var before = stack.SiloResidentBytes();
         var clock = Stopwatch.StartNew();
-        var done = 0;
-        await Parallel.ForEachAsync(Enumerable.Range(0, positions), new ParallelOptions { MaxDegreeOfParallelism = 256 }, async (i, _) =>
+        for (var from = 0; from < positions; from += SeedChunk)
         {
-            var chain = new ChainPosition(traders[i % traders.Length], asset, true, Collateral, Collateral * leverage[i] / 100, EntryE8,
-                leverage[i], marginBps, 1_000, 1, ChainPositionStatus.Open, false);
-            await stack.Grains.GetGrain<IPositionEngineGrain>(SyntheticId(asset, i)).ApplyChainEventAsync(new ChainPositionEvent(
-                "PositionOpened", SyntheticId(asset, i), null, 0, Hex.Encode(new byte[32]), chain, 0, 0, 0,
-                (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
-            if (Interlocked.Increment(ref done) % Math.Max(positions / 10, 1) == 0)
+            var chunk = Enumerable.Range(from, Math.Min(SeedChunk, positions - from)).Select(i =>
             {
-                Progress.Say($"  opened {done:N0} of {positions:N0} position grains ({done / clock.Elapsed.TotalSeconds:N0}/s)");
+                var id = SyntheticId(asset, i);
+                var chain = new ChainPosition(traders[i % traders.Length], asset, true, Collateral, Collateral * leverage[i] / 100, EntryE8,
+                    leverage[i], marginBps, 1_000, 1, ChainPositionStatus.Open, false);
+                return new SeededPosition(id, chain, openedAt, modelHash, Hex.Encode(Keccak.Hash(id)));
+            }).ToList();
+            var stored = await seeder.SeedAsync(market, chunk, CancellationToken.None);
+            if (stored != chunk.Count)
+            {
+                throw new InvalidOperationException($"{chunk.Count - stored} of {chunk.Count} seeded positions were stored already: the stack is not fresh");
             }
-        });
+
+            Progress.Say($"  seeded {from + chunk.Count:N0} of {positions:N0} positions ({(from + chunk.Count) / clock.Elapsed.TotalSeconds:N0}/s)");
+        }
+
         var seconds = clock.Elapsed.TotalSeconds;
-        await Task.Delay(TimeSpan.FromSeconds(5)); // let the silo's GC and the market's band flush settle
+        await Task.Delay(TimeSpan.FromSeconds(5)); // let the silo's GC and the shards' flushes settle
         var bytesPerPosition = (stack.SiloResidentBytes() - before) / (double)positions;
         var prices = Enumerable.Range(0, positions)
             .Select(i => MarginMath.LiquidationPrice(new PositionTerms(true, Collateral, Collateral * leverage[i] / 100, EntryE8, marginBps)))
@@ -244,7 +261,7 @@ internal sealed class TickPathLoad(LoadStack stack)
     }
 
     /// <summary>Moves the market to <paramref name="priceE8"/>; a jump beyond the outlier limit needs a second print.</summary>
-    private async Task MoveMarketAsync(IMarketGrain market, long priceE8)
+    private async Task<TickOutcome> MoveMarketAsync(IMarketGrain market, long priceE8)
     {
         var outcome = await market.SubmitTickAsync(new MarketTick(priceE8, _ticks.Next()));
         if (outcome.Rejection == TickRejection.UnconfirmedJump)
@@ -256,5 +273,7 @@ internal sealed class TickPathLoad(LoadStack stack)
         {
             throw new InvalidOperationException($"the market refused {priceE8}: {outcome.Rejection}");
         }
+
+        return outcome;
     }
 }

@@ -25,6 +25,16 @@ public interface IMarketBookGrain : IGrainWithStringKey
     /// <exception cref="ArgumentException">The row is not a live position's, or belongs to another shard (nothing changes).</exception>
     Task UpsertAsync(BookRow row, string trader, bool wakeIfCrossed);
 
+    /// <summary>
+    /// Rows of positions delivered in bulk (<see cref="PositionSeeder"/>: the indexer's first sync, the load harness),
+    /// with the trader of each at the same index: each is inserted or replaces the stored one, and none wakes its
+    /// position (the next tick or its due time does). Returns once all of them are stored, as one delta.
+    /// </summary>
+    /// <exception cref="ArgumentException">
+    /// A row is invalid or of another shard, a trader is blank, or the counts differ: checked before anything changes.
+    /// </exception>
+    Task SeedAsync(BookRow[] rows, string[] traders);
+
     /// <summary>Removes the position's row (a final status); returns once the removal is stored.</summary>
     Task RemoveAsync(PositionKey position);
 

@@ -110,6 +110,40 @@ internal sealed partial class MarketBookGrain(
     }
 
     /// <inheritdoc />
+    public async Task SeedAsync(BookRow[] rows, string[] traders)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(traders);
+        if (rows.Length != traders.Length)
+        {
+            throw new ArgumentException($"traders: {traders.Length} traders for {rows.Length} rows", nameof(traders));
+        }
+
+        var buckets = catalog.Value.BookBucketsFor(_shard.Market);
+        for (var i = 0; i < rows.Length; i++)
+        {
+            rows[i].Validate();
+            ArgumentException.ThrowIfNullOrWhiteSpace(traders[i], nameof(traders));
+            if (BookShardKey.For(_shard.Market, rows[i].Key, buckets) is var home && home != _shard)
+            {
+                throw new ArgumentException($"rows: position {rows[i].Key} belongs to book shard {home}, not {_shard}", nameof(rows));
+            }
+        }
+
+        long sequence = 0;
+        for (var i = 0; i < rows.Length; i++)
+        {
+            sequence = _book.Upsert(rows[i]);
+            _traders.Set(rows[i].Key, traders[i]);
+        }
+
+        if (rows.Length > 0)
+        {
+            await _flusher.WhenDurableAsync(sequence);
+        }
+    }
+
+    /// <inheritdoc />
     public async Task RemoveAsync(PositionKey position)
     {
         _traders.Remove(position);

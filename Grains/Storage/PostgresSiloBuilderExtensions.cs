@@ -1,10 +1,15 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Aml.Orleans.Grains.Book;
+using Aml.Orleans.Grains.Positions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans;
+using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.Runtime;
+using Orleans.Storage;
 
 namespace Aml.Orleans.Grains.Storage;
 
@@ -69,7 +74,16 @@ public static class PostgresSiloBuilderExtensions
 
         // The default storage serializer embeds CLR type names; JSON keeps stored state readable across renames.
         builder.UseSystemTextJsonGrainStorageSerializer();
-        return builder.AddAmlPositionBook(normalized);
+        builder.AddAmlPositionBook(normalized);
+
+        // The bulk path writes position grain state in the provider's own rows, so it exists only with this storage.
+        builder.Services.TryAddSingleton(services => new PositionStateTable(
+            services.GetRequiredService<NpgsqlDataSource>(), services.GetRequiredService<IGrainStorageSerializer>(),
+            services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
+        builder.Services.TryAddSingleton(services => new PositionSeeder(
+            services.GetRequiredService<IGrainFactory>(), services.GetRequiredService<PositionStateTable>(),
+            services.GetRequiredService<IOptions<PositionOptions>>().Value, services.GetRequiredService<TimeProvider>()));
+        return builder;
     }
 
     /// <summary>

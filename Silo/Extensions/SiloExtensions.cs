@@ -37,7 +37,11 @@ public static partial class SiloExtensions
             ConfigureClustering(silo, builder.Configuration, host);
             silo.AddAmlGrains(
                 positions: p => p.OracleKey = deployment?.OracleKey ?? "",
-                catalog: c => c.Markets = deployment?.Catalog() ?? new(StringComparer.Ordinal),
+                catalog: c =>
+                {
+                    c.Markets = deployment?.Catalog() ?? new(StringComparer.Ordinal);
+                    builder.Configuration.GetSection("Aml:Catalog:BookBuckets").Bind(c.BookBuckets); // e.g. Aml__Catalog__BookBuckets__ETH-USD=16
+                },
                 risk: r => builder.Configuration.GetSection("Aml:Risk").Bind(r),
                 trainer: t => ReadTrainerOptions(builder.Configuration, t));
             if (deployment is not null)

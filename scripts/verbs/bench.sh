@@ -49,6 +49,12 @@ if [[ "$load" == 1 ]]; then
   for budget in SignInsPerWallet QuotesPerWallet OpensPerWallet SignInsPerAddress QuotesPerAddress OpensPerAddress; do
     export "Aml__RateLimits__$budget=100000000"
   done
+  # About 62.5k rows per book shard (Grains/Book/README.md): the tick path's markets, one per count, get their buckets.
+  assets=(SOL-USD ETH-USD DOGE-USD)
+  IFS=, read -ra counts <<<"$positions"
+  for i in "${!counts[@]}"; do
+    SILO_ENV+=("Aml__Catalog__BookBuckets__${assets[$i]}=$(((counts[i] + 62499) / 62500))")
+  done
   start_silo 0 0
   # Keys 0..12: the deployment's roles (0..11) and the harness's own relayer (12), funded by the harness.
   dev_keys="$(for i in $(seq 0 12); do dev_key "$i"; done | paste -sd, -)"
