@@ -84,31 +84,19 @@ public sealed class PositionSeeder(IGrainFactory grains, PositionStateTable stat
     }
 
     /// <summary>The state a position grain holds after the chain's PositionOpened event, as of <paramref name="now"/>.</summary>
-    private static PositionState StateOf(ChainPosition chain, DateTimeOffset now) => new()
+    private static PositionState StateOf(ChainPosition chain, DateTimeOffset now)
     {
-        Exists = true,
-        Status = PositionStatus.Open,
-        Trader = chain.Trader,
-        Asset = chain.Asset,
-        IsLong = chain.IsLong,
-        Collateral = chain.Collateral,
-        Size = chain.Size,
-        EntryPriceE8 = chain.EntryPriceE8,
-        MaxLeverageX100 = chain.MaxLeverageX100,
-        MaintenanceMarginBps = chain.MaintenanceMarginBps,
-        RiskScoreBps = chain.RiskScoreBps,
-        OnChainVersion = chain.Version,
-        Frozen = chain.Frozen,
-        PendingMarginBps = chain.PendingMarginBps,
-        PendingMarginFrom = chain.PendingMarginFrom,
-        PositionBorrowIndex = chain.PositionBorrowIndex,
-        MarketBorrowIndex = chain.MarketBorrowIndex,
-        BorrowIndexAt = chain.BorrowIndexAt,
-        ChainReadBlock = chain.ReadAtBlock,
-        OpenedAt = now,
-        LastReassessedAt = now, // as after an open: the first reassessment comes one interval later
-        UpdatedAt = now,
-    };
+        // The terms as the grain's own reconciliation copies them, so a seeded position is the one the event would make.
+        var s = new PositionState
+        {
+            Status = PositionStatus.Open,
+            OpenedAt = now,
+            LastReassessedAt = now, // as after an open: the first reassessment comes one interval later
+            UpdatedAt = now,
+        };
+        ChainReconciliation.CopyTerms(s, chain);
+        return s;
+    }
 
     /// <summary>
     /// The row the position would upsert itself: its bands beyond the mark, due one reassessment interval from now; a

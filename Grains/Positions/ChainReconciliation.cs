@@ -122,7 +122,8 @@ internal static class ChainReconciliation
         return new(s, followUp);
     }
 
-    private static void CopyTerms(PositionState s, ChainPosition chain)
+    /// <summary>The chain's terms onto the grain's state (also what the bulk seeder stores for a position never activated).</summary>
+    internal static void CopyTerms(PositionState s, ChainPosition chain)
     {
         s.Exists = true;
         (s.Trader, s.Asset, s.IsLong) = (chain.Trader, chain.Asset, chain.IsLong);
