@@ -58,12 +58,13 @@ internal static class LoadHarness
 
         Line("## Load: tick path on a running silo");
         Line();
-        Line("One silo on PostgreSQL with anvil and the contracts. Per count, N positions are open in their grains on one market; "
+        Line("One silo on PostgreSQL with anvil and the contracts. Per count, N positions are seeded in bulk on one market (stored grain state and book rows, as the indexer delivers them; no position grain active); "
              + $"{TickPathLoad.LiquidatedPositions} of them are also open on-chain. A quiet tick (no liquidation band crossed) is timed "
              + "through the market grain from an Orleans client; the baselines, measured in the same run, are a plain scan of an array "
              + "of the same liquidation prices in one process (the physical floor, ratio 1.00), a plain read of the market grain (the "
-             + "round trip every tick pays) and the naive fan-out (every position grain called once per tick, 1,000 calls in flight). "
-             + "Memory is the silo's resident-set growth while the positions opened; idle CPU is the silo's use over 20 s without ticks.");
+             + "round trip every tick pays) and the naive fan-out (every position grain called once per tick, 1,000 calls in flight, over at most "
+             + $"{N(TickPathLoad.NaiveFanOutLimit)} positions: beyond that it would activate them all). "
+             + "Memory is the silo's resident-set growth while the positions were seeded; idle CPU is the silo's use over 20 s without ticks, both before the fan-out activates any grain.");
         Line();
         Line("| Positions | Market | Silo memory / position | Idle silo CPU | Array scan p50 | Engine tick p50 | p99 | Plain grain read p50 | Engine vs read | Naive fan-out tick p50 | Fan-out vs engine | Samples (scan / tick / fan-out) |");
         Line("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");

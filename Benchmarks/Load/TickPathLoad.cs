@@ -157,15 +157,20 @@ internal sealed class TickPathLoad(LoadStack stack)
         return (ticks, calls);
     }
 
+    /// <summary>Most positions the naive fan-out calls: beyond this each tick would activate (and keep) that many grains.</summary>
+    internal const int NaiveFanOutLimit = 100_000;
+
     /// <summary>
     /// The naive design's tick: every position grain is called once (its snapshot computes its margin at the mark),
-    /// 1,000 calls in flight. A few ticks are enough: each one costs N grain calls.
+    /// 1,000 calls in flight, over at most <see cref="NaiveFanOutLimit"/> positions (it runs after memory and idle CPU
+    /// are measured, since it activates the grains it calls). A few ticks are enough: each one costs N grain calls.
     /// </summary>
     private async Task<Latencies> TimeNaiveFanOutAsync(IReadOnlyList<string> real, string asset, int positions)
     {
-        var ids = real.Concat(Enumerable.Range(0, positions).Select(i => SyntheticId(asset, i))).ToArray();
+        var called = Math.Min(positions, NaiveFanOutLimit);
+        var ids = real.Concat(Enumerable.Range(0, called).Select(i => SyntheticId(asset, i))).ToArray();
         var latencies = new Latencies();
-        var rounds = positions >= 100_000 ? 2 : 5;
+        var rounds = called >= NaiveFanOutLimit ? 2 : 5;
         for (var round = 0; round < rounds; round++)
         {
             Progress.Say($"  naive fan-out tick {round + 1} of {rounds}: calling {ids.Length:N0} position grains");
