@@ -338,6 +338,15 @@ internal sealed partial class PositionGrain(
             return;
         }
 
+        if (!IsNewerThanLastChainChange(assessment.PriceTime))
+        {
+            // The contract would skip an ADJUST priced before the position's last change: the next reassessment,
+            // on a newer price, decides instead of spending a decision now.
+            LogReassessWaitsForPrice(PositionId, assessment.PriceTime, s.LastChainChangeAt);
+            await SaveAsync();
+            return;
+        }
+
         var marginMove = TermsHysteresis.MarginMove(assessment, target);
         var step = (uint)Math.Min(Math.Abs(marginMove), terms.MaxMarginStepBps);
         var margin = marginMove >= 0 ? EffectiveMarginBps + step : EffectiveMarginBps - step;
@@ -581,6 +590,9 @@ internal sealed partial class PositionGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Position {PositionId} could not be re-assessed: {Reason}")]
     private partial void LogReassessFailed(string positionId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Position {PositionId} re-assessment waits: its price from {PriceAt} is older than the position's last on-chain change at {ChangedAt}")]
+    private partial void LogReassessWaitsForPrice(string positionId, DateTimeOffset priceAt, DateTimeOffset? changedAt);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Position {PositionId} decision {Digest} failed: {Outcome}")]
     private partial void LogDecisionFailed(string positionId, string digest, string outcome);
