@@ -104,6 +104,18 @@ public sealed class ChainReconciliationTests
     }
 
     [Fact]
+    public void Apply_BlockBehindOurClock_LastChainChangeIsTheBlocksTime()
+    {
+        // The contract takes a decision priced at or after the block's second; the event's later arrival must not
+        // make the engine wait for a newer price than that.
+        var blockTime = Now.AddSeconds(-4);
+
+        var (after, _) = ChainReconciliation.Apply(Opening(), Event("PositionOpened", Chain(1), OpenDigest, blockTime: (ulong)blockTime.ToUnixTimeSeconds()), Now);
+
+        Assert.Equal(blockTime, after.LastChainChangeAt);
+    }
+
+    [Fact]
     public void Apply_TopUpMovesTheVersionPastAPendingAdjust_DecisionDroppedAndOpen()
     {
         var current = OpenAt(version: 1);
