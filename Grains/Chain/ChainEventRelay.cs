@@ -2,7 +2,6 @@ using System.Numerics;
 using Aml.Orleans.Ethereum;
 using Aml.Orleans.Ethereum.Rpc;
 using Aml.Orleans.Grains.Interfaces;
-using Events = Aml.Orleans.Ethereum.MarginManagerNames.Events;
 
 namespace Aml.Orleans.Grains.Chain;
 
@@ -14,12 +13,6 @@ namespace Aml.Orleans.Grains.Chain;
 /// </summary>
 public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
 {
-    private static readonly HashSet<string> PositionEvents = new(StringComparer.Ordinal)
-    {
-        Events.PositionOpened, Events.CollateralAdded, Events.RiskUpdated, Events.PositionClosed, Events.PositionLiquidated,
-        Events.DecisionSkipped, Events.PositionFrozen, Events.BorrowFeeCharged, Events.PayoutEscrowed, Events.EmergencyClosed,
-    };
-
     /// <summary>
     /// Delivers the position events among <paramref name="logs"/> in log order; returns how many. With
     /// <paramref name="awaitDelivery"/> false the positions are told one-way (the oracle's fast path).
@@ -33,13 +26,12 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
         var delivered = 0;
         foreach (var log in logs)
         {
-            if (log.Removed || log.Address != chain.Contract.Contract || chain.Abi.TryDecodeLog(log.Topics, log.Data) is not { } decoded ||
-                !PositionEvents.Contains(decoded.Name))
+            if (log.Removed || log.Address != chain.Contract.Contract || PositionEventLog.TryDecode(chain.Abi, log.Topics, log.Data) is not { } decoded)
             {
                 continue;
             }
 
-            var positionId = new Bytes32((byte[])decoded["positionId"]);
+            var positionId = decoded.PositionId;
             if (!positions.TryGetValue(positionId, out var state))
             {
                 // One block for every read, so the borrow index and its time belong together.
@@ -67,22 +59,8 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
             }
 
             var chainEvent = new ChainPositionEvent(
-                decoded.Name,
-                positionId.ToString(),
-                decoded.Names.Contains("decisionHash") ? Hex.Encode((byte[])decoded["decisionHash"]) : null,
-                log.BlockNumber ?? 0,
-                log.TransactionHash?.ToString() ?? "",
-                state,
-                decoded.Names.Contains("pnl") ? checked((long)(BigInteger)decoded["pnl"]) : 0,
-                decoded.Names.Contains("badDebt") ? checked((long)(BigInteger)decoded["badDebt"]) : 0,
-                decoded.Name == Events.DecisionSkipped ? (int)(BigInteger)decoded["reason"] : 0,
-                blockTime,
-                decoded.Name switch
-                {
-                    Events.PayoutEscrowed => checked((long)(BigInteger)decoded["amount"]),
-                    Events.BorrowFeeCharged => checked((long)(BigInteger)decoded["fee"]),
-                    _ => 0,
-                });
+                decoded.Name, positionId.ToString(), decoded.DecisionHash?.ToString(), block, log.TransactionHash?.ToString() ?? "",
+                state, decoded.Pnl, decoded.BadDebt, decoded.SkipReason, blockTime, decoded.Amount);
             var position = grains.GetGrain<IPositionEngineGrain>(chainEvent.PositionId);
             await (awaitDelivery ? position.ApplyChainEventAsync(chainEvent) : position.NotifyChainEventAsync(chainEvent)).ConfigureAwait(false);
             delivered++;
