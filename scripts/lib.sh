@@ -74,9 +74,11 @@ anvil_start() {
   local port="$1" state=()
   [[ -n "${2:-}" ]] && state=(--state "$2" --state-interval 5)
   mkdir -p "$AML_DATA"
-  "$AML_ANVIL" "${ANVIL_FLAGS[@]}" "${state[@]}" --port "$port" --quiet >"$AML_DATA/anvil-$port.log" 2>&1 &
+  # Older blocks' states go to a cache path of our own, removed on exit (anvil leaves its default one when killed).
+  local states="$AML_DATA/anvil-$port-states"
+  "$AML_ANVIL" "${ANVIL_FLAGS[@]}" "${state[@]}" --port "$port" --quiet --cache-path "$states" >"$AML_DATA/anvil-$port.log" 2>&1 &
   local pid=$!
-  on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
+  on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf '$states'"
   export AML_RPC_URL="http://127.0.0.1:$port"
   local _
   for _ in $(seq 1 100); do

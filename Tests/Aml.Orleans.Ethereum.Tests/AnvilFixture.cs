@@ -40,6 +40,9 @@ public sealed class AnvilFixture : IAsyncLifetime
 
     public LocalKeySigner Deployer { get; } = LocalKeySigner.FromHex(DevKeys[0]);
 
+    // Where anvil moves the states of older blocks; killed, it leaves them (about 1 GB per suite), so the fixture deletes them.
+    private readonly string _states = Directory.CreateTempSubdirectory("aml-anvil-states-").FullName;
+
     public async Task InitializeAsync()
     {
         var root = RepositoryRoot();
@@ -58,7 +61,7 @@ public sealed class AnvilFixture : IAsyncLifetime
         };
         foreach (var argument in (string[])["--host", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                      "--chain-id", "6343", "--hardfork", "prague", "--gas-limit", "10000000000", "--code-size-limit", "524288",
-                     "--disable-min-priority-fee", "--quiet"])
+                     "--disable-min-priority-fee", "--quiet", "--cache-path", _states])
         {
             start.ArgumentList.Add(argument);
         }
@@ -89,6 +92,7 @@ public sealed class AnvilFixture : IAsyncLifetime
 
         _anvil?.Dispose();
         _http.Dispose();
+        Directory.Delete(_states, recursive: true);
         return Task.CompletedTask;
     }
 

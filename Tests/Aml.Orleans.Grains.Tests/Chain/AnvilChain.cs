@@ -55,11 +55,15 @@ public sealed class AnvilChain : IAsyncDisposable
     {
         var root = RepositoryRoot();
         var port = TestNet.FreePort();
+        var directory = Directory.CreateTempSubdirectory("aml-chain-").FullName;
+
+        // anvil moves older blocks' states to its cache path; killed, it leaves them (about 1 GB per suite), so they live
+        // in this chain's directory, which DisposeAsync deletes.
         var anvil = StartProcess(Tool("AML_ANVIL", root, "anvil"),
             "--host", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--chain-id", "6343", "--hardfork", "prague",
-            "--gas-limit", "10000000000", "--code-size-limit", "524288", "--disable-min-priority-fee", "--accounts", "12", "--quiet");
+            "--gas-limit", "10000000000", "--code-size-limit", "524288", "--disable-min-priority-fee", "--accounts", "12", "--quiet",
+            "--cache-path", Path.Combine(directory, "anvil-states"));
         var url = new Uri($"http://127.0.0.1:{port}");
-        var directory = Directory.CreateTempSubdirectory("aml-chain-").FullName;
         try
         {
             using var probe = new HttpClient();
@@ -78,6 +82,8 @@ public sealed class AnvilChain : IAsyncDisposable
         catch
         {
             anvil.Kill();
+            anvil.WaitForExit();
+            Directory.Delete(directory, recursive: true);
             throw;
         }
     }
