@@ -19,8 +19,8 @@ namespace Aml.Orleans.Risk;
 /// test for "reached a leaf", and a step picks a child by index instead of by branch (a split's direction is a coin
 /// flip to the branch predictor). Rows are walked eight at a time (<see cref="Lanes"/>) through each tree: the eight
 /// walks are independent, so the CPU overlaps their loads, where one row's walk waits on each node in turn. A group's
-/// slots are stored feature-major (slot f of lane k at <c>f·8 + k</c>) and a node keeps its slot pre-multiplied by 8,
-/// so a lane's read is one load with a constant offset and the eight positions stay in registers. Summation per row
+/// slots are stored feature-major (slot f of lane k at <c>f·8 + k</c>); a node keeps that slot, and its children, as
+/// byte offsets, so a step is four loads and a compare with no index arithmetic, and the eight positions stay in registers. Summation per row
 /// is unchanged (trees in order, leaf × weight added in double), so a batch gives the bits of one row at a time.
 /// </remarks>
 internal sealed class CompiledTrees
@@ -30,6 +30,9 @@ internal sealed class CompiledTrees
 
     /// <summary>Groups of <see cref="Lanes"/> rows kept while every tree is walked (16 KiB of slots: stays in L1 with a tree's nodes).</summary>
     private const int BlockGroups = 8;
+
+    /// <summary>Bytes per node: children are stored as byte offsets into the node array, node index × this.</summary>
+    private const int NodeBytes = 16;
 
     private readonly int _width;
     private readonly int[] _roots;
@@ -56,7 +59,7 @@ internal sealed class CompiledTrees
             // Splits first (ML.NET's index i → first + i), then the leaves (ML.NET's ~j → first + splits + j).
             var first = nodes.Count;
             var splits = tree.NumericalSplitFeatureIndexes.Count;
-            int Global(int child) => child >= 0 ? first + child : first + splits + ~child;
+            int Global(int child) => (child >= 0 ? first + child : first + splits + ~child) * NodeBytes;
             for (var i = 0; i < splits; i++)
             {
                 var slot = tree.NumericalSplitFeatureIndexes[i];
@@ -65,27 +68,27 @@ internal sealed class CompiledTrees
                     throw new InvalidOperationException($"a split reads slot {slot}, beyond the {2 * width} of {width} features");
                 }
 
-                nodes.Add(new Node(slot * Lanes, tree.NumericalSplitThresholds[i], Global(tree.LeftChild[i]), Global(tree.RightChild[i])));
+                nodes.Add(new Node(slot * Lanes * sizeof(float), tree.NumericalSplitThresholds[i], Global(tree.LeftChild[i]), Global(tree.RightChild[i])));
                 values.Add(0);
             }
 
             var weight = ensemble.TreeWeights[t];
             for (var j = 0; j < tree.LeafValues.Count; j++)
             {
-                var self = first + splits + j;
+                var self = (first + splits + j) * NodeBytes;
                 nodes.Add(new Node(0, float.PositiveInfinity, self, self));
                 values.Add(weight * tree.LeafValues[j]);
             }
 
             // Node first is the root split, or for a single-leaf tree its leaf, walked for depth 0.
-            _roots[t] = first;
+            _roots[t] = first * NodeBytes;
             _depths[t] = Depth(tree, 0);
         }
 
         _nodes = [.. nodes];
         _values = [.. values];
         // The walk reads without bounds checks: every child must be a node.
-        if (_nodes.Any(n => n.Left < 0 || n.Left >= _nodes.Length || n.Right < 0 || n.Right >= _nodes.Length))
+        if (Unsafe.SizeOf<Node>() != NodeBytes || _nodes.Any(n => !IsNode(n.Left) || !IsNode(n.Right)))
         {
             throw new InvalidOperationException($"a split points beyond the ensemble's {_nodes.Length} nodes");
         }
@@ -149,8 +152,8 @@ internal sealed class CompiledTrees
             group[f * Lanes] = row[f];
         }
 
-        ref var nodes = ref MemoryMarshal.GetArrayDataReference(_nodes);
-        ref var slots = ref MemoryMarshal.GetReference(group);
+        ref var nodes = ref Unsafe.As<Node, byte>(ref MemoryMarshal.GetArrayDataReference(_nodes));
+        ref var slots = ref Unsafe.As<float, byte>(ref MemoryMarshal.GetReference(group));
         double sum = 0;
         for (var t = 0; t < _roots.Length; t++)
         {
@@ -160,7 +163,7 @@ internal sealed class CompiledTrees
                 at = Step(ref nodes, at, ref slots, 0);
             }
 
-            sum += _values[at];
+            sum += _values[at / NodeBytes];
         }
 
         return (float)sum;
@@ -229,11 +232,11 @@ internal sealed class CompiledTrees
         node < 0 || tree.NumericalSplitFeatureIndexes.Count == 0 ? 0 : 1 + Math.Max(Depth(tree, tree.LeftChild[node]), Depth(tree, tree.RightChild[node]));
 
     // One group's eight rows through one tree in lockstep; each sum gets its leaf's weighted value. Unchecked reads:
-    // the constructor proved every slot (< 2·width, times Lanes) and child in range, and a group holds Lanes·stride slots.
+    // the constructor proved every slot (< 2·width) and child in range, and a group holds Lanes·stride slots.
     private void WalkGroup(ReadOnlySpan<float> group, int root, int depth, Span<double> sums)
     {
-        ref var nodes = ref MemoryMarshal.GetArrayDataReference(_nodes);
-        ref var slots = ref MemoryMarshal.GetReference(group);
+        ref var nodes = ref Unsafe.As<Node, byte>(ref MemoryMarshal.GetArrayDataReference(_nodes));
+        ref var slots = ref Unsafe.As<float, byte>(ref MemoryMarshal.GetReference(group));
         var (a, b, c, d, e, f, g, h) = (root, root, root, root, root, root, root, root);
         for (var level = 0; level < depth; level++)
         {
@@ -248,27 +251,31 @@ internal sealed class CompiledTrees
         }
 
         var values = _values;
-        sums[0] += values[a];
-        sums[1] += values[b];
-        sums[2] += values[c];
-        sums[3] += values[d];
-        sums[4] += values[e];
-        sums[5] += values[f];
-        sums[6] += values[g];
-        sums[7] += values[h];
+        sums[0] += values[a / NodeBytes];
+        sums[1] += values[b / NodeBytes];
+        sums[2] += values[c / NodeBytes];
+        sums[3] += values[d / NodeBytes];
+        sums[4] += values[e / NodeBytes];
+        sums[5] += values[f / NodeBytes];
+        sums[6] += values[g / NodeBytes];
+        sums[7] += values[h / NodeBytes];
     }
 
+    // One level of one lane: the node at byte offset at reads its slot in this lane and answers its child's offset.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Step(ref Node nodes, int at, ref float slots, int lane)
+    private static int Step(ref byte nodes, int at, ref byte slots, int lane)
     {
-        ref readonly var split = ref Unsafe.Add(ref nodes, at);
-        return split.Child(Unsafe.Add(ref slots, split.Slot + lane) > split.Threshold);
+        ref readonly var split = ref Unsafe.As<byte, Node>(ref Unsafe.AddByteOffset(ref nodes, (nuint)(uint)at));
+        var value = Unsafe.As<byte, float>(ref Unsafe.AddByteOffset(ref slots, (nuint)(uint)split.Slot + (nuint)(lane * sizeof(float))));
+        return split.Child(value > split.Threshold);
     }
+
+    private bool IsNode(int offset) => offset >= 0 && offset % NodeBytes == 0 && offset / NodeBytes < _nodes.Length;
 
     /// <summary>
-    /// A split (its slot × <see cref="Lanes"/>, threshold, children as indexes into the node array) or a leaf (children
-    /// itself, threshold +∞ so no slot exceeds it; its tree weight × leaf value is in <c>_values</c> at the same index).
-    /// 16 bytes, so an index becomes an address with one shift.
+    /// A split (the byte offset of its slot in lane 0 of a group, threshold, children as byte offsets into the node
+    /// array) or a leaf (children itself, threshold +∞ so no slot exceeds it; its tree weight × leaf value is in
+    /// <c>_values</c> at offset / <see cref="NodeBytes"/>).
     /// </summary>
     private readonly struct Node(int slot, float threshold, int left, int right)
     {
