@@ -154,18 +154,10 @@ internal sealed class CompiledTrees
             group[f * Lanes] = row[f];
         }
 
-        ref var nodes = ref Unsafe.As<Node, byte>(ref MemoryMarshal.GetArrayDataReference(_nodes));
-        ref var slots = ref Unsafe.As<float, byte>(ref MemoryMarshal.GetReference(group));
         double sum = 0;
         for (var t = 0; t < _roots.Length; t++)
         {
-            var at = _roots[t];
-            for (var level = 0; level < _depths[t]; level++)
-            {
-                at = Step(ref nodes, at, ref slots, 0);
-            }
-
-            sum += _values[at / NodeBytes];
+            sum += _values[WalkLane(group, _roots[t], _depths[t], 0) / NodeBytes];
         }
 
         return (float)sum;
@@ -195,12 +187,20 @@ internal sealed class CompiledTrees
             var groups = (rows + Lanes - 1) / Lanes;
             Transpose(slots.Slice(start * stride, rows * stride), stride, block[..(groups * groupSlots)]);
             sums.Clear();
+            // Whole groups walk in lockstep; the rows of a last, short group walk alone (a batch of one, as the
+            // backtest sends per engine, would otherwise pay for seven empty lanes).
+            var (whole, tail) = (rows / Lanes, rows % Lanes);
             for (var t = 0; t < _roots.Length; t++)
             {
                 var (root, depth) = (_roots[t], _depths[t]);
-                for (var g = 0; g < groups; g++)
+                for (var g = 0; g < whole; g++)
                 {
                     WalkGroup(block.Slice(g * groupSlots, groupSlots), root, depth, sums.Slice(g * Lanes, Lanes));
+                }
+
+                for (var lane = 0; lane < tail; lane++)
+                {
+                    sums[(whole * Lanes) + lane] += _values[WalkLane(block.Slice(whole * groupSlots, groupSlots), root, depth, lane) / NodeBytes];
                 }
             }
 
@@ -211,8 +211,7 @@ internal sealed class CompiledTrees
         }
     }
 
-    // Row-major slots → groups of Lanes rows, feature-major within a group; a last, short group's missing lanes are
-    // zeros (walked and ignored).
+    // Row-major slots → groups of Lanes rows, feature-major within a group; a last, short group's missing lanes are zeros.
     private static void Transpose(ReadOnlySpan<float> rows, int stride, Span<float> groups)
     {
         groups.Clear();
@@ -232,6 +231,20 @@ internal sealed class CompiledTrees
     // Longest root-to-leaf path below ML.NET's node index (negative: a leaf).
     private static int Depth(RegressionTree tree, int node) =>
         node < 0 || tree.NumericalSplitFeatureIndexes.Count == 0 ? 0 : 1 + Math.Max(Depth(tree, tree.LeftChild[node]), Depth(tree, tree.RightChild[node]));
+
+    // One lane of a group through one tree, alone: the byte offset of its leaf.
+    private int WalkLane(ReadOnlySpan<float> group, int root, int depth, int lane)
+    {
+        ref var nodes = ref Unsafe.As<Node, byte>(ref MemoryMarshal.GetArrayDataReference(_nodes));
+        ref var slots = ref Unsafe.As<float, byte>(ref MemoryMarshal.GetReference(group));
+        var at = root;
+        for (var level = 0; level < depth; level++)
+        {
+            at = Step(ref nodes, at, ref slots, lane);
+        }
+
+        return at;
+    }
 
     // One group's eight rows through one tree in lockstep; each sum gets its leaf's weighted value. Unchecked reads:
     // the constructor proved every slot (< 2·width) and child in range, and a group holds Lanes·stride slots.

@@ -104,7 +104,7 @@ public sealed class ModelQualityTests(RiskModelSetTests.Models models) : IClassF
     [Fact]
     public void CompiledTrees_BatchesOfEverySize_BitIdenticalToOneRowAtATime()
     {
-        // Sizes around the walk's groups of 8 and blocks of 64 rows (short last groups are padded, then ignored);
+        // Sizes around the walk's groups of 8 and blocks of 64 rows (a short last group walks row by row);
         // every tenth row loses two features, so the missing-value flags are walked too.
         var set = models.First;
         var rows = TrainingSet.Build(RiskData.Btc, HeldBackFrom, HeldBackFrom.AddDays(10))
