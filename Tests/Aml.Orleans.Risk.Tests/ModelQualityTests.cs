@@ -102,6 +102,36 @@ public sealed class ModelQualityTests(RiskModelSetTests.Models models) : IClassF
     }
 
     [Fact]
+    public void CompiledTrees_BatchesOfEverySize_BitIdenticalToOneRowAtATime()
+    {
+        // Sizes around the walk's groups of 8 and blocks of 64 rows (a short last group walks row by row);
+        // every tenth row loses two features, so the missing-value flags are walked too.
+        var set = models.First;
+        var rows = TrainingSet.Build(RiskData.Btc, HeldBackFrom, HeldBackFrom.AddDays(10))
+            .Select((s, i) => ModelFeatures.Excursion(s.Market, i % 2 == 0))
+            .Select((f, i) => i % 10 == 3 ? [.. f.Select((v, j) => j is 2 or 6 ? float.NaN : v)] : f)
+            .ToList();
+        var trees = new[] { set.Leverage.MeanTrees, set.Leverage.ScaleTrees, set.Threshold.MeanTrees, set.Threshold.ScaleTrees };
+
+        foreach (var size in new[] { 1, 7, 8, 9, 63, 64, 65, 200 })
+        {
+            var batch = rows.Take(size).ToList();
+            var slots = new float[size * trees[0].SlotsPerRow];
+            for (var k = 0; k < size; k++)
+            {
+                CompiledTrees.FillSlots(batch[k], slots.AsSpan(k * trees[0].SlotsPerRow, trees[0].SlotsPerRow));
+            }
+
+            foreach (var ensemble in trees)
+            {
+                var scores = new float[size];
+                ensemble.Score(slots, scores);
+                Assert.Equal(batch.Select(f => BitConverter.SingleToInt32Bits(ensemble.Score(f))), scores.Select(BitConverter.SingleToInt32Bits));
+            }
+        }
+    }
+
+    [Fact]
     public void Train_CandlesAtOrAfterTo_ChangedWithoutChangingTheModelHash()
     {
         var to = new DateTimeOffset(2020, 6, 1, 0, 0, 0, TimeSpan.Zero);
