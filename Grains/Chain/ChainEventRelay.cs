@@ -22,9 +22,12 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
 
     /// <summary>
     /// Delivers the position events among <paramref name="logs"/> in log order; returns how many. With
-    /// <paramref name="awaitDelivery"/> false the positions are told one-way (the oracle's fast path).
+    /// <paramref name="awaitDelivery"/> false the positions are told one-way (the oracle's fast path). An event naming one
+    /// of <paramref name="decisions"/> (by digest) carries that decision's model and features hashes.
     /// </summary>
-    public async Task<int> DeliverAsync(IEnumerable<LogEntry> logs, bool awaitDelivery = true, CancellationToken cancellationToken = default)
+    public async Task<int> DeliverAsync(
+        IEnumerable<LogEntry> logs, bool awaitDelivery = true, IReadOnlyDictionary<string, Decision>? decisions = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(logs);
         var positions = new Dictionary<Bytes32, ChainPosition>();
@@ -66,10 +69,12 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
                 blockTimes[block] = blockTime;
             }
 
+            var digest = decoded.Names.Contains("decisionHash") ? Hex.Encode((byte[])decoded["decisionHash"]) : null;
+            var decision = digest is null ? null : decisions?.GetValueOrDefault(digest);
             var chainEvent = new ChainPositionEvent(
                 decoded.Name,
                 positionId.ToString(),
-                decoded.Names.Contains("decisionHash") ? Hex.Encode((byte[])decoded["decisionHash"]) : null,
+                digest,
                 log.BlockNumber ?? 0,
                 log.TransactionHash?.ToString() ?? "",
                 state,
@@ -82,7 +87,9 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
                     Events.PayoutEscrowed => checked((long)(BigInteger)decoded["amount"]),
                     Events.BorrowFeeCharged => checked((long)(BigInteger)decoded["fee"]),
                     _ => 0,
-                });
+                },
+                decision?.ModelHash,
+                decision?.FeaturesHash);
             var position = grains.GetGrain<IPositionEngineGrain>(chainEvent.PositionId);
             await (awaitDelivery ? position.ApplyChainEventAsync(chainEvent) : position.NotifyChainEventAsync(chainEvent)).ConfigureAwait(false);
             delivered++;

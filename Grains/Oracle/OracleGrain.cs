@@ -13,11 +13,15 @@ using ChainDecisionKind = Aml.Orleans.Ethereum.DecisionKind;
 namespace Aml.Orleans.Grains.Oracle;
 
 /// <summary>
-/// The oracle of one chain and contract. Each signer it holds checks a decision against the market's bounds (and, for
-/// a LIQUIDATE, the contract's own <c>isLiquidatable</c>) before signing. Engine decisions are queued durably and go
-/// out in <c>applyDecisions</c> batches under one quorum; relayed OPENs go out one by one with the trader's signature.
-/// One transaction is in flight at a time, persisted with its raw bytes before broadcast: after a crash the same bytes
-/// are sent again (the chain cannot apply them twice), and a decision is settled once, by its digest.
+/// The oracle of one chain and contract. Each signer it holds checks a decision against the market's bounds and the
+/// market's feed guard as last read before signing; nothing is read from the chain before signing a batch (nonce, fees
+/// and the chain's clock are kept by <see cref="RelayerAccount"/>, gas comes from <see cref="GasModel"/>), and the
+/// contract skips an item that no longer holds. Engine decisions are group-committed: those arriving while a flush turn
+/// runs are made durable together by the next one, then go out in <c>applyDecisions</c> batches under one quorum;
+/// relayed OPENs go out one by one with the trader's signature (estimated, so a refused one is refused with its
+/// reason). One transaction is in flight at a time, persisted with its raw bytes before broadcast and sent outside the
+/// grain's turns (its receipt settles in a later flush turn): after a crash the same bytes are sent again (the chain
+/// cannot apply them twice), and a decision is settled once, by its digest. The grain never waits on a position.
 /// </summary>
 internal sealed partial class OracleGrain(
     [PersistentState("oracle", "aml")] IPersistentState<OracleState> state,
@@ -34,6 +38,16 @@ internal sealed partial class OracleGrain(
     private readonly OracleOptions _options = options.Value;
     private IGrainTimer? _flushTimer;
     private bool _reminderRegistered;
+
+    // Submissions not yet durable, and the signal their callers wait for: the next flush turn commits them all with one
+    // state write and one audit upsert (group commit); submissions arriving meanwhile make up the next group.
+    private List<OracleEntry> _intake = [];
+    private TaskCompletionSource _intakeCommitted = NewCommitSignal();
+
+    // The broadcast of the transaction in flight, running outside the grain's turns: a flush turn looks at it and
+    // settles the receipt once it is there, so no turn ever waits for the chain to mine.
+    private Task<TransactionReceipt>? _sending;
+    private RelayerAccount? _account;
     private DateTimeOffset _lastReorgCheck;
     private bool _auditFailing;
 
@@ -111,10 +125,17 @@ internal sealed partial class OracleGrain(
             return known.ToAudit(); // the same decision again: never a second transaction
         }
 
+        // Interleaved with the flush turn (see the interface): from here on only the intake is touched, never the state.
+        if (_intake.Find(e => e.Digest == digest && e.Status == SubmissionStatus.Queued) is { } joining)
+        {
+            await _intakeCommitted.Task;
+            return joining.ToAudit();
+        }
+
         var entry = new OracleEntry
         {
             Decision = decision, Digest = digest, TraderSignature = traderSignature, UpdatedAt = clock.GetUtcNow(),
-            QueuedAt = clock.GetUtcNow(), TraceParent = Activity.Current?.Id,
+            QueuedAt = clock.GetUtcNow(), TraceParent = Activity.Current?.Id, Status = SubmissionStatus.Queued,
         };
         if (await ViolationAsync(decision, traderSignature, submitting: true) is { } violation)
         {
@@ -122,17 +143,12 @@ internal sealed partial class OracleGrain(
             entry.Status = SubmissionStatus.Failed;
             entry.Outcome = $"refused before signing: {violation}";
             LogRefused(digest, decision.PositionId, violation);
-            StageAudit([entry]);
-            await DrainAuditOutboxAsync();
-            return entry.ToAudit();
         }
 
-        entry.Status = SubmissionStatus.Queued;
-        state.State.Entries[digest] = entry;
-        state.State.Queue.Add(digest);
-        ScheduleFlush();
-        await SaveAndAuditAsync([entry]); // durable before the caller hears "queued"
-        await EnsureResumeReminderAsync();
+        _intake.Add(entry);
+        var committed = _intakeCommitted.Task; // the signal of the group this entry joined
+        FlushNow();
+        await committed; // durable before the caller hears "queued"
         return entry.ToAudit();
     }
 
@@ -155,8 +171,8 @@ internal sealed partial class OracleGrain(
         return Task.CompletedTask;
     }
 
-    private bool HasWork => state.State.Queue.Count > 0 || state.State.InFlight is not null || state.State.Unconfirmed.Count > 0 ||
-                            state.State.AuditOutbox.Count > 0;
+    private bool HasWork => _intake.Count > 0 || state.State.Queue.Count > 0 || state.State.InFlight is not null ||
+                            state.State.Unconfirmed.Count > 0 || state.State.AuditOutbox.Count > 0;
 
     private void ScheduleFlush() =>
         _flushTimer ??= this.RegisterGrainTimer(FlushAsync, new GrainTimerCreationOptions
@@ -166,6 +182,53 @@ internal sealed partial class OracleGrain(
             Interleave = false,
             KeepAlive = true,
         });
+
+    /// <summary>
+    /// A flush turn as soon as the grain is free: a decision never waits for a batch window to pass. Those that arrive
+    /// while a flush turn runs join the next one.
+    /// </summary>
+    private void FlushNow()
+    {
+        ScheduleFlush();
+        _flushTimer!.Change(TimeSpan.Zero, _options.BatchWindow);
+    }
+
+    private static TaskCompletionSource NewCommitSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Makes every submission taken in since the last flush durable with one state write (which also stages their audit
+    /// rows) and one audit upsert, then releases their callers: a whole group of decisions costs two round trips.
+    /// </summary>
+    private async Task CommitIntakeAsync()
+    {
+        if (_intake.Count == 0)
+        {
+            return;
+        }
+
+        var (group, committed) = (_intake, _intakeCommitted);
+        (_intake, _intakeCommitted) = ([], NewCommitSignal());
+        foreach (var entry in group.Where(e => e.Status == SubmissionStatus.Queued && !state.State.Entries.ContainsKey(e.Digest)))
+        {
+            state.State.Entries[entry.Digest] = entry;
+            state.State.Queue.Add(entry.Digest);
+        }
+
+        try
+        {
+            await SaveAndAuditAsync(group);
+            await EnsureResumeReminderAsync();
+        }
+        catch (Exception ex)
+        {
+            // Not acknowledged: the callers hear why. The queued ones stay in memory and go out with the next write.
+            committed.SetException(ex);
+            throw;
+        }
+
+        EngineTelemetry.OracleCommitGroupSize.Record(group.Count);
+        committed.SetResult();
+    }
 
     private async Task EnsureResumeReminderAsync()
     {
@@ -179,6 +242,7 @@ internal sealed partial class OracleGrain(
 
     private async Task FlushAsync(CancellationToken cancellationToken)
     {
+        await CommitIntakeAsync();
         await DrainAuditOutboxAsync();
         try
         {
@@ -195,6 +259,11 @@ internal sealed partial class OracleGrain(
             while (state.State.Queue.Count > 0 && state.State.InFlight is null)
             {
                 await SendNextAsync(cancellationToken);
+            }
+
+            if (Account.IsStale && (state.State.InFlight is not null || state.State.Queue.Count > 0))
+            {
+                await Account.RefreshAsync(cancellationToken); // after sending: the next batch signs with what is read here
             }
         }
         catch (Exception ex) when (ex is JsonRpcException or HttpRequestException or TimeoutException or TaskCanceledException)
@@ -240,15 +309,21 @@ internal sealed partial class OracleGrain(
             return;
         }
 
-        var links = batch.Where(e => e.TraceParent is not null && ActivityContext.TryParse(e.TraceParent, null, out _))
-            .Select(e => new ActivityLink(ActivityContext.Parse(e.TraceParent!, null))).ToList();
-        using var activity = EngineTelemetry.Source.StartActivity("aml.oracle.send", ActivityKind.Client, parentContext: default, links: links);
+        using var activity = EngineTelemetry.Source.StartActivity("aml.oracle.send", ActivityKind.Client, parentContext: default, links: TraceLinks(batch));
         activity?.SetTag("aml.batch_size", batch.Count);
         var (calldata, batchNonce, bitmap) = await EncodeAsync(batch, cancellationToken);
         SignedTransaction tx;
         try
         {
-            tx = await chain.Sender.SignEip1559Async(Relayer, chain.Contract.Contract, calldata, cancellationToken: cancellationToken);
+            // A relayed OPEN is estimated: a trader's open the chain would refuse (halted, above the wallet's balance) is
+            // refused here with the contract's or the token's decoded reason. A batch is not: its gas is modelled per
+            // kind, and what no longer holds is skipped by the contract, item by item.
+            var gas = head.Decision.Kind == Interfaces.DecisionKind.Open
+                ? await chain.Sender.EstimateGasAsync(Relayer.Address, chain.Contract.Contract, calldata, cancellationToken)
+                : GasModel.Batch(batch.Select(e => e.Decision.Kind));
+            var (fees, _) = await Account.CurrentAsync(cancellationToken);
+            tx = await chain.Sender.SignEip1559Async(
+                Relayer, chain.Contract.Contract, calldata, fees, gas, await Account.NextNonceAsync(cancellationToken), cancellationToken);
         }
         catch (ExecutionRevertedException revert)
         {
@@ -274,10 +349,19 @@ internal sealed partial class OracleGrain(
         await SaveAndAuditAsync(batch); // the exact bytes are durable before they leave this process
         LogSending(tx.Hash.ToString(), batch.Count, batchNonce);
         activity?.SetTag("aml.tx_hash", tx.Hash.ToString());
-        var receipt = await chain.Sender.SendAsync(tx, cancellationToken);
-        activity?.AddEvent(new ActivityEvent("receipt", tags: new ActivityTagsCollection { ["gas_used"] = receipt.GasUsed, ["block"] = receipt.BlockNumber }));
-        await SettleAsync(receipt);
+        _sending = Broadcast(tx); // settled by a later flush turn, once the receipt is in
     }
+
+    /// <summary>Links to the traces that submitted <paramref name="batch"/>'s decisions (the ticks that caused them).</summary>
+    private static List<ActivityLink> TraceLinks(IEnumerable<OracleEntry> batch) =>
+        batch.Where(e => e.TraceParent is not null && ActivityContext.TryParse(e.TraceParent, null, out _))
+            .Select(e => new ActivityLink(ActivityContext.Parse(e.TraceParent!, null))).ToList();
+
+    /// <summary>Sends <paramref name="tx"/> off the grain's scheduler; the task ends with its receipt.</summary>
+    private Task<TransactionReceipt> Broadcast(SignedTransaction tx) =>
+        Task.Run(() => chain.Sender.SendAsync(tx, CancellationToken.None));
+
+    private RelayerAccount Account => _account ??= new RelayerAccount(chain.Rpc, Relayer.Address, clock, _options.GuardRefreshInterval);
 
     private async Task<(byte[] Calldata, ulong? BatchNonce, string Bitmap)> EncodeAsync(List<OracleEntry> batch, CancellationToken cancellationToken)
     {
@@ -294,8 +378,7 @@ internal sealed partial class OracleGrain(
         // The batch's lifetime counts from the later of the head block's time and ours: on a chain that mines only when
         // there is a transaction (anvil's automine) the head can be minutes old while the next block takes the current
         // time, and a batch dated from the head alone was expired on arrival (found by the load harness).
-        var block = await chain.Rpc.GetBlockAsync("latest", cancellationToken);
-        var now = Math.Max(block.Timestamp, (ulong)clock.GetUtcNow().ToUnixTimeSeconds());
+        var (_, now) = await Account.CurrentAsync(cancellationToken);
         var list = new DecisionList(
             state.State.NextBatchNonce++, now + (ulong)_options.BatchTtl.TotalSeconds,
             batch.Select(e => chain.ToChain(e.Decision)).ToArray());
@@ -303,49 +386,85 @@ internal sealed partial class OracleGrain(
         return (MarginManagerAbi.EncodeApplyDecisions(list, batchQuorum), list.BatchNonce, ChainContext.BitmapHex(batchQuorum.SignerBitmap));
     }
 
-    /// <summary>Finds out what became of the transaction in flight; true when it is settled (or requeued).</summary>
+    /// <summary>
+    /// Finds out what became of the transaction in flight without waiting for the chain; true when it is settled (or
+    /// requeued), false while it is still on its way.
+    /// </summary>
     private async Task<bool> SettleInFlightAsync(CancellationToken cancellationToken)
     {
         var inFlight = state.State.InFlight!;
-        var tx = new SignedTransaction(Hex.Decode(inFlight.Raw), Bytes32.Parse(inFlight.Hash), Relayer.Address, inFlight.Nonce);
-        var receipt = await chain.Rpc.GetTransactionReceiptAsync(tx.Hash, cancellationToken);
-        if (receipt is null)
+        if (_sending is { IsCompleted: false })
         {
-            try
-            {
-                // The same bytes again: a node that has them already, or mined them, cannot apply them twice.
-                receipt = await chain.Sender.SendAsync(tx, cancellationToken);
-            }
-            catch (NonceTooLowException)
-            {
-                // Our nonce went to another transaction and this one never landed: its decisions go out again, in a
-                // new transaction (a batch under a new batch nonce; the old one can no longer be used by anyone).
-                LogRequeued(inFlight.Hash, inFlight.Digests.Count);
-                state.State.Queue.InsertRange(0, inFlight.Digests);
-                foreach (var digest in inFlight.Digests)
-                {
-                    state.State.Entries[digest].Status = SubmissionStatus.Queued;
-                    state.State.Entries[digest].TransactionHash = null;
-                }
-
-                state.State.InFlight = null;
-                await state.WriteStateAsync();
-                return true;
-            }
+            return false;
         }
 
-        await SettleAsync(receipt);
-        return true;
+        var sending = _sending;
+        _sending = null;
+        if (sending is { IsCompletedSuccessfully: true })
+        {
+            await SettleAsync(sending.Result);
+            return true;
+        }
+
+        if (sending?.Exception?.GetBaseException() is { } failure)
+        {
+            await Account.ResyncAsync(cancellationToken); // whatever went wrong, the chain's nonce count is the truth again
+            if (failure is NonceTooLowException)
+            {
+                await RequeueAsync(inFlight);
+                return true;
+            }
+
+            LogSendFailed(inFlight.Hash, failure.Message);
+        }
+
+        // After a crash, a timeout or a failed send: the receipt, else the same bytes again (a node that has them
+        // already, or mined them, cannot apply them twice).
+        var tx = new SignedTransaction(Hex.Decode(inFlight.Raw), Bytes32.Parse(inFlight.Hash), Relayer.Address, inFlight.Nonce);
+        if (await chain.Rpc.GetTransactionReceiptAsync(tx.Hash, cancellationToken) is { } receipt)
+        {
+            await SettleAsync(receipt);
+            return true;
+        }
+
+        _sending = Broadcast(tx);
+        return false;
+    }
+
+    /// <summary>
+    /// Our nonce went to another transaction and this one never landed: its decisions go out again, in a new
+    /// transaction (a batch under a new batch nonce; the old one can no longer be used by anyone).
+    /// </summary>
+    private async Task RequeueAsync(OracleTransaction inFlight)
+    {
+        LogRequeued(inFlight.Hash, inFlight.Digests.Count);
+        state.State.Queue.InsertRange(0, inFlight.Digests);
+        foreach (var digest in inFlight.Digests)
+        {
+            state.State.Entries[digest].Status = SubmissionStatus.Queued;
+            state.State.Entries[digest].TransactionHash = null;
+        }
+
+        state.State.InFlight = null;
+        await state.WriteStateAsync();
     }
 
     private async Task SettleAsync(TransactionReceipt receipt)
     {
         var inFlight = state.State.InFlight!;
         var batch = inFlight.Digests.Select(d => state.State.Entries[d]).ToList();
+        using var activity = EngineTelemetry.Source.StartActivity("aml.oracle.settle", ActivityKind.Internal, parentContext: default, links: TraceLinks(batch));
+        activity?.SetTag("aml.tx_hash", inFlight.Hash);
+        activity?.AddEvent(new ActivityEvent("receipt", tags: new ActivityTagsCollection { ["gas_used"] = receipt.GasUsed, ["block"] = receipt.BlockNumber }));
         if (!receipt.Succeeded)
         {
+            // Nothing estimated a batch before it went out: why it reverted (expired, halted) is replayed now.
+            var tx = new SignedTransaction(Hex.Decode(inFlight.Raw), Bytes32.Parse(inFlight.Hash), Relayer.Address, inFlight.Nonce);
+            var revert = await chain.Sender.ReplayRevertAsync(tx, receipt);
             state.State.InFlight = null;
-            await FailAsync(batch, $"reverted in block {receipt.BlockNumber}");
+            await FailAsync(
+                batch, $"reverted in block {receipt.BlockNumber}{(revert is null ? "" : $": {revert.DecodedError?.ToString() ?? revert.RpcMessage}")}",
+                revert is null ? null : Hex.Encode(revert.RevertData));
             return;
         }
 
@@ -379,8 +498,22 @@ internal sealed partial class OracleGrain(
         await SaveAndAuditAsync(batch);
         LogSettled(receipt.TransactionHash.ToString(), receipt.GasUsed, batch.Count(e => e.Status == SubmissionStatus.Applied), batch.Count);
 
-        // The positions follow the chain now rather than at the indexer's next poll.
-        await relay.DeliverAsync(receipt.Logs, awaitDelivery: false);
+        // The positions follow the chain now rather than at the indexer's next poll. The relay reads each position from
+        // the chain, so it runs outside the grain's turns; the indexer delivers every event again if this is lost.
+        var decisions = batch.ToDictionary(e => e.Digest, e => e.Decision, StringComparer.Ordinal);
+        _ = Task.Run(() => RelayAsync(receipt, decisions));
+    }
+
+    private async Task RelayAsync(TransactionReceipt receipt, IReadOnlyDictionary<string, Decision> decisions)
+    {
+        try
+        {
+            await relay.DeliverAsync(receipt.Logs, awaitDelivery: false, decisions);
+        }
+        catch (Exception ex) when (ex is JsonRpcException or HttpRequestException or TimeoutException or TaskCanceledException)
+        {
+            LogRelayFailed(receipt.TransactionHash.ToString(), ex.Message);
+        }
     }
 
     /// <summary>
@@ -449,7 +582,9 @@ internal sealed partial class OracleGrain(
         await SaveAndAuditAsync(batch);
         foreach (var entry in batch)
         {
-            await GrainFactory.GetGrain<IPositionEngineGrain>(entry.Decision.PositionId).OnDecisionFailedAsync(entry.Digest, outcome, revertData);
+            // Told, not awaited: the position may at this moment be waiting on this grain (a submit), and the oracle's
+            // turn must never wait on a position. The audit row holds the outcome if the message is lost.
+            GrainFactory.GetGrain<IPositionEngineGrain>(entry.Decision.PositionId).OnDecisionFailedAsync(entry.Digest, outcome, revertData).Ignore();
         }
     }
 
@@ -490,9 +625,10 @@ internal sealed partial class OracleGrain(
 
     /// <summary>
     /// What only the chain can tell: the market's feed guard and decision TTL cap (limits and feed as last read, see
-    /// <see cref="MarketGuardReader"/>), and that a LIQUIDATE finds the position liquidatable in the contract's own
-    /// view. For queued decisions this runs right before the batch is signed, so a chain that is down delays decisions
-    /// instead of refusing them, and they go out in their queue order once it answers.
+    /// <see cref="MarketGuardReader"/>; read again only for a decision the view refuses). A LIQUIDATE's health is not
+    /// asked of the chain: the position checked it with <c>MarginMath</c> on the terms the chain gave it, and the
+    /// contract skips one that no longer holds (<see cref="SkipReason.NotLiquidatable"/>), which the position hears as
+    /// a <c>DecisionSkipped</c> event.
     /// </summary>
     private async Task<string?> ChainViolationAsync(Decision decision)
     {
@@ -503,15 +639,7 @@ internal sealed partial class OracleGrain(
             return guarded;
         }
 
-        if (decision.Kind != Interfaces.DecisionKind.Liquidate)
-        {
-            return null;
-        }
-
-        var onChain = chain.ToChain(decision);
-        return await chain.Contract.IsLiquidatableAsync(onChain.PositionId, onChain.MarkPriceE18)
-            ? null
-            : $"position {decision.PositionId} is not liquidatable at {decision.MarkPriceE8} (contract view)";
+        return null;
     }
 
     private static Address? TryRecover(byte[] digest, string signatureHex)
@@ -626,6 +754,12 @@ internal sealed partial class OracleGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Oracle transaction {Transaction} was in block {Block}, which a reorg removed: re-sending it with its {Count} decisions")]
     private partial void LogReorged(string transaction, ulong block, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Oracle transaction {Transaction} was not confirmed by its broadcast, looking it up: {Reason}")]
+    private partial void LogSendFailed(string transaction, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Oracle could not relay the events of {Transaction} to their positions (the indexer will): {Reason}")]
+    private partial void LogRelayFailed(string transaction, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Oracle cannot reach the chain, work stays queued: {Reason}")]
     private partial void LogChainUnavailable(string reason);
