@@ -32,6 +32,7 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
         ArgumentNullException.ThrowIfNull(logs);
         var positions = new Dictionary<Bytes32, ChainPosition>();
         var blockTimes = new Dictionary<ulong, ulong>();
+        var sentBy = new Dictionary<Bytes32, IReadOnlyDictionary<string, (string, string)>>();
         BlockHeader? head = null;
         var delivered = 0;
         foreach (var log in logs)
@@ -70,7 +71,11 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
             }
 
             var digest = decoded.Names.Contains("decisionHash") ? Hex.Encode((byte[])decoded["decisionHash"]) : null;
-            var decision = digest is null ? null : decisions?.GetValueOrDefault(digest);
+            var hashes = digest is null ? null
+                : decisions?.GetValueOrDefault(digest) is { } known ? (known.ModelHash, known.FeaturesHash)
+                : decoded.Name is Events.PositionOpened or Events.RiskUpdated && log.TransactionHash is { } txHash
+                    ? (await SentDecisionsAsync(txHash, sentBy, cancellationToken).ConfigureAwait(false)).GetValueOrDefault(digest)
+                    : ((string, string)?)null;
             var chainEvent = new ChainPositionEvent(
                 decoded.Name,
                 positionId.ToString(),
@@ -88,13 +93,42 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
                     Events.BorrowFeeCharged => checked((long)(BigInteger)decoded["fee"]),
                     _ => 0,
                 },
-                decision?.ModelHash,
-                decision?.FeaturesHash);
+                hashes?.Item1,
+                hashes?.Item2);
             var position = grains.GetGrain<IPositionEngineGrain>(chainEvent.PositionId);
             await (awaitDelivery ? position.ApplyChainEventAsync(chainEvent) : position.NotifyChainEventAsync(chainEvent)).ConfigureAwait(false);
             delivered++;
         }
 
         return delivered;
+    }
+
+    /// <summary>
+    /// The model and features hashes of each decision (by digest) that transaction <paramref name="txHash"/> carried,
+    /// decoded from its calldata (an <c>openPositionFor</c> or an <c>applyDecisions</c>): the terms an OPEN or ADJUST
+    /// puts in force name their model, which the event does not. Read once per transaction.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, (string, string)>> SentDecisionsAsync(
+        Bytes32 txHash, Dictionary<Bytes32, IReadOnlyDictionary<string, (string, string)>> cache, CancellationToken cancellationToken)
+    {
+        if (cache.TryGetValue(txHash, out var known))
+        {
+            return known;
+        }
+
+        var input = await chain.Rpc.GetTransactionInputAsync(txHash, cancellationToken).ConfigureAwait(false) ?? [];
+        var open = chain.Abi.Function(MarginManagerNames.Functions.OpenPositionFor);
+        var batch = chain.Abi.Function(MarginManagerNames.Functions.ApplyDecisions);
+        IEnumerable<RiskDecision> sent = input.AsSpan().StartsWith(open.Selector) ? [RiskDecision.FromAbiValue(open.DecodeCall(input)[0])]
+            : input.AsSpan().StartsWith(batch.Selector) ? MarginManagerAbi.DecodeApplyDecisions(input).List.Decisions
+            : [];
+        var hashes = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
+        foreach (var decision in sent)
+        {
+            hashes[Hex.Encode(decision.Digest(chain.Domain))] = (decision.ModelHash.ToString(), decision.FeaturesHash.ToString());
+        }
+
+        cache[txHash] = hashes;
+        return hashes;
     }
 }

@@ -13,7 +13,7 @@ namespace Aml.Orleans.Grains.Oracle;
 /// lags the chain only makes the oracle refuse what the contract would have taken (and a refusal reads the chain again,
 /// see <see cref="ReadNowAsync"/>) or sign what the contract then skips; neither moves money.
 /// </summary>
-public sealed class MarketGuardReader(ChainContext chain, IOptions<OracleOptions> options, TimeProvider clock)
+public sealed class MarketGuardReader(ChainContext chain, IOptions<OracleOptions> options, TimeProvider clock) : IMarketGuards
 {
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private readonly Dictionary<Address, byte> _feedDecimals = [];
@@ -21,7 +21,8 @@ public sealed class MarketGuardReader(ChainContext chain, IOptions<OracleOptions
     private DateTimeOffset _readAt = DateTimeOffset.MinValue;
     private Task? _background;
 
-    /// <summary>The guard of <paramref name="asset"/> as last read; <see cref="MarketGuard.Off"/> for a market the deployment lacks.</summary>
+    /// <inheritdoc />
+    /// <remarks><see cref="MarketGuard.Off"/> for a market the deployment lacks.</remarks>
     public async Task<MarketGuard> GetAsync(string asset, CancellationToken cancellationToken = default)
     {
         if (_readAt == DateTimeOffset.MinValue)

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Numerics;
 using Aml.Orleans.Ethereum;
 using Aml.Orleans.Ethereum.Rpc;
 using Aml.Orleans.Grains.Chain;
@@ -8,7 +7,6 @@ using Aml.Orleans.Grains.Markets;
 using Aml.Orleans.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using ChainDecisionKind = Aml.Orleans.Ethereum.DecisionKind;
 
 namespace Aml.Orleans.Grains.Oracle;
 
@@ -48,6 +46,11 @@ internal sealed partial class OracleGrain(
     // settles the receipt once it is there, so no turn ever waits for the chain to mine.
     private Task<TransactionReceipt>? _sending;
     private RelayerAccount? _account;
+
+    // The parts the grain owns: what its signers sign, how a batch is chosen and encoded, how its transactions move.
+    private SigningPolicy? _signers;
+    private BatchEncoder? _encoder;
+    private TransactionTracker? _transactions;
     private DateTimeOffset _lastReorgCheck;
     private bool _auditFailing;
 
@@ -77,13 +80,13 @@ internal sealed partial class OracleGrain(
             return live; // the same signed CLOSE again, never a second price for the same version
         }
 
-        if (await ViolationAsync(decision, traderSignature: null, submitting: false) is { } violation)
+        if (await Signers.RefusalToSignAsync(decision) is { } violation)
         {
             throw new ArgumentException($"decision refused by the signers: {violation}", nameof(decision));
         }
 
         var digest = chain.ToChain(decision).Digest(chain.Domain);
-        var quorum = await SignQuorumAsync(digest);
+        var quorum = await Signers.QuorumAsync(digest);
         var signed = new SignedDecision(decision, Hex.Encode(digest), ChainContext.BitmapHex(quorum.SignerBitmap), Hex.Encode(quorum.Signatures));
         if (decision.Kind == Interfaces.DecisionKind.Close)
         {
@@ -137,7 +140,7 @@ internal sealed partial class OracleGrain(
             Decision = decision, Digest = digest, TraderSignature = traderSignature, UpdatedAt = clock.GetUtcNow(),
             QueuedAt = clock.GetUtcNow(), TraceParent = Activity.Current?.Id, Status = SubmissionStatus.Queued,
         };
-        if (await ViolationAsync(decision, traderSignature, submitting: true) is { } violation)
+        if (Signers.RefusalToSubmit(decision, traderSignature) is { } violation)
         {
             // Audited, but not remembered by digest: a corrected submission (say, a valid trader signature) may follow.
             entry.Status = SubmissionStatus.Failed;
@@ -282,17 +285,11 @@ internal sealed partial class OracleGrain(
 
     private async Task SendNextAsync(CancellationToken cancellationToken)
     {
-        var head = state.State.Entries[state.State.Queue[0]];
-        var batch = head.Decision.Kind == Interfaces.DecisionKind.Open
-            ? [head]
-            : state.State.Queue.Take(_options.MaxBatchSize)
-                .Select(d => state.State.Entries[d])
-                .TakeWhile(e => e.Decision.Kind != Interfaces.DecisionKind.Open)
-                .ToList();
+        var batch = BatchEncoder.NextBatch(state.State.Queue, state.State.Entries, _options.MaxBatchSize);
         var refused = new List<(OracleEntry Entry, string Reason)>();
         foreach (var entry in batch)
         {
-            if (await ChainViolationAsync(entry.Decision) is { } reason)
+            if (await Signers.GuardViolationAsync(entry.Decision, cancellationToken) is { } reason)
             {
                 refused.Add((entry, reason));
             }
@@ -311,14 +308,20 @@ internal sealed partial class OracleGrain(
 
         using var activity = EngineTelemetry.Source.StartActivity("aml.oracle.send", ActivityKind.Client, parentContext: default, links: TraceLinks(batch));
         activity?.SetTag("aml.batch_size", batch.Count);
-        var (calldata, batchNonce, bitmap) = await EncodeAsync(batch, cancellationToken);
+        var (_, chainNow) = await Account.CurrentAsync(cancellationToken);
+        var (calldata, batchNonce, bitmap) = await Encoder.EncodeAsync(batch, state.State.NextBatchNonce, chainNow, cancellationToken);
+        if (batchNonce is not null)
+        {
+            state.State.NextBatchNonce++; // taken, whatever happens to this transaction: a batch nonce is never reused
+        }
+
         SignedTransaction tx;
         try
         {
             // A relayed OPEN is estimated: a trader's open the chain would refuse (halted, above the wallet's balance) is
             // refused here with the contract's or the token's decoded reason. A batch is not: its gas is modelled per
             // kind, and what no longer holds is skipped by the contract, item by item.
-            var gas = head.Decision.Kind == Interfaces.DecisionKind.Open
+            var gas = batchNonce is null
                 ? await chain.Sender.EstimateGasAsync(Relayer.Address, chain.Contract.Contract, calldata, cancellationToken)
                 : GasModel.Batch(batch.Select(e => e.Decision.Kind));
             var (fees, _) = await Account.CurrentAsync(cancellationToken);
@@ -332,20 +335,7 @@ internal sealed partial class OracleGrain(
             return;
         }
 
-        state.State.InFlight = new OracleTransaction
-        {
-            Hash = tx.Hash.ToString(), Raw = tx.RawHex, Nonce = tx.Nonce, BatchNonce = batchNonce,
-            Digests = batch.Select(e => e.Digest).ToList(), SentAt = clock.GetUtcNow(),
-        };
-        foreach (var entry in batch)
-        {
-            entry.Status = SubmissionStatus.Sent;
-            entry.TransactionHash = tx.Hash.ToString();
-            entry.SignerBitmap = bitmap;
-            entry.UpdatedAt = clock.GetUtcNow();
-            state.State.Queue.Remove(entry.Digest);
-        }
-
+        Transactions.Sent(tx, batchNonce, batch, bitmap);
         await SaveAndAuditAsync(batch); // the exact bytes are durable before they leave this process
         LogSending(tx.Hash.ToString(), batch.Count, batchNonce);
         activity?.SetTag("aml.tx_hash", tx.Hash.ToString());
@@ -363,28 +353,11 @@ internal sealed partial class OracleGrain(
 
     private RelayerAccount Account => _account ??= new RelayerAccount(chain.Rpc, Relayer.Address, clock, _options.GuardRefreshInterval);
 
-    private async Task<(byte[] Calldata, ulong? BatchNonce, string Bitmap)> EncodeAsync(List<OracleEntry> batch, CancellationToken cancellationToken)
-    {
-        var head = batch[0];
-        if (head.Decision.Kind == Interfaces.DecisionKind.Open)
-        {
-            var decision = chain.ToChain(head.Decision);
-            var quorum = await SignQuorumAsync(decision.Digest(chain.Domain), cancellationToken);
-            var calldata = MarginManagerAbi.Function("openPositionFor").EncodeCall(
-                decision.ToAbiValue(), quorum.ToAbiValue(), Hex.Decode(head.TraderSignature!));
-            return (calldata, null, ChainContext.BitmapHex(quorum.SignerBitmap));
-        }
+    private SigningPolicy Signers => _signers ??= new SigningPolicy(chain, guards, catalog.Value, clock);
 
-        // The batch's lifetime counts from the later of the head block's time and ours: on a chain that mines only when
-        // there is a transaction (anvil's automine) the head can be minutes old while the next block takes the current
-        // time, and a batch dated from the head alone was expired on arrival (found by the load harness).
-        var (_, now) = await Account.CurrentAsync(cancellationToken);
-        var list = new DecisionList(
-            state.State.NextBatchNonce++, now + (ulong)_options.BatchTtl.TotalSeconds,
-            batch.Select(e => chain.ToChain(e.Decision)).ToArray());
-        var batchQuorum = await SignQuorumAsync(list.Digest(chain.Domain), cancellationToken);
-        return (MarginManagerAbi.EncodeApplyDecisions(list, batchQuorum), list.BatchNonce, ChainContext.BitmapHex(batchQuorum.SignerBitmap));
-    }
+    private BatchEncoder Encoder => _encoder ??= new BatchEncoder(chain, Signers, _options.BatchTtl);
+
+    private TransactionTracker Transactions => _transactions ??= new TransactionTracker(() => state.State, clock);
 
     /// <summary>
     /// Finds out what became of the transaction in flight without waiting for the chain; true when it is settled (or
@@ -438,14 +411,7 @@ internal sealed partial class OracleGrain(
     private async Task RequeueAsync(OracleTransaction inFlight)
     {
         LogRequeued(inFlight.Hash, inFlight.Digests.Count);
-        state.State.Queue.InsertRange(0, inFlight.Digests);
-        foreach (var digest in inFlight.Digests)
-        {
-            state.State.Entries[digest].Status = SubmissionStatus.Queued;
-            state.State.Entries[digest].TransactionHash = null;
-        }
-
-        state.State.InFlight = null;
+        Transactions.Requeue();
         await state.WriteStateAsync();
     }
 
@@ -461,40 +427,18 @@ internal sealed partial class OracleGrain(
             // Nothing estimated a batch before it went out: why it reverted (expired, halted) is replayed now.
             var tx = new SignedTransaction(Hex.Decode(inFlight.Raw), Bytes32.Parse(inFlight.Hash), Relayer.Address, inFlight.Nonce);
             var revert = await chain.Sender.ReplayRevertAsync(tx, receipt);
-            state.State.InFlight = null;
+            Transactions.Dropped();
             await FailAsync(
                 batch, $"reverted in block {receipt.BlockNumber}{(revert is null ? "" : $": {revert.DecodedError?.ToString() ?? revert.RpcMessage}")}",
                 revert is null ? null : Hex.Encode(revert.RevertData));
             return;
         }
 
-        var outcomes = new Dictionary<string, (SubmissionStatus Status, string Outcome)>(StringComparer.Ordinal);
-        foreach (var log in chain.Contract.DecodeLogs(receipt))
+        foreach (var entry in Transactions.Mined(TransactionTracker.Outcomes(chain.Contract.DecodeLogs(receipt), receipt.BlockNumber), receipt.BlockNumber ?? 0, receipt.BlockHash?.ToString()))
         {
-            if (!log.Names.Contains("decisionHash"))
-            {
-                continue;
-            }
-
-            var digest = Hex.Encode((byte[])log["decisionHash"]);
-            outcomes[digest] = log.Name == "DecisionSkipped"
-                ? (SubmissionStatus.Skipped, $"skipped: {(SkipReason)(byte)(BigInteger)log["reason"]}")
-                : (SubmissionStatus.Applied, $"{log.Name} in block {receipt.BlockNumber}");
-        }
-
-        foreach (var entry in batch)
-        {
-            (entry.Status, entry.Outcome) = outcomes.TryGetValue(entry.Digest, out var outcome)
-                ? outcome
-                : (SubmissionStatus.Failed, "mined without an event for this decision");
-            entry.UpdatedAt = clock.GetUtcNow();
             Settled(entry);
         }
 
-        inFlight.Block = receipt.BlockNumber ?? 0;
-        inFlight.BlockHash = receipt.BlockHash?.ToString();
-        state.State.Unconfirmed.Add(inFlight);
-        state.State.InFlight = null;
         await SaveAndAuditAsync(batch);
         LogSettled(receipt.TransactionHash.ToString(), receipt.GasUsed, batch.Count(e => e.Status == SubmissionStatus.Applied), batch.Count);
 
@@ -537,15 +481,7 @@ internal sealed partial class OracleGrain(
             if (receipt is null)
             {
                 LogReorged(tx.Hash, tx.Block, tx.Digests.Count);
-                state.State.Unconfirmed.Remove(tx);
-                state.State.InFlight = tx;
-                var batch = tx.Digests.Select(d => state.State.Entries[d]).ToList();
-                foreach (var entry in batch)
-                {
-                    (entry.Status, entry.Outcome, entry.UpdatedAt) = (SubmissionStatus.Sent, $"re-sent: a reorg removed block {tx.Block}", clock.GetUtcNow());
-                }
-
-                await SaveAndAuditAsync(batch);
+                await SaveAndAuditAsync(Transactions.Reorged(tx));
                 return true;
             }
 
@@ -587,75 +523,6 @@ internal sealed partial class OracleGrain(
             GrainFactory.GetGrain<IPositionEngineGrain>(entry.Decision.PositionId).OnDecisionFailedAsync(entry.Digest, outcome, revertData).Ignore();
         }
     }
-
-    /// <summary>Why the signers refuse <paramref name="decision"/>, or null when each of them will sign.</summary>
-    private async Task<string?> ViolationAsync(Decision decision, string? traderSignature, bool submitting)
-    {
-        MarketTerms terms;
-        try
-        {
-            terms = catalog.Value.For(decision.Asset);
-        }
-        catch (KeyNotFoundException ex)
-        {
-            return ex.Message;
-        }
-
-        if (DecisionBounds.Violation(decision, terms, clock.GetUtcNow()) is { } violation)
-        {
-            return violation;
-        }
-
-        var onChain = chain.ToChain(decision);
-        switch (decision.Kind)
-        {
-            case Interfaces.DecisionKind.Close when submitting:
-                return "a CLOSE is sent by the trader (the contract requires it): ask for a signed decision instead";
-            case Interfaces.DecisionKind.Open when submitting && traderSignature is null:
-                return "a relayed OPEN needs the trader's signature over the decision digest";
-            case var _ when !submitting && await ChainViolationAsync(decision) is { } refused:
-                return refused;
-            case Interfaces.DecisionKind.Open when traderSignature is not null:
-                var recovered = TryRecover(onChain.Digest(chain.Domain), traderSignature);
-                return recovered == onChain.Trader ? null : $"trader signature recovers to {recovered?.ToString() ?? "nothing"}, not {onChain.Trader}";
-            default:
-                return null;
-        }
-    }
-
-    /// <summary>
-    /// What only the chain can tell: the market's feed guard and decision TTL cap (limits and feed as last read, see
-    /// <see cref="MarketGuardReader"/>; read again only for a decision the view refuses). A LIQUIDATE's health is not
-    /// asked of the chain: the position checked it with <c>MarginMath</c> on the terms the chain gave it, and the
-    /// contract skips one that no longer holds (<see cref="SkipReason.NotLiquidatable"/>), which the position hears as
-    /// a <c>DecisionSkipped</c> event.
-    /// </summary>
-    private async Task<string?> ChainViolationAsync(Decision decision)
-    {
-        var now = (ulong)clock.GetUtcNow().ToUnixTimeSeconds();
-        if (FeedGuard.Violation(decision, await guards.GetAsync(decision.Asset), now) is not null &&
-            FeedGuard.Violation(decision, await guards.ReadNowAsync(decision.Asset), now) is { } guarded)
-        {
-            return guarded;
-        }
-
-        return null;
-    }
-
-    private static Address? TryRecover(byte[] digest, string signatureHex)
-    {
-        try
-        {
-            return Secp256k1.RecoverAddress(digest, Signature.FromRsv(Hex.Decode(signatureHex)));
-        }
-        catch (Exception ex) when (ex is ArgumentException or FormatException)
-        {
-            return null;
-        }
-    }
-
-    private async Task<Quorum> SignQuorumAsync(byte[] digest, CancellationToken cancellationToken = default) =>
-        await QuorumBuilder.SignAsync(chain.OnChainSigners, chain.Keys, chain.Deployment.Threshold, digest, cancellationToken);
 
     private ISigner Relayer => chain.Relayer ?? throw new InvalidOperationException("this node has no relayer key (Aml:Oracle:RelayerKey)");
 
