@@ -131,8 +131,9 @@ internal sealed partial class OracleGrain(
         // Interleaved with the flush turn (see the interface): from here on only the intake is touched, never the state.
         if (_intake.Find(e => e.Digest == digest && e.Status == SubmissionStatus.Queued) is { } joining)
         {
+            var joined = joining.ToAudit();
             await _intakeCommitted.Task;
-            return joining.ToAudit();
+            return joined;
         }
 
         var entry = new OracleEntry
@@ -150,9 +151,10 @@ internal sealed partial class OracleGrain(
 
         _intake.Add(entry);
         var committed = _intakeCommitted.Task; // the signal of the group this entry joined
+        var taken = entry.ToAudit(); // as committed: by the time the caller hears, the same turn may have sent it already
         FlushNow();
         await committed; // durable before the caller hears "queued"
-        return entry.ToAudit();
+        return taken;
     }
 
     /// <inheritdoc />
