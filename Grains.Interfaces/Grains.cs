@@ -201,6 +201,10 @@ public interface ISingleUseGrain : IGrainWithStringKey
 {
     /// <summary>True the first time it is called for this key, false ever after.</summary>
     Task<bool> TryConsumeAsync();
+
+    /// <summary>Whether <see cref="TryConsumeAsync"/> was called for this key.</summary>
+    [ReadOnly]
+    Task<bool> IsUsedAsync();
 }
 
 /// <summary>One asset's trainer (key: <see cref="AssetSymbol"/>): retrains from outcomes and promotes a better challenger.</summary>

@@ -192,7 +192,8 @@ contract MarginManager is IMarginManager, EIP712, ReentrancyGuardTransient {
         COLLATERAL_TOKEN = IERC20(collateralToken_);
         _admin = admin_;
         _guardian = guardian_;
-        _setSigners(signers_, threshold_);
+        _validateSigners(signers_, threshold_);
+        _writeSigners(signers_, threshold_);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -440,8 +441,10 @@ contract MarginManager is IMarginManager, EIP712, ReentrancyGuardTransient {
     /// @inheritdoc IMarginManager
     function setSigners(address[] calldata newSigners, uint8 newThreshold) external {
         _onlyAdmin();
+        // A bad set is refused when it is queued, not only when it would run a delay later.
+        _validateSigners(newSigners, newThreshold);
         if (!_applyNow(false)) return;
-        _setSigners(newSigners, newThreshold);
+        _writeSigners(newSigners, newThreshold);
     }
 
     /// @inheritdoc IMarginManager
@@ -1423,7 +1426,8 @@ contract MarginManager is IMarginManager, EIP712, ReentrancyGuardTransient {
         _usedNonces[word] = bits | bit;
     }
 
-    function _setSigners(address[] memory list, uint8 threshold_) private {
+    /// @dev A strict majority of one to MAX_SIGNERS distinct, non-zero signers.
+    function _validateSigners(address[] memory list, uint8 threshold_) private pure {
         uint256 n = list.length;
         if (n == 0 || n > MAX_SIGNERS || threshold_ == 0 || threshold_ > n || 2 * uint256(threshold_) <= n) {
             revert InvalidSignerSet(n, threshold_);
@@ -1435,6 +1439,11 @@ contract MarginManager is IMarginManager, EIP712, ReentrancyGuardTransient {
                 if (list[j] == s) revert DuplicateSigner(s);
             }
         }
+    }
+
+    /// @dev Stores a set `_validateSigners` accepted.
+    function _writeSigners(address[] memory list, uint8 threshold_) private {
+        uint256 n = list.length;
         _signerData = SignerSet.write(list);
         _threshold = threshold_;
         // forge-lint: disable-next-line(unsafe-typecast)

@@ -26,4 +26,7 @@ internal sealed class SingleUseGrain(
         await state.WriteStateAsync();
         return true;
     }
+
+    /// <inheritdoc />
+    public Task<bool> IsUsedAsync() => Task.FromResult(state.State.UsedAt is not null);
 }

@@ -14,12 +14,6 @@ namespace Aml.Orleans.Grains.Chain;
 /// </summary>
 public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
 {
-    private static readonly HashSet<string> PositionEvents = new(StringComparer.Ordinal)
-    {
-        Events.PositionOpened, Events.CollateralAdded, Events.RiskUpdated, Events.PositionClosed, Events.PositionLiquidated,
-        Events.DecisionSkipped, Events.PositionFrozen, Events.BorrowFeeCharged, Events.PayoutEscrowed, Events.EmergencyClosed,
-    };
-
     /// <summary>
     /// Delivers the position events among <paramref name="logs"/> in log order; returns how many. With
     /// <paramref name="awaitDelivery"/> false the positions are told one-way (the oracle's fast path). An event naming one
@@ -37,13 +31,12 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
         var delivered = 0;
         foreach (var log in logs)
         {
-            if (log.Removed || log.Address != chain.Contract.Contract || chain.Abi.TryDecodeLog(log.Topics, log.Data) is not { } decoded ||
-                !PositionEvents.Contains(decoded.Name))
+            if (log.Removed || log.Address != chain.Contract.Contract || PositionEventLog.TryDecode(chain.Abi, log.Topics, log.Data) is not { } decoded)
             {
                 continue;
             }
 
-            var positionId = new Bytes32((byte[])decoded["positionId"]);
+            var positionId = decoded.PositionId;
             if (!positions.TryGetValue(positionId, out var state))
             {
                 // One block for every read, so the borrow index and its time belong together.
@@ -70,31 +63,15 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
                 blockTimes[block] = blockTime;
             }
 
-            var digest = decoded.Names.Contains("decisionHash") ? Hex.Encode((byte[])decoded["decisionHash"]) : null;
+            var digest = decoded.DecisionHash?.ToString();
             var hashes = digest is null ? null
                 : decisions?.GetValueOrDefault(digest) is { } known ? (known.ModelHash, known.FeaturesHash)
                 : decoded.Name is Events.PositionOpened or Events.RiskUpdated && log.TransactionHash is { } txHash
                     ? (await SentDecisionsAsync(txHash, sentBy, cancellationToken).ConfigureAwait(false)).GetValueOrDefault(digest)
                     : ((string, string)?)null;
             var chainEvent = new ChainPositionEvent(
-                decoded.Name,
-                positionId.ToString(),
-                digest,
-                log.BlockNumber ?? 0,
-                log.TransactionHash?.ToString() ?? "",
-                state,
-                decoded.Names.Contains("pnl") ? checked((long)(BigInteger)decoded["pnl"]) : 0,
-                decoded.Names.Contains("badDebt") ? checked((long)(BigInteger)decoded["badDebt"]) : 0,
-                decoded.Name == Events.DecisionSkipped ? (int)(BigInteger)decoded["reason"] : 0,
-                blockTime,
-                decoded.Name switch
-                {
-                    Events.PayoutEscrowed => checked((long)(BigInteger)decoded["amount"]),
-                    Events.BorrowFeeCharged => checked((long)(BigInteger)decoded["fee"]),
-                    _ => 0,
-                },
-                hashes?.Item1,
-                hashes?.Item2);
+                decoded.Name, positionId.ToString(), digest, block, log.TransactionHash?.ToString() ?? "",
+                state, decoded.Pnl, decoded.BadDebt, decoded.SkipReason, blockTime, decoded.Amount, hashes?.Item1, hashes?.Item2);
             var position = grains.GetGrain<IPositionEngineGrain>(chainEvent.PositionId);
             await (awaitDelivery ? position.ApplyChainEventAsync(chainEvent) : position.NotifyChainEventAsync(chainEvent)).ConfigureAwait(false);
             delivered++;

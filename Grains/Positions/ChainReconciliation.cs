@@ -72,9 +72,11 @@ internal static class ChainReconciliation
         var wasLive = PositionLifecycle.IsLive(s.Status);
         if (!s.Exists || chain.Version != s.OnChainVersion)
         {
-            // The contract compares a decision's price time with the block's time, which can run ahead of ours.
-            var blockTime = DateTimeOffset.FromUnixTimeSeconds((long)chainEvent.BlockTimestamp);
-            s.LastChainChangeAt = blockTime > now ? blockTime : now;
+            // The contract compares a decision's price time with the block's time (its lastChange), ahead of or
+            // behind ours; the arrival time stands in only for an event that carries no block time.
+            s.LastChainChangeAt = chainEvent.BlockTimestamp != 0
+                ? DateTimeOffset.FromUnixTimeSeconds((long)chainEvent.BlockTimestamp)
+                : now;
         }
 
         CopyTerms(s, chain);

@@ -23,6 +23,14 @@ internal static class AuthRefusals
             context.Token ??= session.TokenFor(context.HttpContext);
             return Task.CompletedTask;
         },
+        OnTokenValidated = async context =>
+        {
+            var grains = context.HttpContext.RequestServices.GetRequiredService<IGrainFactory>();
+            if (context.Principal is { } user && await SessionRevocation.RefusalAsync(grains, user) is { } why)
+            {
+                context.Fail(new SessionEndedException(why));
+            }
+        },
         OnChallenge = async context =>
         {
             context.HandleResponse();
@@ -33,6 +41,7 @@ internal static class AuthRefusals
                 null => "no bearer token: sign in first (Auth/Challenge, then Auth/SignIn; REST /v1/auth/challenge, /v1/auth/sign-in)",
                 SecurityTokenExpiredException expired when onAdminPort => $"the admin session expired at {expired.Expires:O}: sign in again (/#admin)",
                 SecurityTokenExpiredException expired => $"the bearer token expired at {expired.Expires:O}: sign in again",
+                SessionEndedException ended => ended.Message,
                 var failure => $"the bearer token is not valid ({failure.GetType().Name}): sign in again",
             };
             await WriteAsync(context.HttpContext, StatusCodes.Status401Unauthorized, Unauthenticated, why);

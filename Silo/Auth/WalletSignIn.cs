@@ -92,7 +92,11 @@ public sealed class WalletSignIn
 
         var isAdmin = _admins.Contains(address);
         var expiresAt = TruncateToSeconds(_clock.GetUtcNow()) + _options.TokenLifetime;
-        var claims = new List<Claim> { new(JwtRegisteredClaimNames.Sub, address.ToString()) };
+        var claims = new List<Claim>
+        {
+            new(JwtRegisteredClaimNames.Sub, address.ToString()),
+            new(JwtRegisteredClaimNames.Jti, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))), // what sign-out ends
+        };
         if (isAdmin)
         {
             claims.Add(new Claim("role", AdminRole));

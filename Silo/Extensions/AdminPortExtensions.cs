@@ -1,4 +1,6 @@
 using Aml.Orleans.Silo.Auth;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 
 namespace Aml.Orleans.Silo.Extensions;
 
@@ -27,11 +29,20 @@ public static class AdminPortExtensions
         return app;
     }
 
-    /// <summary><c>POST /v1/auth/sign-out</c>: clears the browser's admin session cookie (the token itself lives on until it expires).</summary>
+    /// <summary>
+    /// <c>POST /v1/auth/sign-out</c>: ends the session of the token the request carries (the admin cookie or a bearer
+    /// header) on every silo, and clears the browser's cookie. Signing out twice, or without a session, is no error.
+    /// </summary>
     public static WebApplication MapAdminSignOut(this WebApplication app)
     {
-        app.MapPost("/v1/auth/sign-out", (HttpContext http) =>
+        app.MapPost("/v1/auth/sign-out", async (HttpContext http, IGrainFactory grains) =>
         {
+            var session = await http.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
+            if (session.Succeeded)
+            {
+                await SessionRevocation.RevokeAsync(grains, session.Principal);
+            }
+
             AdminSession.Clear(http);
             return Results.NoContent();
         });

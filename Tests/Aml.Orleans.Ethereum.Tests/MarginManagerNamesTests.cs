@@ -10,7 +10,7 @@ namespace Aml.Orleans.Ethereum.Tests;
 /// </summary>
 public sealed class MarginManagerNamesTests
 {
-    private static AbiContract Compiled(string contract)
+    internal static AbiContract Compiled(string contract)
     {
         var root = Path.Combine(AnvilFixture.RepositoryRoot(), "Contracts.Solidity");
         var built = Path.Combine(root, "out", $"{contract}.sol", $"{contract}.json");

@@ -97,19 +97,29 @@ public sealed class AdminSessionTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task SignOut_ClearsTheCookie_DashboardRefusedAgain()
+    public async Task SignOut_ClearsTheCookieAndEndsTheToken_DashboardAndBearerRefusedAgain()
     {
         var (browser, cookies) = Browser(fixture.AdminBase);
         using var _ = browser;
-        Assert.Equal(HttpStatusCode.OK, (await SignInAsync(browser, 0)).StatusCode);
+        var signIn = await SignInAsync(browser, 0);
+        Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+        var token = (await signIn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+        var otherSession = (await fixture.SignInAsync(0)).Single(h => h.Key == "authorization").Value["Bearer ".Length..];
         Assert.True((await browser.GetAsync(new Uri("/dashboard/", UriKind.Relative))).IsSuccessStatusCode);
+        Assert.True((await AdminRouteWithBearerAsync(token)).IsSuccessStatusCode);
 
         var signOut = await browser.PostAsync(new Uri("/v1/auth/sign-out", UriKind.Relative), null);
         var after = await browser.GetAsync(new Uri("/dashboard/", UriKind.Relative));
+        var stolenCopy = await AdminRouteWithBearerAsync(token); // the same token kept elsewhere, e.g. copied from the browser
+        var again = await browser.PostAsync(new Uri("/v1/auth/sign-out", UriKind.Relative), null);
 
         Assert.Equal(HttpStatusCode.NoContent, signOut.StatusCode);
         Assert.Null(cookies.GetCookies(fixture.AdminBase)[CookieName]);
         Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, stolenCopy.StatusCode);
+        Assert.Contains("the admin session was signed out", await stolenCopy.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NoContent, again.StatusCode); // nothing left to end is no error
+        Assert.True((await AdminRouteWithBearerAsync(otherSession)).IsSuccessStatusCode, "another sign-in of the same admin lives on");
     }
 
     [Fact]
@@ -162,6 +172,13 @@ public sealed class AdminSessionTests(GatewayFixture fixture)
         var message = (await challenge.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("message").GetString()!;
         var signature = Hex.Encode(wallet.SignHash(PersonalMessage.Hash(message)).ToRsv());
         return await browser.PostAsJsonAsync(new Uri("/v1/auth/sign-in", UriKind.Relative), new { message, signature });
+    }
+
+    private async Task<HttpResponseMessage> AdminRouteWithBearerAsync(string token)
+    {
+        using var http = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = fixture.AdminBase };
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/v1/admin/governance", UriKind.Relative)) { Headers = { { "Authorization", "Bearer " + token } } };
+        return await http.SendAsync(request);
     }
 
     private async Task<HttpResponseMessage> DashboardWithCookieAsync(string? token)

@@ -208,4 +208,17 @@ contract MarginManagerTimelockTest is MarginManagerBase {
         mm.executeGovernance(_opId(0, abi.encodeCall(mm.setSigners, (list, 4))));
         assertEq(mm.threshold(), 4, "threshold changed at eta");
     }
+
+    function test_setSigners_RevertWhen_QueuedSetIsInvalid() public {
+        _delayed();
+        address[] memory list = signerAddresses();
+        list[1] = list[0];
+        vm.expectRevert(abi.encodeWithSelector(IMarginManager.DuplicateSigner.selector, list[0]));
+        vm.prank(admin);
+        mm.setSigners(list, THRESHOLD);
+        vm.expectRevert(abi.encodeWithSelector(IMarginManager.InvalidSignerSet.selector, list.length, uint8(0)));
+        vm.prank(admin);
+        mm.setSigners(signerAddresses(), 0);
+        assertEq(mm.governanceNonce(), 0, "nothing queued for the bad sets");
+    }
 }

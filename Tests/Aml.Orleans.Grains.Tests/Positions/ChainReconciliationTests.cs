@@ -1,5 +1,6 @@
 using Aml.Orleans.Grains.Interfaces;
 using Aml.Orleans.Grains.Positions;
+using ChainEvents = Aml.Orleans.Ethereum.MarginManagerNames.Events;
 
 namespace Aml.Orleans.Grains.Tests.Positions;
 
@@ -30,7 +31,7 @@ public sealed class ChainReconciliationTests
 
     private static PositionState OpenAt(ulong version)
     {
-        var (state, _) = ChainReconciliation.Apply(Opening(), Event("PositionOpened", Chain(1), OpenDigest), Now.AddMinutes(-10));
+        var (state, _) = ChainReconciliation.Apply(Opening(), Event(ChainEvents.PositionOpened, Chain(1), OpenDigest), Now.AddMinutes(-10));
         state.OnChainVersion = version;
         return state;
     }
@@ -40,7 +41,7 @@ public sealed class ChainReconciliationTests
     {
         var before = Opening();
 
-        var (after, followUp) = ChainReconciliation.Apply(before, Event("PositionOpened", Chain(1), OpenDigest, blockTime: (ulong)Now.AddSeconds(3).ToUnixTimeSeconds()), Now);
+        var (after, followUp) = ChainReconciliation.Apply(before, Event(ChainEvents.PositionOpened, Chain(1), OpenDigest, blockTime: (ulong)Now.AddSeconds(3).ToUnixTimeSeconds()), Now);
 
         Assert.Equal(ChainFollowUp.Publish, followUp);
         Assert.Equal(PositionStatus.Open, after.Status);
@@ -59,7 +60,7 @@ public sealed class ChainReconciliationTests
     {
         var current = OpenAt(version: 3);
 
-        var (after, followUp) = ChainReconciliation.Apply(current, Event("PositionOpened", Chain(1), OpenDigest), Now);
+        var (after, followUp) = ChainReconciliation.Apply(current, Event(ChainEvents.PositionOpened, Chain(1), OpenDigest), Now);
 
         Assert.Equal(ChainFollowUp.Ignored, followUp);
         Assert.Same(current, after);
@@ -71,7 +72,7 @@ public sealed class ChainReconciliationTests
         var current = OpenAt(version: 1);
         current.ChainReadBlock = 50;
 
-        var (_, followUp) = ChainReconciliation.Apply(current, Event("CollateralAdded", Chain(1, collateral: 1, readAt: 40)), Now);
+        var (_, followUp) = ChainReconciliation.Apply(current, Event(ChainEvents.CollateralAdded, Chain(1, collateral: 1, readAt: 40)), Now);
 
         Assert.Equal(ChainFollowUp.Ignored, followUp);
     }
@@ -81,7 +82,7 @@ public sealed class ChainReconciliationTests
     {
         var current = OpenAt(version: 3);
 
-        var (after, followUp) = ChainReconciliation.Apply(current, Event("PayoutEscrowed", Chain(2, collateral: 1), amount: 42), Now);
+        var (after, followUp) = ChainReconciliation.Apply(current, Event(ChainEvents.PayoutEscrowed, Chain(2, collateral: 1), amount: 42), Now);
 
         Assert.Equal(ChainFollowUp.EscrowOnly, followUp);
         Assert.Equal(42, after.EscrowedPayout);
@@ -95,7 +96,7 @@ public sealed class ChainReconciliationTests
         var current = OpenAt(version: 1);
         (current.Status, current.PendingDecision, current.PendingDigest) = (PositionStatus.Adjusting, Pending(DecisionKind.Adjust, 1), AdjustDigest);
 
-        var (after, followUp) = ChainReconciliation.Apply(current, Event("DecisionSkipped", Chain(2), AdjustDigest, skip: ChainReconciliation.StaleVersionSkip), Now);
+        var (after, followUp) = ChainReconciliation.Apply(current, Event(ChainEvents.DecisionSkipped, Chain(2), AdjustDigest, skip: ChainReconciliation.StaleVersionSkip), Now);
 
         Assert.Equal(ChainFollowUp.Reevaluate, followUp);
         Assert.Equal(PositionStatus.Open, after.Status);
@@ -104,12 +105,24 @@ public sealed class ChainReconciliationTests
     }
 
     [Fact]
+    public void Apply_BlockBehindOurClock_LastChainChangeIsTheBlocksTime()
+    {
+        // The contract takes a decision priced at or after the block's second; the event's later arrival must not
+        // make the engine wait for a newer price than that.
+        var blockTime = Now.AddSeconds(-4);
+
+        var (after, _) = ChainReconciliation.Apply(Opening(), Event(ChainEvents.PositionOpened, Chain(1), OpenDigest, blockTime: (ulong)blockTime.ToUnixTimeSeconds()), Now);
+
+        Assert.Equal(blockTime, after.LastChainChangeAt);
+    }
+
+    [Fact]
     public void Apply_TopUpMovesTheVersionPastAPendingAdjust_DecisionDroppedAndOpen()
     {
         var current = OpenAt(version: 1);
         (current.Status, current.PendingDecision, current.PendingDigest) = (PositionStatus.Adjusting, Pending(DecisionKind.Adjust, 1), AdjustDigest);
 
-        var (after, followUp) = ChainReconciliation.Apply(current, Event("CollateralAdded", Chain(2, collateral: 600_000_000)), Now);
+        var (after, followUp) = ChainReconciliation.Apply(current, Event(ChainEvents.CollateralAdded, Chain(2, collateral: 600_000_000)), Now);
 
         Assert.Equal(ChainFollowUp.Publish, followUp);
         Assert.Equal((PositionStatus.Open, 600_000_000L), (after.Status, after.Collateral));
@@ -123,7 +136,7 @@ public sealed class ChainReconciliationTests
         var current = OpenAt(version: 1);
         (current.Status, current.PendingDecision, current.PendingDigest) = (PositionStatus.Adjusting, Pending(DecisionKind.Adjust, 1), AdjustDigest);
 
-        var (after, _) = ChainReconciliation.Apply(current, Event("PositionOpened", Chain(1), OpenDigest), Now);
+        var (after, _) = ChainReconciliation.Apply(current, Event(ChainEvents.PositionOpened, Chain(1), OpenDigest), Now);
 
         Assert.Equal(PositionStatus.Adjusting, after.Status);
         Assert.Equal(AdjustDigest, after.PendingDigest);
@@ -132,8 +145,8 @@ public sealed class ChainReconciliationTests
     [Fact]
     public void Apply_LiquidatedThenReplayed_OutcomeRecordedOnce()
     {
-        var (liquidated, first) = ChainReconciliation.Apply(OpenAt(version: 1), Event("PositionLiquidated", Chain(2, ChainPositionStatus.Liquidated)), Now);
-        var (_, replay) = ChainReconciliation.Apply(liquidated, Event("PositionLiquidated", Chain(2, ChainPositionStatus.Liquidated)), Now);
+        var (liquidated, first) = ChainReconciliation.Apply(OpenAt(version: 1), Event(ChainEvents.PositionLiquidated, Chain(2, ChainPositionStatus.Liquidated)), Now);
+        var (_, replay) = ChainReconciliation.Apply(liquidated, Event(ChainEvents.PositionLiquidated, Chain(2, ChainPositionStatus.Liquidated)), Now);
 
         Assert.Equal(PositionStatus.Liquidated, liquidated.Status);
         Assert.Equal(ChainFollowUp.RemoveAndRecordOutcome, first);
@@ -147,7 +160,7 @@ public sealed class ChainReconciliationTests
         const string closeDigest = "0x" + "0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c";
         (current.CloseDigest, current.CloseValidUntil) = (closeDigest, 99);
 
-        var (after, followUp) = ChainReconciliation.Apply(current, Event("PositionClosed", Chain(2, ChainPositionStatus.Closed), closeDigest), Now);
+        var (after, followUp) = ChainReconciliation.Apply(current, Event(ChainEvents.PositionClosed, Chain(2, ChainPositionStatus.Closed), closeDigest), Now);
 
         Assert.Equal(ChainFollowUp.RemoveAndRecordOutcome, followUp);
         Assert.Equal((PositionStatus.Closed, closeDigest, (string?)null, 0UL), (after.Status, after.LastDecisionDigest, after.CloseDigest, after.CloseValidUntil));
