@@ -153,17 +153,28 @@ public interface IOracleGrain : IGrainWithStringKey
     /// <summary>Has each signer check the decision against the bounds and sign; returns the quorum.</summary>
     Task<SignedDecision> SignAsync(Decision decision);
 
-    /// <summary>Signs and submits an engine decision (ADJUST, LIQUIDATE, relayed OPEN); idempotent by digest.</summary>
+    /// <summary>
+    /// Takes in an engine decision (ADJUST, LIQUIDATE, relayed OPEN) to sign and send; idempotent by digest. Returns once
+    /// the decision is durable (status Queued) or refused (Failed, with the reason).
+    /// </summary>
+    /// <remarks>
+    /// Interleaves, for group commit: submissions arriving while the oracle commits or sends a batch are taken into the
+    /// next group and made durable together, one state write for all of them. The grain touches its state only in its
+    /// flush turns; an interleaved submission only checks the decision and joins the group.
+    /// </remarks>
+    [AlwaysInterleave]
     Task<DecisionAudit> SubmitAsync(Decision decision, string? traderSignature);
 
     /// <summary>The EIP-712 digest of <paramref name="decision"/> under this contract's domain (what the trader signs).</summary>
-    /// <remarks>Interleaves: positions ask while the oracle is delivering their chain events to them.</remarks>
+    /// <remarks>
+    /// Interleaves because it is a pure function of the deployment (it reads no grain state): a quote must not wait
+    /// behind a batch being signed and sent. No call cycle needs it: the oracle never waits on a position.
+    /// </remarks>
     [AlwaysInterleave]
     Task<string> GetDigestAsync(Decision decision);
 
-    /// <summary>The audit row of a decision, if the oracle has seen it.</summary>
-    /// <remarks>Interleaves: positions ask while the oracle is delivering their chain events to them.</remarks>
-    [AlwaysInterleave]
+    /// <summary>The audit row of a decision the oracle still holds (operators, tests; positions learn outcomes from their events).</summary>
+    [ReadOnly]
     Task<DecisionAudit?> GetAuditAsync(string digest);
 }
 

@@ -129,7 +129,10 @@ public enum ChainPositionStatus : byte
 /// A contract event about a position with the position as the chain holds it after the event, so that grain state
 /// follows the chain (the chain is the truth; the grain is a cache that can act). <c>SkipReason</c> is the contract's
 /// <c>SkipReason</c> code of a <c>DecisionSkipped</c> event (0 otherwise); <c>Amount</c> the amount a
-/// <c>PayoutEscrowed</c> or <c>BorrowFeeCharged</c> event names (0 otherwise).
+/// <c>PayoutEscrowed</c> or <c>BorrowFeeCharged</c> event names (0 otherwise). A <c>PositionOpened</c> or
+/// <c>RiskUpdated</c> carries the model and features hashes of the decision it names (from the oracle's own batch, or
+/// decoded from the transaction's calldata), so the position learns which model its terms in force came from without
+/// asking the oracle back.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("aml.ChainPositionEvent")]
 public sealed record ChainPositionEvent(
@@ -143,4 +146,6 @@ public sealed record ChainPositionEvent(
     long BadDebt,
     int SkipReason = 0,
     ulong BlockTimestamp = 0,
-    long Amount = 0);
+    long Amount = 0,
+    string? DecisionModelHash = null,
+    string? DecisionFeaturesHash = null);

@@ -161,6 +161,15 @@ public sealed class JsonRpcClient(HttpClient http, Uri endpoint, JsonRpcClientOp
         return result.ValueKind == JsonValueKind.Object ? TransactionReceipt.FromJson(result) : null;
     }
 
+    /// <summary>The input (calldata) of a transaction (<c>eth_getTransactionByHash</c>), or null when the node does not know it.</summary>
+    public async Task<byte[]?> GetTransactionInputAsync(Bytes32 hash, CancellationToken cancellationToken = default)
+    {
+        var result = await RequestAsync("eth_getTransactionByHash", [hash.ToString()], cancellationToken).ConfigureAwait(false);
+        return result.ValueKind == JsonValueKind.Object && result.TryGetProperty("input", out var input) && input.GetString() is { } hex
+            ? Hex.Decode(hex)
+            : null;
+    }
+
     /// <summary><c>eth_getLogs</c>.</summary>
     public async Task<IReadOnlyList<LogEntry>> GetLogsAsync(LogFilter filter, CancellationToken cancellationToken = default)
     {

@@ -57,6 +57,24 @@ public sealed class TransactionSender(JsonRpcClient rpc, TransactionSenderOption
         return await tx.SignAsync(signer, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Builds and signs an EIP-1559 transaction from what the caller already knows — fees, gas limit, nonce — so that
+    /// signing costs no RPC call (the chain id is read once per endpoint). Nothing checks that it would succeed.
+    /// </summary>
+    public async Task<SignedTransaction> SignEip1559Async(
+        ISigner signer, Address? to, byte[] data, FeeEstimate fees, ulong gasLimit, ulong nonce, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(signer);
+        ArgumentNullException.ThrowIfNull(fees);
+        var chainId = _chainId ??= await rpc.GetChainIdAsync(cancellationToken).ConfigureAwait(false);
+        var tx = new Eip1559Transaction(chainId, nonce, fees.MaxPriorityFeePerGas, fees.MaxFeePerGas, gasLimit, to, BigInteger.Zero, data);
+        return await tx.SignAsync(signer, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary><c>eth_estimateGas</c> with this sender's margin; a call that would revert throws here.</summary>
+    public async Task<ulong> EstimateGasAsync(Address from, Address? to, byte[] data, CancellationToken cancellationToken = default) =>
+        await rpc.EstimateGasAsync(new CallRequest(to, data, from), cancellationToken).ConfigureAwait(false) * (ulong)_options.GasMarginPercent / 100;
+
     /// <summary>Sends and waits for the receipt; a failed (status 0) transaction throws with its replayed revert reason.</summary>
     public async Task<TransactionReceipt> SendAndWaitAsync(SignedTransaction tx, CancellationToken cancellationToken = default)
     {
@@ -164,8 +182,14 @@ public sealed class TransactionSender(JsonRpcClient rpc, TransactionSenderOption
         }
     }
 
-    private async Task<ExecutionRevertedException?> ReplayRevertAsync(SignedTransaction tx, TransactionReceipt receipt, CancellationToken cancellationToken)
+    /// <summary>
+    /// Why a mined transaction failed: it is replayed with <c>eth_call</c> on the block before its own. Null when the
+    /// replay succeeds (the state it ran against differed) or the transaction is not one this class builds.
+    /// </summary>
+    public async Task<ExecutionRevertedException?> ReplayRevertAsync(SignedTransaction tx, TransactionReceipt receipt, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(tx);
+        ArgumentNullException.ThrowIfNull(receipt);
         // Only type-2 transactions are replayed: they are what SignEip1559Async builds.
         if (receipt.BlockNumber is not { } block || block == 0 || tx.Raw[0] != 0x02)
         {

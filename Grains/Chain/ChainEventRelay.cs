@@ -2,6 +2,7 @@ using System.Numerics;
 using Aml.Orleans.Ethereum;
 using Aml.Orleans.Ethereum.Rpc;
 using Aml.Orleans.Grains.Interfaces;
+using Events = Aml.Orleans.Ethereum.MarginManagerNames.Events;
 
 namespace Aml.Orleans.Grains.Chain;
 
@@ -15,13 +16,17 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
 {
     /// <summary>
     /// Delivers the position events among <paramref name="logs"/> in log order; returns how many. With
-    /// <paramref name="awaitDelivery"/> false the positions are told one-way (the oracle's fast path).
+    /// <paramref name="awaitDelivery"/> false the positions are told one-way (the oracle's fast path). An event naming one
+    /// of <paramref name="decisions"/> (by digest) carries that decision's model and features hashes.
     /// </summary>
-    public async Task<int> DeliverAsync(IEnumerable<LogEntry> logs, bool awaitDelivery = true, CancellationToken cancellationToken = default)
+    public async Task<int> DeliverAsync(
+        IEnumerable<LogEntry> logs, bool awaitDelivery = true, IReadOnlyDictionary<string, Decision>? decisions = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(logs);
         var positions = new Dictionary<Bytes32, ChainPosition>();
         var blockTimes = new Dictionary<ulong, ulong>();
+        var sentBy = new Dictionary<Bytes32, IReadOnlyDictionary<string, (string, string)>>();
         BlockHeader? head = null;
         var delivered = 0;
         foreach (var log in logs)
@@ -58,14 +63,49 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
                 blockTimes[block] = blockTime;
             }
 
+            var digest = decoded.DecisionHash?.ToString();
+            var hashes = digest is null ? null
+                : decisions?.GetValueOrDefault(digest) is { } known ? (known.ModelHash, known.FeaturesHash)
+                : decoded.Name is Events.PositionOpened or Events.RiskUpdated && log.TransactionHash is { } txHash
+                    ? (await SentDecisionsAsync(txHash, sentBy, cancellationToken).ConfigureAwait(false)).GetValueOrDefault(digest)
+                    : ((string, string)?)null;
             var chainEvent = new ChainPositionEvent(
-                decoded.Name, positionId.ToString(), decoded.DecisionHash?.ToString(), block, log.TransactionHash?.ToString() ?? "",
-                state, decoded.Pnl, decoded.BadDebt, decoded.SkipReason, blockTime, decoded.Amount);
+                decoded.Name, positionId.ToString(), digest, block, log.TransactionHash?.ToString() ?? "",
+                state, decoded.Pnl, decoded.BadDebt, decoded.SkipReason, blockTime, decoded.Amount, hashes?.Item1, hashes?.Item2);
             var position = grains.GetGrain<IPositionEngineGrain>(chainEvent.PositionId);
             await (awaitDelivery ? position.ApplyChainEventAsync(chainEvent) : position.NotifyChainEventAsync(chainEvent)).ConfigureAwait(false);
             delivered++;
         }
 
         return delivered;
+    }
+
+    /// <summary>
+    /// The model and features hashes of each decision (by digest) that transaction <paramref name="txHash"/> carried,
+    /// decoded from its calldata (an <c>openPositionFor</c> or an <c>applyDecisions</c>): the terms an OPEN or ADJUST
+    /// puts in force name their model, which the event does not. Read once per transaction.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, (string, string)>> SentDecisionsAsync(
+        Bytes32 txHash, Dictionary<Bytes32, IReadOnlyDictionary<string, (string, string)>> cache, CancellationToken cancellationToken)
+    {
+        if (cache.TryGetValue(txHash, out var known))
+        {
+            return known;
+        }
+
+        var input = await chain.Rpc.GetTransactionInputAsync(txHash, cancellationToken).ConfigureAwait(false) ?? [];
+        var open = chain.Abi.Function(MarginManagerNames.Functions.OpenPositionFor);
+        var batch = chain.Abi.Function(MarginManagerNames.Functions.ApplyDecisions);
+        IEnumerable<RiskDecision> sent = input.AsSpan().StartsWith(open.Selector) ? [RiskDecision.FromAbiValue(open.DecodeCall(input)[0])]
+            : input.AsSpan().StartsWith(batch.Selector) ? MarginManagerAbi.DecodeApplyDecisions(input).List.Decisions
+            : [];
+        var hashes = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
+        foreach (var decision in sent)
+        {
+            hashes[Hex.Encode(decision.Digest(chain.Domain))] = (decision.ModelHash.ToString(), decision.FeaturesHash.ToString());
+        }
+
+        cache[txHash] = hashes;
+        return hashes;
     }
 }

@@ -84,7 +84,7 @@ internal sealed partial class ChainIndexerGrain(
             var logs = await chain.Rpc.GetLogsAsync(
                 new LogFilter(chain.Contract.Contract, FromBlock: Quantity.Encode(state.State.NextBlock), ToBlock: Quantity.Encode(to)),
                 cancellationToken);
-            var inRange = await relay.DeliverAsync(logs, awaitDelivery: true, cancellationToken);
+            var inRange = await relay.DeliverAsync(logs, awaitDelivery: true, cancellationToken: cancellationToken);
             delivered += inRange;
             state.State.NextBlock = to + 1;
             state.State.EventsDelivered += inRange;

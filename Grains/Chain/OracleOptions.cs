@@ -12,7 +12,11 @@ public sealed class OracleOptions
     /// <summary>Private key (hex) of the account that pays gas to relay decisions.</summary>
     public string RelayerKey { get; set; } = "";
 
-    /// <summary>How long queued engine decisions wait for company before a batch goes out.</summary>
+    /// <summary>
+    /// How often the oracle's flush turn comes back while it has work: to settle the receipt of the transaction in
+    /// flight, look for reorgs and retry what the chain or the database refused. Decisions never wait for it: a
+    /// submission starts a flush turn at once, and those arriving meanwhile join the next group.
+    /// </summary>
     public TimeSpan BatchWindow { get; set; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary>Most decisions in one <c>applyDecisions</c> (gas per batch stays far below a block).</summary>

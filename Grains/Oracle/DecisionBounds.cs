@@ -8,7 +8,8 @@ namespace Aml.Orleans.Grains.Oracle;
 /// What every oracle signer checks before it signs: the decision stays inside the market's on-chain bounds and is
 /// internally consistent. The contract checks the same again; signing only what it would accept keeps a faulty model
 /// or engine from spending signatures, and a signer never signs what it cannot defend. (Whether a LIQUIDATE's
-/// position is liquidatable needs the on-chain entry price: the oracle asks the contract's view for that.)
+/// position is liquidatable needs its entry price and borrow fee: the position checks that with <c>MarginMath</c> on
+/// the chain's terms before it decides, and the contract skips a LIQUIDATE that no longer holds.)
 /// </summary>
 public static class DecisionBounds
 {

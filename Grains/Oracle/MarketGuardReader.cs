@@ -7,24 +7,33 @@ namespace Aml.Orleans.Grains.Oracle;
 
 /// <summary>
 /// The oracle's view of every market's version-2 limits and independent feed, read from the chain together and then
-/// served from memory until <see cref="OracleOptions.GuardRefreshInterval"/> has passed: signing a decision costs no
-/// RPC call, and governance changes and feed updates reach the signers within one interval. A view that lags the chain
-/// only makes the oracle refuse what the contract would have taken (retried at the next look) or sign what the contract
-/// then skips; neither moves money.
+/// served from memory; once <see cref="OracleOptions.GuardRefreshInterval"/> has passed it is read again in the
+/// background while the old view keeps serving: signing a decision costs no RPC call (only the very first one waits for
+/// the first read), and governance changes and feed updates reach the signers within about one interval. A view that
+/// lags the chain only makes the oracle refuse what the contract would have taken (and a refusal reads the chain again,
+/// see <see cref="ReadNowAsync"/>) or sign what the contract then skips; neither moves money.
 /// </summary>
-public sealed class MarketGuardReader(ChainContext chain, IOptions<OracleOptions> options, TimeProvider clock)
+public sealed class MarketGuardReader(ChainContext chain, IOptions<OracleOptions> options, TimeProvider clock) : IMarketGuards
 {
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private readonly Dictionary<Address, byte> _feedDecimals = [];
     private IReadOnlyDictionary<string, MarketGuard> _guards = new Dictionary<string, MarketGuard>(StringComparer.Ordinal);
     private DateTimeOffset _readAt = DateTimeOffset.MinValue;
+    private Task? _background;
 
-    /// <summary>The guard of <paramref name="asset"/> as last read; <see cref="MarketGuard.Off"/> for a market the deployment lacks.</summary>
+    /// <inheritdoc />
+    /// <remarks><see cref="MarketGuard.Off"/> for a market the deployment lacks.</remarks>
     public async Task<MarketGuard> GetAsync(string asset, CancellationToken cancellationToken = default)
     {
-        if (clock.GetUtcNow() - _readAt >= options.Value.GuardRefreshInterval)
+        if (_readAt == DateTimeOffset.MinValue)
         {
             await RefreshAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else if (clock.GetUtcNow() - _readAt >= options.Value.GuardRefreshInterval && _background is null or { IsCompleted: true })
+        {
+            // A chain that does not answer leaves the old view serving; the next stale look tries again.
+            _background = Task.Run(() => RefreshAsync(CancellationToken.None)).ContinueWith(
+                t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         }
 
         return _guards.GetValueOrDefault(asset, MarketGuard.Off);

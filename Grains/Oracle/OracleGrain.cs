@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Numerics;
 using Aml.Orleans.Ethereum;
 using Aml.Orleans.Ethereum.Rpc;
 using Aml.Orleans.Grains.Chain;
@@ -8,16 +7,19 @@ using Aml.Orleans.Grains.Markets;
 using Aml.Orleans.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using ChainDecisionKind = Aml.Orleans.Ethereum.DecisionKind;
 
 namespace Aml.Orleans.Grains.Oracle;
 
 /// <summary>
-/// The oracle of one chain and contract. Each signer it holds checks a decision against the market's bounds (and, for
-/// a LIQUIDATE, the contract's own <c>isLiquidatable</c>) before signing. Engine decisions are queued durably and go
-/// out in <c>applyDecisions</c> batches under one quorum; relayed OPENs go out one by one with the trader's signature.
-/// One transaction is in flight at a time, persisted with its raw bytes before broadcast: after a crash the same bytes
-/// are sent again (the chain cannot apply them twice), and a decision is settled once, by its digest.
+/// The oracle of one chain and contract. Each signer it holds checks a decision against the market's bounds and the
+/// market's feed guard as last read before signing; nothing is read from the chain before signing a batch (nonce, fees
+/// and the chain's clock are kept by <see cref="RelayerAccount"/>, gas comes from <see cref="GasModel"/>), and the
+/// contract skips an item that no longer holds. Engine decisions are group-committed: those arriving while a flush turn
+/// runs are made durable together by the next one, then go out in <c>applyDecisions</c> batches under one quorum;
+/// relayed OPENs go out one by one with the trader's signature (estimated, so a refused one is refused with its
+/// reason). One transaction is in flight at a time, persisted with its raw bytes before broadcast and sent outside the
+/// grain's turns (its receipt settles in a later flush turn): after a crash the same bytes are sent again (the chain
+/// cannot apply them twice), and a decision is settled once, by its digest. The grain never waits on a position.
 /// </summary>
 internal sealed partial class OracleGrain(
     [PersistentState("oracle", "aml")] IPersistentState<OracleState> state,
@@ -34,6 +36,21 @@ internal sealed partial class OracleGrain(
     private readonly OracleOptions _options = options.Value;
     private IGrainTimer? _flushTimer;
     private bool _reminderRegistered;
+
+    // Submissions not yet durable, and the signal their callers wait for: the next flush turn commits them all with one
+    // state write and one audit upsert (group commit); submissions arriving meanwhile make up the next group.
+    private List<OracleEntry> _intake = [];
+    private TaskCompletionSource _intakeCommitted = NewCommitSignal();
+
+    // The broadcast of the transaction in flight, running outside the grain's turns: a flush turn looks at it and
+    // settles the receipt once it is there, so no turn ever waits for the chain to mine.
+    private Task<TransactionReceipt>? _sending;
+    private RelayerAccount? _account;
+
+    // The parts the grain owns: what its signers sign, how a batch is chosen and encoded, how its transactions move.
+    private SigningPolicy? _signers;
+    private BatchEncoder? _encoder;
+    private TransactionTracker? _transactions;
     private DateTimeOffset _lastReorgCheck;
     private bool _auditFailing;
 
@@ -63,13 +80,13 @@ internal sealed partial class OracleGrain(
             return live; // the same signed CLOSE again, never a second price for the same version
         }
 
-        if (await ViolationAsync(decision, traderSignature: null, submitting: false) is { } violation)
+        if (await Signers.RefusalToSignAsync(decision) is { } violation)
         {
             throw new ArgumentException($"decision refused by the signers: {violation}", nameof(decision));
         }
 
         var digest = chain.ToChain(decision).Digest(chain.Domain);
-        var quorum = await SignQuorumAsync(digest);
+        var quorum = await Signers.QuorumAsync(digest);
         var signed = new SignedDecision(decision, Hex.Encode(digest), ChainContext.BitmapHex(quorum.SignerBitmap), Hex.Encode(quorum.Signatures));
         if (decision.Kind == Interfaces.DecisionKind.Close)
         {
@@ -111,29 +128,33 @@ internal sealed partial class OracleGrain(
             return known.ToAudit(); // the same decision again: never a second transaction
         }
 
+        // Interleaved with the flush turn (see the interface): from here on only the intake is touched, never the state.
+        if (_intake.Find(e => e.Digest == digest && e.Status == SubmissionStatus.Queued) is { } joining)
+        {
+            var joined = joining.ToAudit();
+            await _intakeCommitted.Task;
+            return joined;
+        }
+
         var entry = new OracleEntry
         {
             Decision = decision, Digest = digest, TraderSignature = traderSignature, UpdatedAt = clock.GetUtcNow(),
-            QueuedAt = clock.GetUtcNow(), TraceParent = Activity.Current?.Id,
+            QueuedAt = clock.GetUtcNow(), TraceParent = Activity.Current?.Id, Status = SubmissionStatus.Queued,
         };
-        if (await ViolationAsync(decision, traderSignature, submitting: true) is { } violation)
+        if (Signers.RefusalToSubmit(decision, traderSignature) is { } violation)
         {
             // Audited, but not remembered by digest: a corrected submission (say, a valid trader signature) may follow.
             entry.Status = SubmissionStatus.Failed;
             entry.Outcome = $"refused before signing: {violation}";
             LogRefused(digest, decision.PositionId, violation);
-            StageAudit([entry]);
-            await DrainAuditOutboxAsync();
-            return entry.ToAudit();
         }
 
-        entry.Status = SubmissionStatus.Queued;
-        state.State.Entries[digest] = entry;
-        state.State.Queue.Add(digest);
-        ScheduleFlush();
-        await SaveAndAuditAsync([entry]); // durable before the caller hears "queued"
-        await EnsureResumeReminderAsync();
-        return entry.ToAudit();
+        _intake.Add(entry);
+        var committed = _intakeCommitted.Task; // the signal of the group this entry joined
+        var taken = entry.ToAudit(); // as committed: by the time the caller hears, the same turn may have sent it already
+        FlushNow();
+        await committed; // durable before the caller hears "queued"
+        return taken;
     }
 
     /// <inheritdoc />
@@ -155,8 +176,8 @@ internal sealed partial class OracleGrain(
         return Task.CompletedTask;
     }
 
-    private bool HasWork => state.State.Queue.Count > 0 || state.State.InFlight is not null || state.State.Unconfirmed.Count > 0 ||
-                            state.State.AuditOutbox.Count > 0;
+    private bool HasWork => _intake.Count > 0 || state.State.Queue.Count > 0 || state.State.InFlight is not null ||
+                            state.State.Unconfirmed.Count > 0 || state.State.AuditOutbox.Count > 0;
 
     private void ScheduleFlush() =>
         _flushTimer ??= this.RegisterGrainTimer(FlushAsync, new GrainTimerCreationOptions
@@ -166,6 +187,53 @@ internal sealed partial class OracleGrain(
             Interleave = false,
             KeepAlive = true,
         });
+
+    /// <summary>
+    /// A flush turn as soon as the grain is free: a decision never waits for a batch window to pass. Those that arrive
+    /// while a flush turn runs join the next one.
+    /// </summary>
+    private void FlushNow()
+    {
+        ScheduleFlush();
+        _flushTimer!.Change(TimeSpan.Zero, _options.BatchWindow);
+    }
+
+    private static TaskCompletionSource NewCommitSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Makes every submission taken in since the last flush durable with one state write (which also stages their audit
+    /// rows) and one audit upsert, then releases their callers: a whole group of decisions costs two round trips.
+    /// </summary>
+    private async Task CommitIntakeAsync()
+    {
+        if (_intake.Count == 0)
+        {
+            return;
+        }
+
+        var (group, committed) = (_intake, _intakeCommitted);
+        (_intake, _intakeCommitted) = ([], NewCommitSignal());
+        foreach (var entry in group.Where(e => e.Status == SubmissionStatus.Queued && !state.State.Entries.ContainsKey(e.Digest)))
+        {
+            state.State.Entries[entry.Digest] = entry;
+            state.State.Queue.Add(entry.Digest);
+        }
+
+        try
+        {
+            await SaveAndAuditAsync(group);
+            await EnsureResumeReminderAsync();
+        }
+        catch (Exception ex)
+        {
+            // Not acknowledged: the callers hear why. The queued ones stay in memory and go out with the next write.
+            committed.SetException(ex);
+            throw;
+        }
+
+        EngineTelemetry.OracleCommitGroupSize.Record(group.Count);
+        committed.SetResult();
+    }
 
     private async Task EnsureResumeReminderAsync()
     {
@@ -179,6 +247,7 @@ internal sealed partial class OracleGrain(
 
     private async Task FlushAsync(CancellationToken cancellationToken)
     {
+        await CommitIntakeAsync();
         await DrainAuditOutboxAsync();
         try
         {
@@ -195,6 +264,11 @@ internal sealed partial class OracleGrain(
             while (state.State.Queue.Count > 0 && state.State.InFlight is null)
             {
                 await SendNextAsync(cancellationToken);
+            }
+
+            if (Account.IsStale && (state.State.InFlight is not null || state.State.Queue.Count > 0))
+            {
+                await Account.RefreshAsync(cancellationToken); // after sending: the next batch signs with what is read here
             }
         }
         catch (Exception ex) when (ex is JsonRpcException or HttpRequestException or TimeoutException or TaskCanceledException)
@@ -213,17 +287,11 @@ internal sealed partial class OracleGrain(
 
     private async Task SendNextAsync(CancellationToken cancellationToken)
     {
-        var head = state.State.Entries[state.State.Queue[0]];
-        var batch = head.Decision.Kind == Interfaces.DecisionKind.Open
-            ? [head]
-            : state.State.Queue.Take(_options.MaxBatchSize)
-                .Select(d => state.State.Entries[d])
-                .TakeWhile(e => e.Decision.Kind != Interfaces.DecisionKind.Open)
-                .ToList();
+        var batch = BatchEncoder.NextBatch(state.State.Queue, state.State.Entries, _options.MaxBatchSize);
         var refused = new List<(OracleEntry Entry, string Reason)>();
         foreach (var entry in batch)
         {
-            if (await ChainViolationAsync(entry.Decision) is { } reason)
+            if (await Signers.GuardViolationAsync(entry.Decision, cancellationToken) is { } reason)
             {
                 refused.Add((entry, reason));
             }
@@ -240,15 +308,27 @@ internal sealed partial class OracleGrain(
             return;
         }
 
-        var links = batch.Where(e => e.TraceParent is not null && ActivityContext.TryParse(e.TraceParent, null, out _))
-            .Select(e => new ActivityLink(ActivityContext.Parse(e.TraceParent!, null))).ToList();
-        using var activity = EngineTelemetry.Source.StartActivity("aml.oracle.send", ActivityKind.Client, parentContext: default, links: links);
+        using var activity = EngineTelemetry.Source.StartActivity("aml.oracle.send", ActivityKind.Client, parentContext: default, links: TraceLinks(batch));
         activity?.SetTag("aml.batch_size", batch.Count);
-        var (calldata, batchNonce, bitmap) = await EncodeAsync(batch, cancellationToken);
+        var (_, chainNow) = await Account.CurrentAsync(cancellationToken);
+        var (calldata, batchNonce, bitmap) = await Encoder.EncodeAsync(batch, state.State.NextBatchNonce, chainNow, cancellationToken);
+        if (batchNonce is not null)
+        {
+            state.State.NextBatchNonce++; // taken, whatever happens to this transaction: a batch nonce is never reused
+        }
+
         SignedTransaction tx;
         try
         {
-            tx = await chain.Sender.SignEip1559Async(Relayer, chain.Contract.Contract, calldata, cancellationToken: cancellationToken);
+            // A relayed OPEN is estimated: a trader's open the chain would refuse (halted, above the wallet's balance) is
+            // refused here with the contract's or the token's decoded reason. A batch is not: its gas is modelled per
+            // kind, and what no longer holds is skipped by the contract, item by item.
+            var gas = batchNonce is null
+                ? await chain.Sender.EstimateGasAsync(Relayer.Address, chain.Contract.Contract, calldata, cancellationToken)
+                : GasModel.Batch(batch.Select(e => e.Decision.Kind));
+            var (fees, _) = await Account.CurrentAsync(cancellationToken);
+            tx = await chain.Sender.SignEip1559Async(
+                Relayer, chain.Contract.Contract, calldata, fees, gas, await Account.NextNonceAsync(cancellationToken), cancellationToken);
         }
         catch (ExecutionRevertedException revert)
         {
@@ -257,130 +337,129 @@ internal sealed partial class OracleGrain(
             return;
         }
 
-        state.State.InFlight = new OracleTransaction
-        {
-            Hash = tx.Hash.ToString(), Raw = tx.RawHex, Nonce = tx.Nonce, BatchNonce = batchNonce,
-            Digests = batch.Select(e => e.Digest).ToList(), SentAt = clock.GetUtcNow(),
-        };
-        foreach (var entry in batch)
-        {
-            entry.Status = SubmissionStatus.Sent;
-            entry.TransactionHash = tx.Hash.ToString();
-            entry.SignerBitmap = bitmap;
-            entry.UpdatedAt = clock.GetUtcNow();
-            state.State.Queue.Remove(entry.Digest);
-        }
-
+        Transactions.Sent(tx, batchNonce, batch, bitmap);
         await SaveAndAuditAsync(batch); // the exact bytes are durable before they leave this process
         LogSending(tx.Hash.ToString(), batch.Count, batchNonce);
         activity?.SetTag("aml.tx_hash", tx.Hash.ToString());
-        var receipt = await chain.Sender.SendAsync(tx, cancellationToken);
-        activity?.AddEvent(new ActivityEvent("receipt", tags: new ActivityTagsCollection { ["gas_used"] = receipt.GasUsed, ["block"] = receipt.BlockNumber }));
-        await SettleAsync(receipt);
+        _sending = Broadcast(tx); // settled by a later flush turn, once the receipt is in
     }
 
-    private async Task<(byte[] Calldata, ulong? BatchNonce, string Bitmap)> EncodeAsync(List<OracleEntry> batch, CancellationToken cancellationToken)
-    {
-        var head = batch[0];
-        if (head.Decision.Kind == Interfaces.DecisionKind.Open)
-        {
-            var decision = chain.ToChain(head.Decision);
-            var quorum = await SignQuorumAsync(decision.Digest(chain.Domain), cancellationToken);
-            var calldata = MarginManagerAbi.Function("openPositionFor").EncodeCall(
-                decision.ToAbiValue(), quorum.ToAbiValue(), Hex.Decode(head.TraderSignature!));
-            return (calldata, null, ChainContext.BitmapHex(quorum.SignerBitmap));
-        }
+    /// <summary>Links to the traces that submitted <paramref name="batch"/>'s decisions (the ticks that caused them).</summary>
+    private static List<ActivityLink> TraceLinks(IEnumerable<OracleEntry> batch) =>
+        batch.Where(e => e.TraceParent is not null && ActivityContext.TryParse(e.TraceParent, null, out _))
+            .Select(e => new ActivityLink(ActivityContext.Parse(e.TraceParent!, null))).ToList();
 
-        // The batch's lifetime counts from the later of the head block's time and ours: on a chain that mines only when
-        // there is a transaction (anvil's automine) the head can be minutes old while the next block takes the current
-        // time, and a batch dated from the head alone was expired on arrival (found by the load harness).
-        var block = await chain.Rpc.GetBlockAsync("latest", cancellationToken);
-        var now = Math.Max(block.Timestamp, (ulong)clock.GetUtcNow().ToUnixTimeSeconds());
-        var list = new DecisionList(
-            state.State.NextBatchNonce++, now + (ulong)_options.BatchTtl.TotalSeconds,
-            batch.Select(e => chain.ToChain(e.Decision)).ToArray());
-        var batchQuorum = await SignQuorumAsync(list.Digest(chain.Domain), cancellationToken);
-        return (MarginManagerAbi.EncodeApplyDecisions(list, batchQuorum), list.BatchNonce, ChainContext.BitmapHex(batchQuorum.SignerBitmap));
-    }
+    /// <summary>Sends <paramref name="tx"/> off the grain's scheduler; the task ends with its receipt.</summary>
+    private Task<TransactionReceipt> Broadcast(SignedTransaction tx) =>
+        Task.Run(() => chain.Sender.SendAsync(tx, CancellationToken.None));
 
-    /// <summary>Finds out what became of the transaction in flight; true when it is settled (or requeued).</summary>
+    private RelayerAccount Account => _account ??= new RelayerAccount(chain.Rpc, Relayer.Address, clock, _options.GuardRefreshInterval);
+
+    private SigningPolicy Signers => _signers ??= new SigningPolicy(chain, guards, catalog.Value, clock);
+
+    private BatchEncoder Encoder => _encoder ??= new BatchEncoder(chain, Signers, _options.BatchTtl);
+
+    private TransactionTracker Transactions => _transactions ??= new TransactionTracker(() => state.State, clock);
+
+    /// <summary>
+    /// Finds out what became of the transaction in flight without waiting for the chain; true when it is settled (or
+    /// requeued), false while it is still on its way.
+    /// </summary>
     private async Task<bool> SettleInFlightAsync(CancellationToken cancellationToken)
     {
         var inFlight = state.State.InFlight!;
-        var tx = new SignedTransaction(Hex.Decode(inFlight.Raw), Bytes32.Parse(inFlight.Hash), Relayer.Address, inFlight.Nonce);
-        var receipt = await chain.Rpc.GetTransactionReceiptAsync(tx.Hash, cancellationToken);
-        if (receipt is null)
+        if (_sending is { IsCompleted: false })
         {
-            try
-            {
-                // The same bytes again: a node that has them already, or mined them, cannot apply them twice.
-                receipt = await chain.Sender.SendAsync(tx, cancellationToken);
-            }
-            catch (NonceTooLowException)
-            {
-                // Our nonce went to another transaction and this one never landed: its decisions go out again, in a
-                // new transaction (a batch under a new batch nonce; the old one can no longer be used by anyone).
-                LogRequeued(inFlight.Hash, inFlight.Digests.Count);
-                state.State.Queue.InsertRange(0, inFlight.Digests);
-                foreach (var digest in inFlight.Digests)
-                {
-                    state.State.Entries[digest].Status = SubmissionStatus.Queued;
-                    state.State.Entries[digest].TransactionHash = null;
-                }
-
-                state.State.InFlight = null;
-                await state.WriteStateAsync();
-                return true;
-            }
+            return false;
         }
 
-        await SettleAsync(receipt);
-        return true;
+        var sending = _sending;
+        _sending = null;
+        if (sending is { IsCompletedSuccessfully: true })
+        {
+            await SettleAsync(sending.Result);
+            return true;
+        }
+
+        if (sending?.Exception?.GetBaseException() is { } failure)
+        {
+            await Account.ResyncAsync(cancellationToken); // whatever went wrong, the chain's nonce count is the truth again
+            if (failure is NonceTooLowException)
+            {
+                await RequeueAsync(inFlight);
+                return true;
+            }
+
+            LogSendFailed(inFlight.Hash, failure.Message);
+        }
+
+        // After a crash, a timeout or a failed send: the receipt, else the same bytes again (a node that has them
+        // already, or mined them, cannot apply them twice).
+        var tx = new SignedTransaction(Hex.Decode(inFlight.Raw), Bytes32.Parse(inFlight.Hash), Relayer.Address, inFlight.Nonce);
+        if (await chain.Rpc.GetTransactionReceiptAsync(tx.Hash, cancellationToken) is { } receipt)
+        {
+            await SettleAsync(receipt);
+            return true;
+        }
+
+        _sending = Broadcast(tx);
+        return false;
+    }
+
+    /// <summary>
+    /// Our nonce went to another transaction and this one never landed: its decisions go out again, in a new
+    /// transaction (a batch under a new batch nonce; the old one can no longer be used by anyone).
+    /// </summary>
+    private async Task RequeueAsync(OracleTransaction inFlight)
+    {
+        LogRequeued(inFlight.Hash, inFlight.Digests.Count);
+        Transactions.Requeue();
+        await state.WriteStateAsync();
     }
 
     private async Task SettleAsync(TransactionReceipt receipt)
     {
         var inFlight = state.State.InFlight!;
         var batch = inFlight.Digests.Select(d => state.State.Entries[d]).ToList();
+        using var activity = EngineTelemetry.Source.StartActivity("aml.oracle.settle", ActivityKind.Internal, parentContext: default, links: TraceLinks(batch));
+        activity?.SetTag("aml.tx_hash", inFlight.Hash);
+        activity?.AddEvent(new ActivityEvent("receipt", tags: new ActivityTagsCollection { ["gas_used"] = receipt.GasUsed, ["block"] = receipt.BlockNumber }));
         if (!receipt.Succeeded)
         {
-            state.State.InFlight = null;
-            await FailAsync(batch, $"reverted in block {receipt.BlockNumber}");
+            // Nothing estimated a batch before it went out: why it reverted (expired, halted) is replayed now.
+            var tx = new SignedTransaction(Hex.Decode(inFlight.Raw), Bytes32.Parse(inFlight.Hash), Relayer.Address, inFlight.Nonce);
+            var revert = await chain.Sender.ReplayRevertAsync(tx, receipt);
+            Transactions.Dropped();
+            await FailAsync(
+                batch, $"reverted in block {receipt.BlockNumber}{(revert is null ? "" : $": {revert.DecodedError?.ToString() ?? revert.RpcMessage}")}",
+                revert is null ? null : Hex.Encode(revert.RevertData));
             return;
         }
 
-        var outcomes = new Dictionary<string, (SubmissionStatus Status, string Outcome)>(StringComparer.Ordinal);
-        foreach (var log in chain.Contract.DecodeLogs(receipt))
+        foreach (var entry in Transactions.Mined(TransactionTracker.Outcomes(chain.Contract.DecodeLogs(receipt), receipt.BlockNumber), receipt.BlockNumber ?? 0, receipt.BlockHash?.ToString()))
         {
-            if (!log.Names.Contains("decisionHash"))
-            {
-                continue;
-            }
-
-            var digest = Hex.Encode((byte[])log["decisionHash"]);
-            outcomes[digest] = log.Name == "DecisionSkipped"
-                ? (SubmissionStatus.Skipped, $"skipped: {(SkipReason)(byte)(BigInteger)log["reason"]}")
-                : (SubmissionStatus.Applied, $"{log.Name} in block {receipt.BlockNumber}");
-        }
-
-        foreach (var entry in batch)
-        {
-            (entry.Status, entry.Outcome) = outcomes.TryGetValue(entry.Digest, out var outcome)
-                ? outcome
-                : (SubmissionStatus.Failed, "mined without an event for this decision");
-            entry.UpdatedAt = clock.GetUtcNow();
             Settled(entry);
         }
 
-        inFlight.Block = receipt.BlockNumber ?? 0;
-        inFlight.BlockHash = receipt.BlockHash?.ToString();
-        state.State.Unconfirmed.Add(inFlight);
-        state.State.InFlight = null;
         await SaveAndAuditAsync(batch);
         LogSettled(receipt.TransactionHash.ToString(), receipt.GasUsed, batch.Count(e => e.Status == SubmissionStatus.Applied), batch.Count);
 
-        // The positions follow the chain now rather than at the indexer's next poll.
-        await relay.DeliverAsync(receipt.Logs, awaitDelivery: false);
+        // The positions follow the chain now rather than at the indexer's next poll. The relay reads each position from
+        // the chain, so it runs outside the grain's turns; the indexer delivers every event again if this is lost.
+        var decisions = batch.ToDictionary(e => e.Digest, e => e.Decision, StringComparer.Ordinal);
+        _ = Task.Run(() => RelayAsync(receipt, decisions));
+    }
+
+    private async Task RelayAsync(TransactionReceipt receipt, IReadOnlyDictionary<string, Decision> decisions)
+    {
+        try
+        {
+            await relay.DeliverAsync(receipt.Logs, awaitDelivery: false, decisions);
+        }
+        catch (Exception ex) when (ex is JsonRpcException or HttpRequestException or TimeoutException or TaskCanceledException)
+        {
+            LogRelayFailed(receipt.TransactionHash.ToString(), ex.Message);
+        }
     }
 
     /// <summary>
@@ -404,15 +483,7 @@ internal sealed partial class OracleGrain(
             if (receipt is null)
             {
                 LogReorged(tx.Hash, tx.Block, tx.Digests.Count);
-                state.State.Unconfirmed.Remove(tx);
-                state.State.InFlight = tx;
-                var batch = tx.Digests.Select(d => state.State.Entries[d]).ToList();
-                foreach (var entry in batch)
-                {
-                    (entry.Status, entry.Outcome, entry.UpdatedAt) = (SubmissionStatus.Sent, $"re-sent: a reorg removed block {tx.Block}", clock.GetUtcNow());
-                }
-
-                await SaveAndAuditAsync(batch);
+                await SaveAndAuditAsync(Transactions.Reorged(tx));
                 return true;
             }
 
@@ -449,85 +520,11 @@ internal sealed partial class OracleGrain(
         await SaveAndAuditAsync(batch);
         foreach (var entry in batch)
         {
-            await GrainFactory.GetGrain<IPositionEngineGrain>(entry.Decision.PositionId).OnDecisionFailedAsync(entry.Digest, outcome, revertData);
+            // Told, not awaited: the position may at this moment be waiting on this grain (a submit), and the oracle's
+            // turn must never wait on a position. The audit row holds the outcome if the message is lost.
+            GrainFactory.GetGrain<IPositionEngineGrain>(entry.Decision.PositionId).OnDecisionFailedAsync(entry.Digest, outcome, revertData).Ignore();
         }
     }
-
-    /// <summary>Why the signers refuse <paramref name="decision"/>, or null when each of them will sign.</summary>
-    private async Task<string?> ViolationAsync(Decision decision, string? traderSignature, bool submitting)
-    {
-        MarketTerms terms;
-        try
-        {
-            terms = catalog.Value.For(decision.Asset);
-        }
-        catch (KeyNotFoundException ex)
-        {
-            return ex.Message;
-        }
-
-        if (DecisionBounds.Violation(decision, terms, clock.GetUtcNow()) is { } violation)
-        {
-            return violation;
-        }
-
-        var onChain = chain.ToChain(decision);
-        switch (decision.Kind)
-        {
-            case Interfaces.DecisionKind.Close when submitting:
-                return "a CLOSE is sent by the trader (the contract requires it): ask for a signed decision instead";
-            case Interfaces.DecisionKind.Open when submitting && traderSignature is null:
-                return "a relayed OPEN needs the trader's signature over the decision digest";
-            case var _ when !submitting && await ChainViolationAsync(decision) is { } refused:
-                return refused;
-            case Interfaces.DecisionKind.Open when traderSignature is not null:
-                var recovered = TryRecover(onChain.Digest(chain.Domain), traderSignature);
-                return recovered == onChain.Trader ? null : $"trader signature recovers to {recovered?.ToString() ?? "nothing"}, not {onChain.Trader}";
-            default:
-                return null;
-        }
-    }
-
-    /// <summary>
-    /// What only the chain can tell: the market's feed guard and decision TTL cap (limits and feed as last read, see
-    /// <see cref="MarketGuardReader"/>), and that a LIQUIDATE finds the position liquidatable in the contract's own
-    /// view. For queued decisions this runs right before the batch is signed, so a chain that is down delays decisions
-    /// instead of refusing them, and they go out in their queue order once it answers.
-    /// </summary>
-    private async Task<string?> ChainViolationAsync(Decision decision)
-    {
-        var now = (ulong)clock.GetUtcNow().ToUnixTimeSeconds();
-        if (FeedGuard.Violation(decision, await guards.GetAsync(decision.Asset), now) is not null &&
-            FeedGuard.Violation(decision, await guards.ReadNowAsync(decision.Asset), now) is { } guarded)
-        {
-            return guarded;
-        }
-
-        if (decision.Kind != Interfaces.DecisionKind.Liquidate)
-        {
-            return null;
-        }
-
-        var onChain = chain.ToChain(decision);
-        return await chain.Contract.IsLiquidatableAsync(onChain.PositionId, onChain.MarkPriceE18)
-            ? null
-            : $"position {decision.PositionId} is not liquidatable at {decision.MarkPriceE8} (contract view)";
-    }
-
-    private static Address? TryRecover(byte[] digest, string signatureHex)
-    {
-        try
-        {
-            return Secp256k1.RecoverAddress(digest, Signature.FromRsv(Hex.Decode(signatureHex)));
-        }
-        catch (Exception ex) when (ex is ArgumentException or FormatException)
-        {
-            return null;
-        }
-    }
-
-    private async Task<Quorum> SignQuorumAsync(byte[] digest, CancellationToken cancellationToken = default) =>
-        await QuorumBuilder.SignAsync(chain.OnChainSigners, chain.Keys, chain.Deployment.Threshold, digest, cancellationToken);
 
     private ISigner Relayer => chain.Relayer ?? throw new InvalidOperationException("this node has no relayer key (Aml:Oracle:RelayerKey)");
 
@@ -626,6 +623,12 @@ internal sealed partial class OracleGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Oracle transaction {Transaction} was in block {Block}, which a reorg removed: re-sending it with its {Count} decisions")]
     private partial void LogReorged(string transaction, ulong block, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Oracle transaction {Transaction} was not confirmed by its broadcast, looking it up: {Reason}")]
+    private partial void LogSendFailed(string transaction, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Oracle could not relay the events of {Transaction} to their positions (the indexer will): {Reason}")]
+    private partial void LogRelayFailed(string transaction, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Oracle cannot reach the chain, work stays queued: {Reason}")]
     private partial void LogChainUnavailable(string reason);

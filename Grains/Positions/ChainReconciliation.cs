@@ -40,7 +40,7 @@ internal sealed record ChainReconciled(PositionState State, ChainFollowUp Follow
 /// </summary>
 /// <remarks>
 /// The grain does the rest around it: which decision's model and features hashes the terms in force carry (from the
-/// oracle's audit), the write, the row, the outcome.
+/// event, else the pending decision), the write, the row, the outcome.
 /// </remarks>
 internal static class ChainReconciliation
 {

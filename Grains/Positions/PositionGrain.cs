@@ -376,6 +376,7 @@ internal sealed partial class PositionGrain(
     public async Task ApplyChainEventAsync(ChainPositionEvent chainEvent)
     {
         ArgumentNullException.ThrowIfNull(chainEvent);
+        var applied = AppliedDecisionHashes(chainEvent, state.State); // before the reducer settles our pending copy
         var (next, followUp) = ChainReconciliation.Apply(state.State, chainEvent, clock.GetUtcNow());
         state.State = next;
         if (followUp == ChainFollowUp.Ignored)
@@ -390,15 +391,12 @@ internal sealed partial class PositionGrain(
         }
 
         var s = state.State;
-        if (chainEvent.EventName is ChainEvents.PositionOpened or ChainEvents.RiskUpdated && chainEvent.DecisionDigest is { } applied &&
-            chainEvent.BlockNumber >= s.TermsBlock &&
-            await GrainFactory.GetGrain<IOracleGrain>(_options.OracleKey).GetAuditAsync(applied) is { } audit)
+        if (applied is { } hashes && chainEvent.BlockNumber >= s.TermsBlock)
         {
             // The terms now in force came from this decision: later decisions cite its model (which is registered).
             // An older event delivered again (the indexer trails the oracle's receipts) must not bring back older terms.
-            // The event names the decision even when a newer read already moved the version past our pending copy.
-            (s.ModelHash, s.FeaturesHash, s.TermsBlock) = (audit.ModelHash, audit.FeaturesHash, chainEvent.BlockNumber);
-            s.LastDecisionDigest = applied;
+            (s.ModelHash, s.FeaturesHash, s.TermsBlock) = (hashes.ModelHash, hashes.FeaturesHash, chainEvent.BlockNumber);
+            s.LastDecisionDigest = chainEvent.DecisionDigest;
         }
 
         LogChainEvent(PositionId, chainEvent.EventName, s.OnChainVersion, s.Status);
@@ -418,6 +416,20 @@ internal sealed partial class PositionGrain(
                 break;
         }
     }
+
+    /// <summary>
+    /// The model and features hashes of the decision whose terms <paramref name="chainEvent"/> puts in force (an OPEN or
+    /// ADJUST that applied), or null. The oracle's own deliveries carry them, even when a newer read already moved the
+    /// version past our pending copy; the indexer's do not, and then our pending decision, when it is the one named, tells.
+    /// </summary>
+    private static (string ModelHash, string FeaturesHash)? AppliedDecisionHashes(ChainPositionEvent chainEvent, PositionState s) =>
+        chainEvent.EventName is not (ChainEvents.PositionOpened or ChainEvents.RiskUpdated) || chainEvent.DecisionDigest is not { } digest
+            ? null
+            : chainEvent is { DecisionModelHash: { } model, DecisionFeaturesHash: { } features }
+                ? (model, features)
+                : digest == s.PendingDigest && s.PendingDecision is { } pending
+                    ? (pending.ModelHash, pending.FeaturesHash)
+                    : null;
 
     /// <inheritdoc />
     /// <remarks>

@@ -25,6 +25,10 @@ public static class EngineTelemetry
     public static readonly Histogram<double> DecisionLatency = Meter.CreateHistogram<double>(
         "aml.decision.latency", "ms", "time from a decision's submission to the oracle until its receipt settled it");
 
+    /// <summary>Submissions made durable together by one oracle state write (the group commit's size).</summary>
+    public static readonly Histogram<long> OracleCommitGroupSize = Meter.CreateHistogram<long>(
+        "aml.oracle.commit_group", description: "submissions made durable by one oracle state write (group commit)");
+
     /// <summary>Decisions settled, by kind and outcome.</summary>
     public static readonly Counter<long> DecisionsSettled = Meter.CreateCounter<long>("aml.decisions", description: "decisions settled, by kind and status");
 

@@ -1,4 +1,5 @@
 using Aml.Orleans.Ethereum;
+using Aml.Orleans.Grains.Chain;
 using Aml.Orleans.Grains.Interfaces;
 using DecisionKind = Aml.Orleans.Grains.Interfaces.DecisionKind;
 using PositionStatus = Aml.Orleans.Grains.Interfaces.PositionStatus;
@@ -122,11 +123,12 @@ public sealed class OracleChainTests(ChainClusterFixture fixture)
     }
 
     [Fact]
-    public async Task SubmitAsync_LiquidateOnHealthyPosition_RefusedByTheContractView()
+    public async Task SubmitAsync_LiquidateOnHealthyPosition_SkippedByTheContractAndNothingLiquidated()
     {
         await fixture.MoveMarketAsync(Asset, EntryE8);
         var (positionId, _) = await fixture.OpenAsync(Asset, 8, isLong: true, Collateral, 200, 100, EntryE8);
         var open = await EventuallyOpenAsync(positionId);
+        await fixture.WaitForChainClockAsync(); // priced after the open's block, so health is what the contract judges
         var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
         var audit = await fixture.Oracle.SubmitAsync(new Decision(
@@ -134,12 +136,16 @@ public sealed class OracleChainTests(ChainClusterFixture fixture)
             open.MaintenanceMarginBps, 10_000, open.RiskScoreBps, EntryE8, now, open.OnChainVersion, now + 60,
             ChainClusterFixture.TestModelHash, ChainClusterFixture.TestModelHash), null);
 
-        // Queued (the chain view is asked right before signing, so an unreachable chain delays rather than refuses).
-        var refused = await ClusterFixture.EventuallyAsync(
-            () => fixture.Oracle.GetAuditAsync(audit.Digest), a => a is { Status: SubmissionStatus.Failed }, "refused before signing");
-        Assert.Contains("not liquidatable", refused!.Outcome, StringComparison.Ordinal);
-        Assert.Null(refused.TransactionHash);
-        Assert.Equal(1, (int)(await fixture.ChainPositionAsync(positionId)).Status);
+        // The oracle asks the chain nothing before signing: the contract itself skips a LIQUIDATE on a healthy position.
+        var skipped = await ClusterFixture.EventuallyAsync(
+            () => fixture.Oracle.GetAuditAsync(audit.Digest), a => a is { Status: SubmissionStatus.Skipped or SubmissionStatus.Applied or SubmissionStatus.Failed },
+            "settled by the contract");
+        Assert.Equal(SubmissionStatus.Skipped, skipped!.Status);
+        Assert.Contains(nameof(SkipReason.NotLiquidatable), skipped.Outcome, StringComparison.Ordinal);
+        Assert.NotNull(skipped.TransactionHash);
+        var chain = await fixture.ChainPositionAsync(positionId);
+        Assert.Equal(1, (int)chain.Status);
+        Assert.Equal((UInt128)open.Size, chain.Size);
     }
 
     [Fact]
