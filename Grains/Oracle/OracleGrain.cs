@@ -384,7 +384,14 @@ internal sealed partial class OracleGrain(
         if (sending?.Exception?.GetBaseException() is { } failure)
         {
             await Account.ResyncAsync(cancellationToken); // whatever went wrong, the chain's nonce count is the truth again
-            if (failure is NonceTooLowException)
+            if (failure is TransactionUnderpricedException)
+            {
+                // The base fee rose past what the transaction may pay, so the node refused it and will refuse the same
+                // bytes again: its decisions are signed anew at today's fees (its nonce is still free).
+                await Account.RefreshAsync(cancellationToken);
+            }
+
+            if (failure is NonceTooLowException or TransactionUnderpricedException)
             {
                 await RequeueAsync(inFlight);
                 return true;

@@ -1,4 +1,5 @@
 using Aml.Orleans.Ethereum;
+using Aml.Orleans.Ethereum.Rpc;
 using Aml.Orleans.Grains.Chain;
 using Aml.Orleans.Grains.Interfaces;
 using DecisionKind = Aml.Orleans.Grains.Interfaces.DecisionKind;
@@ -146,6 +147,39 @@ public sealed class OracleChainTests(ChainClusterFixture fixture)
         var chain = await fixture.ChainPositionAsync(positionId);
         Assert.Equal(1, (int)chain.Status);
         Assert.Equal((UInt128)open.Size, chain.Size);
+    }
+
+    [Fact]
+    public async Task SubmitAsync_BaseFeeRosePastTheSignedMaxFee_SignedAgainAtTodaysFeesAndLands()
+    {
+        await fixture.MoveMarketAsync(Asset, EntryE8);
+        var (positionId, _) = await fixture.OpenAsync(Asset, 8, isLong: true, Collateral, 200, 100, EntryE8);
+        var open = await EventuallyOpenAsync(positionId);
+        await fixture.WaitForChainClockAsync();
+        var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var baseFee = (await fixture.Chain.Rpc.GetBlockAsync("latest")).BaseFeePerGas;
+        // The oracle holds the fees it read last; the chain's base fee jumps far past twice that.
+        await fixture.Chain.Rpc.RequestAsync("anvil_setNextBlockBaseFeePerGas", [Quantity.Encode((baseFee + 1_000_000_000) * 100)]);
+        await fixture.Chain.MineAsync();
+        try
+        {
+            var audit = await fixture.Oracle.SubmitAsync(new Decision(
+                DecisionKind.Liquidate, positionId, Asset, open.Trader, true, open.Collateral, open.Size, open.MaxLeverageX100,
+                open.MaintenanceMarginBps, 10_000, open.RiskScoreBps, EntryE8, now, open.OnChainVersion, now + 60,
+                ChainClusterFixture.TestModelHash, ChainClusterFixture.TestModelHash), null);
+
+            // Refused by the node as underpriced, then signed again at the fees read after the refusal: it lands, and
+            // the contract skips it (the position is healthy), which shows it was mined.
+            var settled = await ClusterFixture.EventuallyAsync(
+                () => fixture.Oracle.GetAuditAsync(audit.Digest), a => a is { Status: SubmissionStatus.Skipped or SubmissionStatus.Applied or SubmissionStatus.Failed },
+                "mined after the underpriced refusal", seconds: 30);
+            Assert.Equal(SubmissionStatus.Skipped, settled!.Status);
+        }
+        finally
+        {
+            await fixture.Chain.Rpc.RequestAsync("anvil_setNextBlockBaseFeePerGas", [Quantity.Encode(baseFee)]);
+            await fixture.Chain.MineAsync();
+        }
     }
 
     [Fact]
