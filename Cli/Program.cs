@@ -78,7 +78,7 @@ public static class Program
 
     private const string Usage = """
             usage: aml-cli <verb> [flags]
-              train    --data <csv>... --out <dir> [--from <date>] [--to <date>] [--trees N] [--json]   (several assets: a pooled set)
+              train    --data <csv>... --out <dir> [--from <date>] [--to <date>] [--trees N] [--json] [--publish [--postgres <connection string>]]   (several assets: a pooled set)
               backtest --data <csv>... [--from <date>] [--to <date>] [--models <dir>] [--policy static|volscaled|aml|all] [--trees N] [--margin-coverage <0..1>] [--forgetting <0..1>] [--json] [--plot <dir>]
               quote    --asset BTC-USD --long|--short --collateral <USDC> --leverage <x> [--key <hex>] [--gateway <url>]
               open     (as quote; signs the decision and opens)

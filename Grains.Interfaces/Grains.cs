@@ -43,8 +43,11 @@ public interface IRiskGrain : IGrainWithStringKey
     /// </summary>
     Task<IReadOnlyList<RiskAssessment>> AssessBatchAsync(IReadOnlyList<RiskRequest> requests);
 
-    /// <summary>Swaps in another model set (already registered on-chain) without a restart.</summary>
+    /// <summary>Swaps in another model set (already registered on-chain) without a restart, publishing it to the model store.</summary>
     Task<ModelStatus> UseModelAsync(string modelDirectory);
+
+    /// <summary>Swaps in the model store's set <paramref name="modelHash"/> (already registered on-chain) without a restart.</summary>
+    Task<ModelStatus> UseStoredModelAsync(string modelHash);
 
     /// <summary>The model set in use.</summary>
     [ReadOnly]

@@ -97,6 +97,8 @@ public static class PostgresSiloBuilderExtensions
         var normalized = NormalizeConnectionString(connectionString);
         builder.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(normalized));
         builder.Services.TryAddSingleton<PositionBookTable>();
+        // The model store shares the data source: wherever the book is in PostgreSQL, so are the model sets it is priced by.
+        builder.Services.TryAddSingleton<ModelStoreTable>();
         return builder;
     }
 
