@@ -52,6 +52,13 @@ public interface IRiskGrain : IGrainWithStringKey
     /// <summary>The model set in use.</summary>
     [ReadOnly]
     Task<ModelStatus> GetModelAsync();
+
+    /// <summary>
+    /// The exact inputs of a recent single assessment (a quote's or a reassessment's) by its features hash, for the
+    /// outcome store once the answer becomes a decision; null when it is no longer held (see <c>RiskOptions.RecentInputs</c>).
+    /// </summary>
+    [ReadOnly]
+    Task<DecisionInputs?> RecallInputsAsync(string featuresHash);
 }
 
 /// <summary>

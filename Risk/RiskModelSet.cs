@@ -222,6 +222,9 @@ public sealed class RiskModelSet
         }).ToArray();
     }
 
+    /// <summary>The horizon of the leverage quantile, in hours: a decision's outcome matures this long after it.</summary>
+    public const int LeverageHorizonHours = TrainingSet.LongHorizon;
+
     /// <summary>The name of the manifest file, the one file of a set that is not hashed byte for byte.</summary>
     public const string ManifestFile = "model.json";
 

@@ -41,6 +41,8 @@ internal sealed partial class RiskGrain(
     private RiskModelSet? _models;
     private DateTimeOffset _loadedAt;
     private string _servedFrom = "";
+    private readonly Dictionary<string, DecisionInputs> _recent = new(StringComparer.Ordinal);
+    private readonly Queue<string> _recentOrder = new();
 
     private string Asset => this.GetPrimaryKeyString();
 
@@ -60,7 +62,9 @@ internal sealed partial class RiskGrain(
         var engine = await EngineAsync();
         var features = await FeaturesAsync();
         var input = Input(features, request);
-        var output = engine.Assess(input, Bounds());
+        var bounds = Bounds();
+        var output = engine.Assess(input, bounds);
+        Remember(engine, input, bounds, output);
         FeatureContribution[] explanation = request.Explain
             ? [.. engine.Explain(input, options.Value.ExplainTop).Select(c => new FeatureContribution(c.Model, c.Feature, c.Value, c.Amount))]
             : [];
@@ -82,6 +86,33 @@ internal sealed partial class RiskGrain(
         state.State.Assessments += outputs.Length;
         var none = new RiskExplanation([]);
         return outputs.Select(o => Assessment(o, features, none)).ToArray();
+    }
+
+    /// <inheritdoc />
+    public Task<DecisionInputs?> RecallInputsAsync(string featuresHash) =>
+        Task.FromResult(_recent.TryGetValue(featuresHash, out var inputs) ? inputs : null);
+
+    // A quote is stateless and the trader's open comes back later with the decision alone: the inputs wait here, newest
+    // RecentInputs kept, until the position records its decision. The batch path keeps none: its answers are only
+    // compared with the positions' terms, and an ADJUST comes from a single assessment.
+    private void Remember(RiskEngine engine, RiskInput input, MarketBounds bounds, RiskOutput output)
+    {
+        if (_recent.ContainsKey(output.FeaturesHash))
+        {
+            return;
+        }
+
+        var t = input.Trader;
+        _recent[output.FeaturesHash] = new DecisionInputs(
+            output.FeaturesHash, output.ModelHash, RiskEngine.FeatureBytes(input), input.MarketFeatures, input.IsLong, input.RequestedLeverage,
+            input.NotionalToQuoteVolume, [t.PositionsOpened, t.SmoothedLiquidationRate, t.MeanLeverage, t.MeanHoldingHours, t.RecentPnlFraction, t.ActivityPerDay],
+            [bounds.MinLeverageX100, bounds.MaxLeverageX100, bounds.MinMaintenanceBps, bounds.MaxMaintenanceBps, bounds.LiquidationFeeBps],
+            output.LeverageAlpha, engine.LeverageQuantile(input, output.LeverageAlpha), output.MaxLeverageX100, output.MaintenanceMarginBps, output.RiskScoreBps);
+        _recentOrder.Enqueue(output.FeaturesHash);
+        while (_recentOrder.Count > Math.Max(1, options.Value.RecentInputs))
+        {
+            _recent.Remove(_recentOrder.Dequeue());
+        }
     }
 
     private async Task<MarketFeatures> FeaturesAsync() =>

@@ -97,8 +97,10 @@ public static class PostgresSiloBuilderExtensions
         var normalized = NormalizeConnectionString(connectionString);
         builder.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(normalized));
         builder.Services.TryAddSingleton<PositionBookTable>();
-        // The model store shares the data source: wherever the book is in PostgreSQL, so are the model sets it is priced by.
+        // The model and outcome stores share the data source: wherever the book is in PostgreSQL, so are the model sets it
+        // is priced by and the decisions' outcomes.
         builder.Services.TryAddSingleton<ModelStoreTable>();
+        builder.Services.TryAddSingleton<Outcomes.OutcomeStoreTable>();
         return builder;
     }
 
