@@ -31,6 +31,7 @@ public static class Program
                 "watch" => Sync(GatewayVerbs.WatchAsync(args.Skip(1).ToArray(), output)),
                 "add-collateral" => Sync(GatewayVerbs.AddCollateralAsync(args.Skip(1).ToArray(), output)),
                 "close" => Sync(GatewayVerbs.CloseAsync(args.Skip(1).ToArray(), output)),
+                "verify" => Sync(VerifyVerb.RunAsync(args.Skip(1).ToArray(), output)),
                 "help" or "--help" or "-h" => Help(output),
                 var verb => throw new UsageException($"unknown verb '{verb}'"),
             };
@@ -46,7 +47,7 @@ public static class Program
             return 1;
         }
         catch (Exception e) when (e is Risk.CandleFormatException or InvalidDataException or FileNotFoundException or ArgumentException or HttpRequestException
-                                      or Ethereum.Rpc.JsonRpcException)
+                                      or Ethereum.Rpc.JsonRpcException or Npgsql.NpgsqlException)
         {
             error.WriteLine($"aml: {e.Message}");
             return 1;
@@ -86,6 +87,7 @@ public static class Program
               watch    --position <id> [--key <hex>] [--gateway <url>]    (ends after Closed, Liquidated or Rejected)
               add-collateral --position <id> --amount <USDC> [--key <hex>] [--gateway <url>] [--rpc <chain url>]
               close    --position <id> [--key <hex>] [--gateway <url>] [--rpc <chain url>]
+              verify   <digest | positionId> [--postgres <connection string>] [--deployment <file>]   (recomputes and checks against the chain; exit 1 on any failure)
             amounts are USDC, leverage a multiple; the key is the trader's (or AML_TRADER_KEY), the chain AML_RPC_URL or :8545
             """;
 }

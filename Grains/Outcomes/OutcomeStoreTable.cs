@@ -48,7 +48,7 @@ public sealed class OutcomeStoreTable(NpgsqlDataSource dataSource)
 
     private const string Columns =
         "decision_digest, position_id, asset, kind, decision, inputs, decided_at, horizon_hours, final_status, settled_at, realized_pnl, " +
-        "bad_debt, fill_price_e8, matured_at, mae, covered, liquidated";
+        "bad_debt, fill_price_e8, matured_at, mae, covered, liquidated, feature_bytes";
 
     /// <summary>Records a decision with its inputs (null when they were no longer held); false when it was recorded before.</summary>
     public async Task<bool> RecordAsync(string digest, Decision decision, DecisionInputs? inputs, int horizonHours, CancellationToken cancellationToken = default)
@@ -139,7 +139,9 @@ public sealed class OutcomeStoreTable(NpgsqlDataSource dataSource)
                 Hex.Encode(reader.GetFieldValue<byte[]>(0)), reader.GetString(1), reader.GetString(2),
                 Enum.Parse<DecisionKind>(reader.GetString(3), ignoreCase: true),
                 JsonSerializer.Deserialize<Decision>(reader.GetString(4), Json)!,
-                reader.IsDBNull(5) ? null : JsonSerializer.Deserialize<DecisionInputs>(reader.GetString(5), Json),
+                // The canonical bytes are their own column (what featuresHash is over); the JSON copy is not trusted.
+                reader.IsDBNull(5) || reader.IsDBNull(17) ? null
+                    : JsonSerializer.Deserialize<DecisionInputs>(reader.GetString(5), Json)! with { FeatureBytes = reader.GetFieldValue<byte[]>(17) },
                 Utc(reader.GetDateTime(6)), reader.GetInt32(7),
                 reader.IsDBNull(8) ? null : reader.GetString(8), reader.IsDBNull(9) ? null : Utc(reader.GetDateTime(9)),
                 reader.IsDBNull(10) ? null : reader.GetInt64(10), reader.IsDBNull(11) ? null : reader.GetInt64(11),
