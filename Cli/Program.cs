@@ -32,6 +32,7 @@ public static class Program
                 "add-collateral" => Sync(GatewayVerbs.AddCollateralAsync(args.Skip(1).ToArray(), output)),
                 "close" => Sync(GatewayVerbs.CloseAsync(args.Skip(1).ToArray(), output)),
                 "verify" => Sync(VerifyVerb.RunAsync(args.Skip(1).ToArray(), output)),
+                "models" => Sync(ModelsVerb.RunAsync(args.Skip(1).ToArray(), output)),
                 "help" or "--help" or "-h" => Help(output),
                 var verb => throw new UsageException($"unknown verb '{verb}'"),
             };
@@ -88,6 +89,7 @@ public static class Program
               add-collateral --position <id> --amount <USDC> [--key <hex>] [--gateway <url>] [--rpc <chain url>]
               close    --position <id> [--key <hex>] [--gateway <url>] [--rpc <chain url>]
               verify   <digest | positionId> [--postgres <connection string>] [--deployment <file>]   (recomputes and checks against the chain; exit 1 on any failure)
+              models   [--asset <asset>] [--postgres <connection string>] [--json]   (model cards: training window and data, validation metrics, live coverage)
             amounts are USDC, leverage a multiple; the key is the trader's (or AML_TRADER_KEY), the chain AML_RPC_URL or :8545
             """;
 }

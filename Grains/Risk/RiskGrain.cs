@@ -34,6 +34,7 @@ internal sealed partial class RiskGrain(
     IOptions<MarketCatalogOptions> catalog,
     IEnumerable<IModelRegistry> registries,
     IEnumerable<ModelStoreTable> stores,
+    IEnumerable<ModelCards> cards,
     TimeProvider clock,
     ILogger<RiskGrain> logger) : Grain, IRiskGrain
 {
@@ -179,6 +180,7 @@ internal sealed partial class RiskGrain(
     private async Task<ModelStatus> PromoteAsync(RiskModelSet models, string? directory)
     {
         Serve(models, directory ?? StoreSource(models.ModelHash));
+        await RecordServingAsync(models.ModelHash);
         state.State.ModelDirectory = directory;
         state.State.ModelHash = models.ModelHash;
         await state.WriteStateAsync();
@@ -216,6 +218,7 @@ internal sealed partial class RiskGrain(
         var models = RiskModelSet.Load(CurrentDirectory);
         await PublishAsync(models);
         Serve(models, CurrentDirectory);
+        await RecordServingAsync(models.ModelHash);
         return _engine!;
     }
 
@@ -227,6 +230,15 @@ internal sealed partial class RiskGrain(
             {
                 LogPublished(Asset, models.ModelHash);
             }
+        }
+    }
+
+    // The model card counts live coverage from the first time the set served this asset.
+    private async Task RecordServingAsync(string modelHash)
+    {
+        foreach (var card in cards)
+        {
+            await card.PromotedAsync(Asset, modelHash, clock.GetUtcNow());
         }
     }
 
