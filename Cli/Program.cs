@@ -31,6 +31,8 @@ public static class Program
                 "watch" => Sync(GatewayVerbs.WatchAsync(args.Skip(1).ToArray(), output)),
                 "add-collateral" => Sync(GatewayVerbs.AddCollateralAsync(args.Skip(1).ToArray(), output)),
                 "close" => Sync(GatewayVerbs.CloseAsync(args.Skip(1).ToArray(), output)),
+                "verify" => Sync(VerifyVerb.RunAsync(args.Skip(1).ToArray(), output)),
+                "models" => Sync(ModelsVerb.RunAsync(args.Skip(1).ToArray(), output)),
                 "help" or "--help" or "-h" => Help(output),
                 var verb => throw new UsageException($"unknown verb '{verb}'"),
             };
@@ -46,7 +48,7 @@ public static class Program
             return 1;
         }
         catch (Exception e) when (e is Risk.CandleFormatException or InvalidDataException or FileNotFoundException or ArgumentException or HttpRequestException
-                                      or Ethereum.Rpc.JsonRpcException)
+                                      or Ethereum.Rpc.JsonRpcException or Npgsql.NpgsqlException)
         {
             error.WriteLine($"aml: {e.Message}");
             return 1;
@@ -78,7 +80,7 @@ public static class Program
 
     private const string Usage = """
             usage: aml-cli <verb> [flags]
-              train    --data <csv>... --out <dir> [--from <date>] [--to <date>] [--trees N] [--json]   (several assets: a pooled set)
+              train    --data <csv>... --out <dir> [--from <date>] [--to <date>] [--trees N] [--json] [--publish [--postgres <connection string>]]   (several assets: a pooled set)
               backtest --data <csv>... [--from <date>] [--to <date>] [--models <dir>] [--policy static|volscaled|aml|all] [--trees N] [--margin-coverage <0..1>] [--forgetting <0..1>] [--json] [--plot <dir>]
               quote    --asset BTC-USD --long|--short --collateral <USDC> --leverage <x> [--key <hex>] [--gateway <url>]
               open     (as quote; signs the decision and opens)
@@ -86,6 +88,8 @@ public static class Program
               watch    --position <id> [--key <hex>] [--gateway <url>]    (ends after Closed, Liquidated or Rejected)
               add-collateral --position <id> --amount <USDC> [--key <hex>] [--gateway <url>] [--rpc <chain url>]
               close    --position <id> [--key <hex>] [--gateway <url>] [--rpc <chain url>]
+              verify   <digest | positionId> [--postgres <connection string>] [--deployment <file>]   (recomputes and checks against the chain; exit 1 on any failure)
+              models   [--asset <asset>] [--postgres <connection string>] [--json]   (model cards: training window and data, validation metrics, live coverage)
             amounts are USDC, leverage a multiple; the key is the trader's (or AML_TRADER_KEY), the chain AML_RPC_URL or :8545
             """;
 }

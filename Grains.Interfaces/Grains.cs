@@ -43,12 +43,22 @@ public interface IRiskGrain : IGrainWithStringKey
     /// </summary>
     Task<IReadOnlyList<RiskAssessment>> AssessBatchAsync(IReadOnlyList<RiskRequest> requests);
 
-    /// <summary>Swaps in another model set (already registered on-chain) without a restart.</summary>
+    /// <summary>Swaps in another model set (already registered on-chain) without a restart, publishing it to the model store.</summary>
     Task<ModelStatus> UseModelAsync(string modelDirectory);
+
+    /// <summary>Swaps in the model store's set <paramref name="modelHash"/> (already registered on-chain) without a restart.</summary>
+    Task<ModelStatus> UseStoredModelAsync(string modelHash);
 
     /// <summary>The model set in use.</summary>
     [ReadOnly]
     Task<ModelStatus> GetModelAsync();
+
+    /// <summary>
+    /// The exact inputs of a recent single assessment (a quote's or a reassessment's) by its features hash, for the
+    /// outcome store once the answer becomes a decision; null when it is no longer held (see <c>RiskOptions.RecentInputs</c>).
+    /// </summary>
+    [ReadOnly]
+    Task<DecisionInputs?> RecallInputsAsync(string featuresHash);
 }
 
 /// <summary>

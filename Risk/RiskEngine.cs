@@ -214,19 +214,48 @@ public sealed class RiskEngine : IDisposable
     }
 
     /// <summary>
-    /// keccak256 of the canonical input bytes: every feature as a big-endian IEEE-754 float32 in schema order
-    /// (market features, is_long, requested leverage, notional / 24 h quote volume, trader features), NaN as
-    /// 0x7FC00000. This is the <c>featuresHash</c> a decision carries on-chain.
+    /// keccak256 of the canonical input bytes (<see cref="FeatureBytes"/>). This is the <c>featuresHash</c> a decision
+    /// carries on-chain.
     /// </summary>
     public static string FeaturesHash(RiskInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         // Written straight into a stack buffer: the batch path hashes every row, so no per-row arrays.
-        var market = input.MarketFeatures;
-        var trader = input.Trader.ToVector();
-        Span<byte> bytes = stackalloc byte[(market.Length + 3 + trader.Length) * 4];
+        Span<byte> bytes = stackalloc byte[FeatureByteCount(input)];
+        WriteFeatureBytes(input, bytes);
+        return Hex.Encode(Keccak.Hash(bytes));
+    }
+
+    /// <summary>
+    /// The canonical input bytes, whose keccak256 is <see cref="FeaturesHash"/>: every feature as a big-endian IEEE-754
+    /// float32 in schema order (market features, is_long, requested leverage, notional / 24 h quote volume, trader
+    /// features), NaN as 0x7FC00000. What the outcome store keeps beside each decision.
+    /// </summary>
+    public static byte[] FeatureBytes(RiskInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var bytes = new byte[FeatureByteCount(input)];
+        WriteFeatureBytes(input, bytes);
+        return bytes;
+    }
+
+    /// <summary>
+    /// The calibrated 24 h excursion quantile (a fraction of the entry price) behind the cap of <paramref name="input"/>
+    /// at miss rate <paramref name="alpha"/>: the prediction a matured outcome's max adverse excursion is held against.
+    /// </summary>
+    public double LeverageQuantile(RiskInput input, double alpha)
+    {
+        Validate(input);
+        var scores = CompiledScores(input);
+        return _models.Leverage.Quantile(input.MarketFeatures, scores.Leverage, scores.LeverageScale, input.IsLong, alpha);
+    }
+
+    private static int FeatureByteCount(RiskInput input) => (input.MarketFeatures.Length + 3 + TraderFeatures.Names.Count) * 4;
+
+    private static void WriteFeatureBytes(RiskInput input, Span<byte> bytes)
+    {
         var at = 0;
-        foreach (var value in market)
+        foreach (var value in input.MarketFeatures)
         {
             at = Put(bytes, at, value);
         }
@@ -234,12 +263,10 @@ public sealed class RiskEngine : IDisposable
         at = Put(bytes, at, input.IsLong ? 1f : 0f);
         at = Put(bytes, at, (float)input.RequestedLeverage);
         at = Put(bytes, at, (float)input.NotionalToQuoteVolume);
-        foreach (var value in trader)
+        foreach (var value in input.Trader.ToVector())
         {
             at = Put(bytes, at, value);
         }
-
-        return Hex.Encode(Keccak.Hash(bytes));
     }
 
     /// <inheritdoc />

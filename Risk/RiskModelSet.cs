@@ -222,52 +222,90 @@ public sealed class RiskModelSet
         }).ToArray();
     }
 
+    /// <summary>The horizon of the leverage quantile, in hours: a decision's outcome matures this long after it.</summary>
+    public const int LeverageHorizonHours = TrainingSet.LongHorizon;
+
+    /// <summary>The name of the manifest file, the one file of a set that is not hashed byte for byte.</summary>
+    public const string ManifestFile = "model.json";
+
     /// <summary>Writes the model files, <c>calibration.json</c> and <c>model.json</c> into <paramref name="directory"/>.</summary>
     public void Save(string directory)
     {
         Directory.CreateDirectory(directory);
+        foreach (var (name, bytes) in ToFiles())
+        {
+            File.WriteAllBytes(Path.Combine(directory, name), bytes);
+        }
+    }
+
+    /// <summary>
+    /// Every file of the set by name, exactly as <see cref="Save"/> writes them: what a model store keeps under the
+    /// set's hash, so that a set read back with <see cref="FromFiles"/> is the same set wherever it was saved.
+    /// </summary>
+    public IReadOnlyDictionary<string, byte[]> ToFiles()
+    {
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         for (var i = 0; i < ModelFiles.Length; i++)
         {
-            File.WriteAllBytes(Path.Combine(directory, ModelFiles[i]), Files[i]);
+            files[ModelFiles[i]] = Files[i];
         }
 
-        File.WriteAllBytes(Path.Combine(directory, CalibrationFile), CalibrationBytes);
-        File.WriteAllText(Path.Combine(directory, "model.json"), JsonSerializer.Serialize(Manifest, Json) + "\n");
+        files[CalibrationFile] = CalibrationBytes;
+        files[ManifestFile] = System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(Manifest, Json) + "\n");
+        return files;
     }
 
     /// <summary>Loads a saved set and checks its files against the hash in <c>model.json</c>.</summary>
     public static RiskModelSet Load(string directory)
     {
-        var manifestPath = Path.Combine(directory, "model.json");
+        var manifestPath = Path.Combine(directory, ManifestFile);
         if (!File.Exists(manifestPath))
         {
             throw new FileNotFoundException($"no model set in {directory}: model.json is missing (train one with ./aml train)", manifestPath);
         }
 
-        var manifest = JsonSerializer.Deserialize<ModelManifest>(File.ReadAllText(manifestPath))
-                       ?? throw new InvalidDataException($"{manifestPath} is empty");
+        var files = ModelFiles.Append(CalibrationFile).Append(ManifestFile)
+            .Where(f => File.Exists(Path.Combine(directory, f)))
+            .ToDictionary(f => f, f => File.ReadAllBytes(Path.Combine(directory, f)), StringComparer.Ordinal);
+        return FromFiles(files, directory);
+    }
+
+    /// <summary>
+    /// Reads a set from its files by name (as <see cref="ToFiles"/> gives them) and checks them against the hash in
+    /// <c>model.json</c>; <paramref name="source"/> names where they came from in errors (a directory, a store row).
+    /// </summary>
+    public static RiskModelSet FromFiles(IReadOnlyDictionary<string, byte[]> files, string source)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        if (!files.TryGetValue(ManifestFile, out var manifestBytes))
+        {
+            throw new FileNotFoundException($"no model set in {source}: model.json is missing (train one with ./aml train)", ManifestFile);
+        }
+
+        var manifest = JsonSerializer.Deserialize<ModelManifest>(manifestBytes)
+                       ?? throw new InvalidDataException($"{source}: model.json is empty");
         if (manifest.Assets is null || manifest.ExcursionFeatures is null || !manifest.ExcursionFeatures.SequenceEqual(ExcursionFeatureNames) ||
             manifest.RiskFeatures is null || !manifest.RiskFeatures.SequenceEqual(RiskFeatureNames))
         {
-            throw new InvalidDataException($"{directory}: model.json was written for another feature schema; retrain it with ./aml train");
+            throw new InvalidDataException($"{source}: model.json was written for another feature schema; retrain it with ./aml train");
         }
 
-        var missing = ModelFiles.Append(CalibrationFile).Where(f => !File.Exists(Path.Combine(directory, f))).ToList();
+        var missing = ModelFiles.Append(CalibrationFile).Where(f => !files.ContainsKey(f)).ToList();
         if (missing.Count > 0)
         {
-            throw new InvalidDataException($"{directory}: {string.Join(", ", missing)} missing; retrain it with ./aml train");
+            throw new InvalidDataException($"{source}: {string.Join(", ", missing)} missing; retrain it with ./aml train");
         }
 
-        var files = ModelFiles.Select(f => File.ReadAllBytes(Path.Combine(directory, f))).ToArray();
-        var calibrationBytes = File.ReadAllBytes(Path.Combine(directory, CalibrationFile));
-        var actual = Hash(files, calibrationBytes, manifest);
+        var modelFiles = ModelFiles.Select(f => files[f]).ToArray();
+        var calibrationBytes = files[CalibrationFile];
+        var actual = Hash(modelFiles, calibrationBytes, manifest);
         if (actual != manifest.ModelHash)
         {
-            throw new InvalidDataException($"{directory}: the files hash to {actual}, model.json says {manifest.ModelHash}; the set was altered");
+            throw new InvalidDataException($"{source}: the files hash to {actual}, model.json says {manifest.ModelHash}; the set was altered");
         }
 
         var calibration = JsonSerializer.Deserialize<CalibrationData>(calibrationBytes)
-                          ?? throw new InvalidDataException($"{directory}: {CalibrationFile} is empty");
+                          ?? throw new InvalidDataException($"{source}: {CalibrationFile} is empty");
         var context = new MLContext(0);
         ITransformer Read(byte[] bytes)
         {
@@ -276,9 +314,9 @@ public sealed class RiskModelSet
         }
 
         return new RiskModelSet(context,
-            new ExcursionModel(Read(files[0]), Read(files[1]), calibration.Leverage, TrainingSet.LongHorizon),
-            new ExcursionModel(Read(files[2]), Read(files[3]), calibration.Threshold, TrainingSet.ShortHorizon),
-            Read(files[4]), calibration.Risk, manifest, files, calibrationBytes);
+            new ExcursionModel(Read(modelFiles[0]), Read(modelFiles[1]), calibration.Leverage, TrainingSet.LongHorizon),
+            new ExcursionModel(Read(modelFiles[2]), Read(modelFiles[3]), calibration.Threshold, TrainingSet.ShortHorizon),
+            Read(modelFiles[4]), calibration.Risk, manifest, modelFiles, calibrationBytes);
     }
 
     private static Dictionary<string, string> ModelCard(bool pooled) => new(StringComparer.Ordinal)

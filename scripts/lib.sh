@@ -62,6 +62,21 @@ pg_start() {
 
 pg_stop() { _pg_as_owner pg_ctl -D "$AML_DATA/$1" -m fast -w stop >/dev/null 2>&1 || true; }
 
+# stores_postgres: the database of the model and outcome stores for a CLI verb (train --publish, verify, models):
+# ConnectionStrings__Postgres when set, else the local dev cluster, as ./aml migrate.
+stores_postgres() {
+  [[ -n "${ConnectionStrings__Postgres:-}" ]] && return 0
+  pg_available || die "no PostgreSQL: set ConnectionStrings__Postgres or install initdb/pg_ctl (./aml setup does on Debian)"
+  pg_start pg-dev "${AML_DEV_PG_PORT:-55432}"
+  export ConnectionStrings__Postgres="$AML_PG_CONNECTION"
+}
+
+# cli VERB ARGS...: builds the CLI and runs one of its verbs (not exec'd: a dev cluster started here stops on exit).
+cli() {
+  dotnet build "$AML_ROOT/Cli" -c Release --nologo -v quiet >/dev/null || die "build failed: run dotnet build Cli -c Release"
+  dotnet "$AML_ROOT/Cli/bin/Release/net10.0/aml-cli.dll" "$@"
+}
+
 # --- anvil: configured like MegaETH (../shared/notes/MEGAETH.md) ---------------------------------------------
 # 12 dev accounts: deploy.sh uses 0..9 (admin, signers, traders, guardian) and 11 (the dev price feeds' updater);
 # 10 is the oracle's relayer.

@@ -10,7 +10,8 @@ public sealed class ChainModelRegistry(ChainContext chain) : IModelRegistry
     /// <inheritdoc />
     public async Task<bool> IsAllowedAsync(string modelHash, CancellationToken cancellationToken = default)
     {
-        var function = MarginManagerAbi.Function(MarginManagerNames.Functions.IsModelAllowed);
+        // The compiled ABI: MarginManagerAbi's hand-written declarations have no isModelAllowed (a lookup there throws).
+        var function = chain.Abi.Function(MarginManagerNames.Functions.IsModelAllowed);
         var result = await chain.Rpc.CallAsync(
             new CallRequest(chain.Contract.Contract, function.EncodeCall(Bytes32.Parse(modelHash))), "latest", cancellationToken).ConfigureAwait(false);
         return (bool)function.DecodeOutput(result)[0];

@@ -30,10 +30,22 @@ public static class ChainHostingExtensions
         {
             silo.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(Storage.PostgresSiloBuilderExtensions.NormalizeConnectionString(postgresConnectionString)));
             silo.Services.AddSingleton<IDecisionAuditLog, PostgresDecisionAuditLog>();
+            // Recorded decisions mature from the markets' candles on an hourly reminder per listed market.
+            silo.Services.AddSingleton<IHostedService>(services => new OutcomeMaturingStarter(
+                services.GetRequiredService<IGrainFactory>(), deployment.Catalog().Keys.ToArray()));
         }
 
         silo.Services.AddSingleton<IHostedService>(services => new IndexerStarter(services.GetRequiredService<IGrainFactory>(), deployment.OracleKey));
         return silo;
+    }
+
+    /// <summary>Schedules each market's outcome maturing once the silo serves grains (idempotent: the reminder is upserted).</summary>
+    private sealed class OutcomeMaturingStarter(IGrainFactory grains, string[] assets) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) =>
+            Task.WhenAll(assets.Select(asset => grains.GetGrain<IOutcomeGrain>(asset).EnsureScheduledAsync()));
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>Starts the indexer once the silo serves grains (its reminder keeps it running after that).</summary>

@@ -18,6 +18,7 @@ internal sealed partial class PositionGrain(
     [PersistentState("position", "aml")] IPersistentState<PositionState> state,
     IOptions<PositionOptions> options,
     IOptions<MarketCatalogOptions> catalog,
+    IEnumerable<Outcomes.OutcomeStoreTable> outcomes,
     TimeProvider clock,
     ILogger<PositionGrain> logger) : Grain, IPositionGrain, IPositionEngineGrain
 {
@@ -138,6 +139,7 @@ internal sealed partial class PositionGrain(
         (s.ModelHash, s.FeaturesHash, s.PendingDecision, s.PendingDigest) = (quote.ModelHash, quote.FeaturesHash, quote, command.Digest);
         s.UpdatedAt = clock.GetUtcNow();
         await SaveAsync();
+        await RecordDecisionAsync(quote, command.Digest);
         await GrainFactory.GetGrain<ITraderGrain>(s.Trader).RecordOpenAsync(PositionId, (double)quote.Size / quote.Collateral, clock.GetUtcNow());
         return new PositionResult(true, null, await GetSnapshotAsync());
     }
@@ -365,6 +367,11 @@ internal sealed partial class PositionGrain(
         }
 
         await SaveAsync();
+        if (audit.Status != SubmissionStatus.Failed)
+        {
+            await RecordDecisionAsync(decision, audit.Digest);
+        }
+
         LogAdjustRouted(PositionId, s.MaintenanceMarginBps, margin, assessment.MaxLeverageX100, audit.Digest);
     }
 
@@ -376,6 +383,8 @@ internal sealed partial class PositionGrain(
     public async Task ApplyChainEventAsync(ChainPositionEvent chainEvent)
     {
         ArgumentNullException.ThrowIfNull(chainEvent);
+        // The decision this event settles, if ours: a liquidation's fill is its price.
+        var settling = chainEvent.DecisionDigest is { } named && named == state.State.PendingDigest ? state.State.PendingDecision : null;
         var applied = AppliedDecisionHashes(chainEvent, state.State); // before the reducer settles our pending copy
         var (next, followUp) = ChainReconciliation.Apply(state.State, chainEvent, clock.GetUtcNow());
         state.State = next;
@@ -413,6 +422,7 @@ internal sealed partial class PositionGrain(
             case ChainFollowUp.RemoveAndRecordOutcome:
                 await PublishAsync(Mark);
                 await RecordOutcomeAsync(chainEvent); // once: a replayed final event finds the position no longer live
+                await SettleOutcomesAsync(chainEvent, settling);
                 break;
         }
     }
@@ -587,6 +597,51 @@ internal sealed partial class PositionGrain(
         return GrainFactory.GetGrain<ITraderGrain>(s.Trader).RecordOutcomeAsync(new PositionOutcome(
             PositionId, s.Status == PositionStatus.Liquidated, chainEvent.RealizedPnl, leverage, held, clock.GetUtcNow()));
     }
+
+    // The outcome store is the learning loop's record, not part of the decision: a failed write is logged, never fatal.
+    private async Task RecordDecisionAsync(Decision decision, string digest)
+    {
+        foreach (var store in outcomes)
+        {
+            try
+            {
+                var inputs = await GrainFactory.GetGrain<IRiskGrain>(decision.Asset).RecallInputsAsync(decision.FeaturesHash);
+                await store.RecordAsync(digest, decision, inputs?.ModelHash == decision.ModelHash ? inputs : null, Aml.Orleans.Risk.RiskModelSet.LeverageHorizonHours);
+                if (inputs is null)
+                {
+                    LogInputsGone(PositionId, digest, decision.FeaturesHash);
+                }
+            }
+            catch (Npgsql.NpgsqlException ex)
+            {
+                LogOutcomeNotStored(PositionId, digest, ex.Message);
+            }
+        }
+    }
+
+    private async Task SettleOutcomesAsync(ChainPositionEvent chainEvent, Decision? settling)
+    {
+        var s = state.State;
+        var at = chainEvent.BlockTimestamp != 0 ? DateTimeOffset.FromUnixTimeSeconds((long)chainEvent.BlockTimestamp) : clock.GetUtcNow();
+        var fill = settling is { Kind: DecisionKind.Liquidate or DecisionKind.Close } ? settling.MarkPriceE8 : (long?)null;
+        foreach (var store in outcomes)
+        {
+            try
+            {
+                await store.SettleAsync(new Outcomes.Settlement(PositionId, s.Status, at, chainEvent.TransactionHash, chainEvent.RealizedPnl, chainEvent.BadDebt, fill));
+            }
+            catch (Npgsql.NpgsqlException ex)
+            {
+                LogOutcomeNotStored(PositionId, chainEvent.DecisionDigest ?? chainEvent.TransactionHash, ex.Message);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Position {PositionId}: the outcome store did not take decision {Digest}: {Reason}")]
+    private partial void LogOutcomeNotStored(string positionId, string digest, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Position {PositionId}: decision {Digest} is recorded without its features {FeaturesHash} (no longer held by the risk grain)")]
+    private partial void LogInputsGone(string positionId, string digest, string featuresHash);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Position {PositionId} follows chain event {EventName}: version {Version}, {Status}")]
     private partial void LogChainEvent(string positionId, string eventName, ulong version, PositionStatus status);

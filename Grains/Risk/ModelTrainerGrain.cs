@@ -46,6 +46,7 @@ internal sealed partial class ModelTrainerGrain(
     IOptions<TrainerOptions> options,
     IOptions<RiskOptions> riskOptions,
     IEnumerable<IModelRegistry> registries,
+    IEnumerable<Storage.ModelStoreTable> stores,
     TimeProvider clock,
     ILogger<ModelTrainerGrain> logger) : Grain, IModelTrainerGrain, IRemindable
 {
@@ -80,7 +81,7 @@ internal sealed partial class ModelTrainerGrain(
         // Training takes seconds to minutes: off the grain's scheduler, so the silo keeps serving meanwhile.
         var challenger = await Task.Run(() => RiskModelSet.Train(series, from, windowStart, options.Value.Training));
         var risk = GrainFactory.GetGrain<IRiskGrain>(Asset);
-        var champion = await ChampionAsync(risk);
+        var champion = await ChampionAsync(risk, stores.FirstOrDefault());
         var challengerScore = challenger.Evaluate(series, windowStart, end);
         var championScore = champion?.Evaluate(series, windowStart, end);
         state.State.LastRunAt = clock.GetUtcNow();
@@ -136,11 +137,13 @@ internal sealed partial class ModelTrainerGrain(
         }
     }
 
-    private static async Task<RiskModelSet?> ChampionAsync(IRiskGrain risk)
+    private static async Task<RiskModelSet?> ChampionAsync(IRiskGrain risk, Storage.ModelStoreTable? store)
     {
         try
         {
-            return RiskModelSet.Load((await risk.GetModelAsync()).Directory);
+            var served = await risk.GetModelAsync();
+            // The risk grain publishes whatever it serves, so with a store the champion is found by its hash.
+            return (store is null ? null : await store.LoadAsync(served.ModelHash)) ?? RiskModelSet.Load(served.Directory);
         }
         catch (FileNotFoundException)
         {

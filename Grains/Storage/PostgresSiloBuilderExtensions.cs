@@ -97,6 +97,11 @@ public static class PostgresSiloBuilderExtensions
         var normalized = NormalizeConnectionString(connectionString);
         builder.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(normalized));
         builder.Services.TryAddSingleton<PositionBookTable>();
+        // The model and outcome stores share the data source: wherever the book is in PostgreSQL, so are the model sets it
+        // is priced by and the decisions' outcomes.
+        builder.Services.TryAddSingleton<ModelStoreTable>();
+        builder.Services.TryAddSingleton<Outcomes.OutcomeStoreTable>();
+        builder.Services.TryAddSingleton<ModelCards>();
         return builder;
     }
 

@@ -70,6 +70,17 @@ internal sealed class AdminServiceImpl(
         ToProto(await RiskOf(request.Asset).GetModelAsync());
 
     /// <inheritdoc />
+    public override async Task<ModelCardsResponse> ListModelCards(ModelCardsRequest request, ServerCallContext context)
+    {
+        var asset = string.IsNullOrEmpty(request.Asset) ? null : RiskOf(request.Asset).GetPrimaryKeyString(); // an unlisted asset is refused by name
+        var cards = services.GetService<Grains.Storage.ModelCards>() ??
+                    throw RpcErrors.FailedPrecondition("model cards are kept in PostgreSQL, and this gateway runs without it");
+        var response = new ModelCardsResponse();
+        response.Cards.AddRange((await cards.ListAsync(asset, context.CancellationToken)).Select(ModelCardProto.From));
+        return response;
+    }
+
+    /// <inheritdoc />
     public override async Task<ModelStatusResponse> PromoteModel(PromoteModelRequest request, ServerCallContext context)
     {
         if (string.IsNullOrWhiteSpace(request.ModelDirectory))

@@ -231,6 +231,26 @@ internal sealed class PositionsService(
         return await new DecisionHistory(database).ListAsync(position.PositionId, Chain().Deployment.Signers, context.CancellationToken);
     }
 
+    /// <inheritdoc />
+    public override async Task<DecisionDetail> GetDecision(GetDecisionRequest request, ServerCallContext context)
+    {
+        string digest;
+        try
+        {
+            digest = Bytes32.Parse(request.Digest).ToString();
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException)
+        {
+            throw RpcErrors.InvalidArgument("digest", $"'{request.Digest}' is not a 32-byte hex digest");
+        }
+
+        var position = await VisibleAsync(request.PositionId, context);
+        var database = services.GetService<Npgsql.NpgsqlDataSource>() ??
+                       throw RpcErrors.FailedPrecondition("decisions are kept in PostgreSQL, and this gateway runs without it");
+        return await new DecisionDetails(database, Chain()).GetAsync(position.PositionId, digest, context.CancellationToken)
+               ?? throw RpcErrors.NotFound($"decision {digest} of position {position.PositionId}");
+    }
+
     /// <summary>
     /// The position at the market's latest price: the grain refreshes its mark when a band wakes it, the gateway on
     /// every read, so mark, PnL and margin follow each candle close without waking the position.

@@ -266,6 +266,20 @@ public class GatewayFixture : IAsyncLifetime
         return headers;
     }
 
+    /// <summary>
+    /// Quotes <paramref name="request"/> as dev account <paramref name="traderIndex"/> and opens it with the trader's
+    /// signature over the quote's digest, through the gateway; returns the quote and the trader's call headers.
+    /// </summary>
+    public async Task<(QuoteResponse Quote, Metadata Headers)> QuoteAndOpenAsync(int traderIndex, QuoteRequest request)
+    {
+        var positions = new Positions.PositionsClient(Channel);
+        var headers = await SignInAsync(traderIndex);
+        var quote = await positions.QuoteAsync(request, headers);
+        var signature = Hex.Encode(Chain.Signer(traderIndex).SignHash(Hex.Decode(quote.Digest)).ToRsv());
+        await positions.OpenAsync(new OpenRequest { PositionId = quote.PositionId, Digest = quote.Digest, Decision = quote.Decision, QuoteToken = quote.QuoteToken, TraderSignature = signature }, headers);
+        return (quote, headers);
+    }
+
     /// <summary>Runs the CLI (<c>aml-cli.dll</c>, as <c>./aml</c> does) to its end: exit code, stdout, stderr.</summary>
     public async Task<(int Exit, string Output, string Error)> RunCliAsync(params string[] args)
     {

@@ -16,10 +16,7 @@ public sealed class DecisionHistoryGatewayTests(GatewayFixture fixture)
     {
         await fixture.PriceAsync(Asset, 47_000_00000000);
         var positions = new Positions.PositionsClient(fixture.Channel);
-        var headers = await fixture.SignInAsync(7);
-        var quote = await positions.QuoteAsync(new QuoteRequest { Asset = Asset, IsLong = true, Collateral = 200_000_000, RequestedLeverageX100 = 300 }, headers);
-        var signature = Hex.Encode(fixture.Chain.Signer(7).SignHash(Hex.Decode(quote.Digest)).ToRsv());
-        await positions.OpenAsync(new OpenRequest { PositionId = quote.PositionId, Digest = quote.Digest, Decision = quote.Decision, QuoteToken = quote.QuoteToken, TraderSignature = signature }, headers);
+        var (quote, headers) = await fixture.QuoteAndOpenAsync(7, new QuoteRequest { Asset = Asset, IsLong = true, Collateral = 200_000_000, RequestedLeverageX100 = 300 });
         using (var watch = positions.Watch(new GetPositionRequest { PositionId = quote.PositionId }, headers, DateTime.UtcNow.AddSeconds(90)))
         {
             while (await watch.ResponseStream.MoveNext(CancellationToken.None) && watch.ResponseStream.Current.Status != "Open")

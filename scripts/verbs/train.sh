@@ -1,4 +1,5 @@
-# help: train and calibrate a model set: --data <csv>... --out <dir> (see design/RISK.md)
+# help: train and calibrate a model set: --data <csv>... --out <dir> [--publish] (see design/RISK.md)
 source "$AML_ROOT/scripts/lib.sh"
-dotnet build "$AML_ROOT/Cli" -c Release --nologo -v quiet >/dev/null || die "build failed: run dotnet build Cli -c Release"
-exec dotnet "$AML_ROOT/Cli/bin/Release/net10.0/aml-cli.dll" train "$@"
+# --publish writes the set to the model store.
+[[ " $* " == *" --publish "* && " $* " != *" --postgres "* ]] && stores_postgres
+cli train "$@"

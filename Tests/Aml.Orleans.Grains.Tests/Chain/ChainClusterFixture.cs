@@ -127,6 +127,35 @@ public sealed class ChainClusterFixture : IAsyncLifetime
         return (positionId, await Oracle.SubmitAsync(decision, signature));
     }
 
+    /// <summary>Gives <paramref name="asset"/>'s market the closed candles its features need, unless it has them (once per cluster).</summary>
+    public async Task EnsureFeaturesAsync(string asset)
+    {
+        var market = Client.GetGrain<IMarketGrain>(asset);
+        if (await market.GetFeaturesAsync() is null)
+        {
+            foreach (var candle in TestModels.CandlesAfterTraining(Aml.Orleans.Risk.FeatureWindow.WarmUp + 5))
+            {
+                await market.CloseCandleAsync(candle);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The trader's CLOSE as the trader's wallet sends it: the oracle's signed close of <paramref name="close"/> in a
+    /// <c>closePosition</c> transaction from dev key <paramref name="traderIndex"/>; returns the receipt.
+    /// </summary>
+    public async Task<Ethereum.Rpc.TransactionReceipt> CloseFromTheWalletAsync(SignedDecision close, int traderIndex)
+    {
+        ArgumentNullException.ThrowIfNull(close);
+        var quorum = new Quorum(
+            System.Numerics.BigInteger.Parse("0" + close.SignerBitmap[2..], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture),
+            Hex.Decode(close.Signatures));
+        using var chain = new global::Aml.Orleans.Grains.Chain.ChainContext(Chain.Deployment, Microsoft.Extensions.Options.Options.Create(new global::Aml.Orleans.Grains.Chain.OracleOptions()));
+        var sender = new Ethereum.Rpc.TransactionSender(Chain.Rpc);
+        return await sender.SendAndWaitAsync(await sender.SignEip1559Async(
+            Chain.Signer(traderIndex), Address.Parse(Chain.Deployment.MarginManager), MarginManagerAbi.EncodeClosePosition(chain.ToChain(close.Decision), quorum)));
+    }
+
     /// <summary>Waits until the wall clock has caught up with the chain's (see <see cref="AnvilChain.WaitForClockAsync"/>).</summary>
     public Task WaitForChainClockAsync() => Chain.WaitForClockAsync();
 

@@ -31,14 +31,7 @@ public sealed class CloseChainTests(ChainClusterFixture fixture)
 
         Assert.Equal(first.Digest, again.Digest);
         Assert.Equal(first.Digest, direct.Digest); // the oracle signs no second price for the same version
-        var quorum = new Quorum(
-            System.Numerics.BigInteger.Parse("0" + first.SignerBitmap[2..], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture),
-            Hex.Decode(first.Signatures));
-        using var chain = new global::Aml.Orleans.Grains.Chain.ChainContext(fixture.Chain.Deployment, Microsoft.Extensions.Options.Options.Create(new global::Aml.Orleans.Grains.Chain.OracleOptions()));
-        var calldata = MarginManagerAbi.EncodeClosePosition(chain.ToChain(first.Decision), quorum);
-        var sender = new Ethereum.Rpc.TransactionSender(fixture.Chain.Rpc);
-        var receipt = await sender.SendAndWaitAsync(await sender.SignEip1559Async(
-            fixture.Chain.Signer(7), Address.Parse(fixture.Chain.Deployment.MarginManager), calldata));
+        var receipt = await fixture.CloseFromTheWalletAsync(first, 7);
 
         Assert.True(receipt.Succeeded);
         await ClusterFixture.EventuallyAsync(position.GetSnapshotAsync, s => s is { Status: PositionStatus.Closed }, "closed");
