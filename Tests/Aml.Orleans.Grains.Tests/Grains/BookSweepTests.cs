@@ -29,7 +29,7 @@ public sealed class BookSweepTests(ClusterFixture fixture)
 
         await Task.Run(() => fixture.Time.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(2))); // both due now
         var nextMs = (fixture.Time.GetUtcNow() + TimeSpan.FromMinutes(5)).ToUnixTimeMilliseconds() - 1_000;
-        var sameRow = await ClusterFixture.EventuallyAsync(
+        await ClusterFixture.EventuallyAsync(
             async () => (await shard.GetRowAsync(same))!.Value, r => r.NextReassessAtMs >= nextMs, "the quiet row priced and due again one interval later");
         await ClusterFixture.EventuallyAsync(
             () => ActivationsOfAsync(offPosition), a => a.Contains(offPosition.GetGrainId()), "the position whose terms should move woken");
@@ -38,8 +38,9 @@ public sealed class BookSweepTests(ClusterFixture fixture)
         var after = await shard.GetSnapshotAsync();
         Assert.True(after.BatchAssessed - before.BatchAssessed >= 2, "both rows priced in the batch, not one at a time in their positions");
         Assert.True(after.BatchWoken - before.BatchWoken >= 1, "the off position woken by the batch");
-        var offRow = (await shard.GetRowAsync(off))!.Value;
-        Assert.True(offRow.NextReassessAtMs < sameRow.NextReassessAtMs, "the woken one keeps its retry until it upserts itself");
+        // Nothing is asserted of the woken one's row: the sweep leaves it at its retry time, but the position it woke
+        // upserts its own row concurrently (with a decision on its way, or one interval later), so what a read finds is
+        // a race, not the sweep's doing.
     }
 
     [Fact]
