@@ -97,9 +97,9 @@ internal sealed class TickPathLoad(LoadStack stack)
                 return new SeededPosition(id, chain, openedAt, modelHash, Hex.Encode(Keccak.Hash(id)));
             }).ToList();
             var stored = await seeder.SeedAsync(market, chunk, CancellationToken.None);
-            if (stored != chunk.Count)
+            if (stored.Count != chunk.Count)
             {
-                throw new InvalidOperationException($"{chunk.Count - stored} of {chunk.Count} seeded positions were stored already: the stack is not fresh");
+                throw new InvalidOperationException($"{chunk.Count - stored.Count} of {chunk.Count} seeded positions were stored already: the stack is not fresh");
             }
 
             Progress.Say($"  seeded {from + chunk.Count:N0} of {positions:N0} positions ({(from + chunk.Count) / clock.Elapsed.TotalSeconds:N0}/s)");

@@ -1,5 +1,6 @@
 using System.Numerics;
 using Aml.Orleans.Ethereum;
+using Aml.Orleans.Ethereum.Abi;
 using Aml.Orleans.Ethereum.Rpc;
 using Aml.Orleans.Grains.Interfaces;
 using Events = Aml.Orleans.Ethereum.MarginManagerNames.Events;
@@ -33,29 +34,18 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
         var delivered = 0;
         foreach (var log in logs)
         {
-            if (log.Removed || log.Address != chain.Contract.Contract || chain.Abi.TryDecodeLog(log.Topics, log.Data) is not { } decoded ||
-                !PositionEvents.Contains(decoded.Name))
+            if (DecodePositionEvent(log) is not { } e)
             {
                 continue;
             }
 
-            var positionId = new Bytes32((byte[])decoded["positionId"]);
+            var (positionId, decoded) = e;
+
             if (!positions.TryGetValue(positionId, out var state))
             {
                 // One block for every read, so the borrow index and its time belong together.
                 head ??= await chain.Rpc.GetBlockAsync("latest", cancellationToken).ConfigureAwait(false);
-                var at = Quantity.Encode(head.Number);
-                state = chain.ToEngine(await chain.Contract.GetPositionAsync(positionId, at, cancellationToken).ConfigureAwait(false));
-                var pending = chain.Abi.Function(MarginManagerNames.Functions.PendingMargin);
-                var margin = pending.DecodeOutput(await chain.Rpc.CallAsync(
-                    new CallRequest(chain.Contract.Contract, pending.EncodeCall(positionId)), at, cancellationToken).ConfigureAwait(false));
-                var (marketIndex, positionIndex) = await chain.Contract.GetBorrowIndexAsync(positionId, at, cancellationToken).ConfigureAwait(false);
-                state = state with
-                {
-                    PendingMarginBps = (uint)(BigInteger)margin[0], PendingMarginFrom = (ulong)(BigInteger)margin[1],
-                    PositionBorrowIndex = positionIndex, MarketBorrowIndex = marketIndex, BorrowIndexAt = head.Timestamp,
-                    ReadAtBlock = head.Number,
-                };
+                state = await ReadPositionAsync(positionId, head, cancellationToken).ConfigureAwait(false);
                 positions[positionId] = state;
             }
 
@@ -89,5 +79,42 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
         }
 
         return delivered;
+    }
+
+    /// <summary>
+    /// The position as the chain holds it at <paramref name="head"/>: its view, the margin pending for it and the
+    /// borrow indexes with the time they were read at, all from that one block.
+    /// </summary>
+    public async Task<ChainPosition> ReadPositionAsync(Bytes32 positionId, BlockHeader head, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(head);
+        var at = Quantity.Encode(head.Number);
+        var state = chain.ToEngine(await chain.Contract.GetPositionAsync(positionId, at, cancellationToken).ConfigureAwait(false));
+        var pending = chain.Abi.Function(MarginManagerNames.Functions.PendingMargin);
+        var margin = pending.DecodeOutput(await chain.Rpc.CallAsync(
+            new CallRequest(chain.Contract.Contract, pending.EncodeCall(positionId)), at, cancellationToken).ConfigureAwait(false));
+        var (marketIndex, positionIndex) = await chain.Contract.GetBorrowIndexAsync(positionId, at, cancellationToken).ConfigureAwait(false);
+        return state with
+        {
+            PendingMarginBps = (uint)(BigInteger)margin[0], PendingMarginFrom = (ulong)(BigInteger)margin[1],
+            PositionBorrowIndex = positionIndex, MarketBorrowIndex = marketIndex, BorrowIndexAt = head.Timestamp,
+            ReadAtBlock = head.Number,
+        };
+    }
+
+    /// <summary>
+    /// The position event <paramref name="log"/> holds, decoded, with the id of its position; null for a removed log,
+    /// another contract's or an event that is not a position's.
+    /// </summary>
+    public (Bytes32 PositionId, AbiDecoded Event)? DecodePositionEvent(LogEntry log)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        if (log.Removed || log.Address != chain.Contract.Contract || chain.Abi.TryDecodeLog(log.Topics, log.Data) is not { } decoded ||
+            !PositionEvents.Contains(decoded.Name))
+        {
+            return null;
+        }
+
+        return (new Bytes32((byte[])decoded["positionId"]), decoded);
     }
 }
