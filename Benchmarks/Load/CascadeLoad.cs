@@ -36,7 +36,7 @@ internal sealed class CascadeLoad(LoadStack stack)
     private const long EntryE8 = 100_00000000;
     private const long Collateral = 4_000_000; // 4 USDC: 10,000 of them at 10x stay below every market's open-interest cap
     private const uint LeverageX100 = 1_000;
-    private const ulong OpensPerBlockGas = 600_000; // an openPosition's gas with room; the block's limit is 10^10
+    private const ulong OpenGas = 600_000; // one openPosition with room to spare; a block holds 10^10 (ANVIL_FLAGS)
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(180);
     private readonly TickClock _ticks = new();
 
@@ -123,7 +123,7 @@ internal sealed class CascadeLoad(LoadStack stack)
             var onChain = chain.ToChain(decision);
             var quorum = await QuorumBuilder.SignAsync(chain.OnChainSigners, chain.Keys, chain.Deployment.Threshold, onChain.Digest(chain.Domain));
             var tx = new Eip1559Transaction(chainId, nonces[i % traders.Length]++, fees.MaxPriorityFeePerGas, fees.MaxFeePerGas * 4,
-                OpensPerBlockGas, chain.Contract.Contract, 0, MarginManagerAbi.EncodeOpenPosition(onChain, quorum));
+                OpenGas, chain.Contract.Contract, 0, MarginManagerAbi.EncodeOpenPosition(onChain, quorum));
             raw[i] = (await tx.SignAsync(trader)).Raw;
             var position = new ChainPosition(trader.Address.ToString(), asset, true, Collateral, Collateral * LeverageX100 / 100, EntryE8,
                 LeverageX100, margin, 1_000, 1, ChainPositionStatus.Open, false);
@@ -171,7 +171,7 @@ internal sealed class CascadeLoad(LoadStack stack)
         Progress.Say($"  block {block.Number} opened {count:N0}; waiting for the silo's indexer to read it");
         var indexer = stack.Grains.GetGrain<IChainIndexerGrain>(chain.OracleKey);
         var deadline = Stopwatch.StartNew();
-        while (await indexer.GetNextBlockAsync() <= block.Number)
+        while (await NextBlockAsync(indexer) <= block.Number)
         {
             if (deadline.Elapsed > Wait)
             {
@@ -183,5 +183,21 @@ internal sealed class CascadeLoad(LoadStack stack)
 
         Progress.Say($"  the indexer delivered the block in {deadline.Elapsed.TotalSeconds:F1} s");
         return ids;
+    }
+
+    /// <summary>
+    /// The indexer's cursor; 0 while it is still delivering the block: it answers between polls only, and delivering ten
+    /// thousand events takes longer than a grain call may wait.
+    /// </summary>
+    private static async Task<ulong> NextBlockAsync(IChainIndexerGrain indexer)
+    {
+        try
+        {
+            return await indexer.GetNextBlockAsync();
+        }
+        catch (TimeoutException)
+        {
+            return 0;
+        }
     }
 }
