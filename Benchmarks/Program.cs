@@ -1,4 +1,5 @@
 using Aml.Orleans.Benchmarks.Book;
+using Aml.Orleans.Benchmarks.Cluster;
 using Aml.Orleans.Benchmarks.Load;
 using BenchmarkDotNet.Running;
 
@@ -7,7 +8,8 @@ namespace Aml.Orleans.Benchmarks;
 /// <summary>
 /// The BenchmarkDotNet suites (<c>dotnet run -c Release --project Benchmarks -- --filter '*'</c>) and, with the
 /// <c>load</c> verb, the load harness against a running stack (<c>./aml bench</c> starts one), and with the <c>book</c>
-/// verb the position book's memory census and seeding (Book/BookVerb.cs).
+/// verb the position book's memory census and seeding (Book/BookVerb.cs), and with the <c>placement</c> verb where a
+/// running cluster holds its book shards (Cluster/PlacementVerb.cs).
 /// </summary>
 public static class Program
 {
@@ -22,6 +24,11 @@ public static class Program
         if (args.Length > 0 && args[0] == "book")
         {
             return await BookVerb.RunAsync(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "placement")
+        {
+            return await PlacementVerb.RunAsync(args[1..]);
         }
 
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -8,7 +8,7 @@ namespace Aml.Orleans.Benchmarks.Book;
 
 /// <summary>
 /// The bulk path at scale on real PostgreSQL, in a database of its own (created, migrated, dropped): N rows seeded
-/// into the books and <c>aml_position_book</c> (one COPY BINARY), every shard loaded back by COPY (an activation),
+/// into <c>aml_position_book</c> (one COPY BINARY, as <see cref="PositionBookTable.CopyInAsync"/> stores them), every shard loaded back by COPY (an activation),
 /// and one shard's flush after 1 % of its rows changed (the steady-state delta, third round).
 /// </summary>
 internal static class BookSeeding
@@ -28,18 +28,20 @@ internal static class BookSeeding
             var table = new PositionBookTable(dataSource);
 
             var seed = Stopwatch.StartNew();
-            var books = await PositionBookSeeder.SeedAsync(table, "ETH-USD", buckets, input, cancellationToken);
+            await table.CopyInAsync("ETH-USD", buckets, input, null, cancellationToken);
             var seedSeconds = seed.Elapsed.TotalSeconds;
 
             var load = Stopwatch.StartNew();
-            var loaded = 0;
-            foreach (var shard in books.Keys)
+            var books = new Dictionary<BookShardKey, PositionBook>();
+            for (var bucket = 0; bucket < buckets; bucket++)
             {
+                var shard = new BookShardKey("ETH-USD", bucket);
                 var book = new PositionBook();
-                book.Load(await table.LoadAsync(shard, cancellationToken));
-                loaded += book.Count;
+                book.Load(await table.LoadAsync(shard, cancellationToken)); // a shard's activation
+                books[shard] = book;
             }
 
+            var loaded = books.Values.Sum(b => b.Count);
             var loadSeconds = load.Elapsed.TotalSeconds;
 
             // The steady state: three rounds of 1 % of one shard's rows changed and flushed; the last round counts

@@ -17,15 +17,18 @@ internal sealed record LoadSettings(
     int Clients,
     int QuotesPerClient,
     int OpensPerClient,
+    int CascadePositions,
     string DataDirectory,
     DateTimeOffset TrainedTo,
     string ReportFile,
+    string? RecordFile,
     IReadOnlyList<string> DevKeys)
 {
     /// <summary>The usage line the harness prints on a bad argument.</summary>
     public const string Usage =
         "usage: Aml.Orleans.Benchmarks load --deployment FILE --pg CONNECTION --silo-pid PID --data DIR --trained-to DATE --out FILE " +
-        "[--gateway URL] [--cluster-id ID] [--positions 10000,100000] [--clients 8] [--quotes 50] [--opens 6]; " +
+        "[--gateway URL] [--cluster-id ID] [--positions 10000,100000] [--clients 16] [--quotes 50] [--opens 2] [--cascade 10000 (0: none)] " +
+        "[--record BENCHMARKS.json]; " +
         "AML_DEV_KEYS holds the anvil dev keys 0..12, comma-separated";
 
     /// <summary>Reads the command line (after the <c>load</c> verb) and the dev keys from the environment.</summary>
@@ -44,12 +47,12 @@ internal sealed record LoadSettings(
 
         string Required(string name) => values.TryGetValue(name, out var v) ? v : throw new ArgumentException($"{name} is required. {Usage}");
         string Optional(string name, string fallback) => values.GetValueOrDefault(name, fallback);
-        int Number(string name, string? fallback = null)
+        int Number(string name, string? fallback = null, int least = 1)
         {
             var text = fallback is null ? Required(name) : Optional(name, fallback);
-            return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+            return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= least
                 ? n
-                : throw new ArgumentException($"{name} must be a positive whole number, got '{text}'");
+                : throw new ArgumentException($"{name} must be a whole number of at least {least}, got '{text}'");
         }
 
         DateTimeOffset Date(string name) =>
@@ -71,7 +74,7 @@ internal sealed record LoadSettings(
         return new LoadSettings(
             new Uri(Optional("--gateway", "http://127.0.0.1:8080")), Required("--deployment"), Required("--pg"),
             Optional("--cluster-id", "aml-dev"), Optional("--service-id", "aml"), Number("--silo-pid"), counts,
-            Number("--clients", "8"), Number("--quotes", "50"), Number("--opens", "6"), Required("--data"), Date("--trained-to"),
-            Required("--out"), keys);
+            Number("--clients", "16"), Number("--quotes", "50"), Number("--opens", "2"), Number("--cascade", "10000", least: 0),
+            Required("--data"), Date("--trained-to"), Required("--out"), values.GetValueOrDefault("--record"), keys);
     }
 }

@@ -136,6 +136,10 @@ internal sealed class LoadStack : IAsyncDisposable
         }
     }
 
+    /// <summary>The stack's PostgreSQL, where the silo keeps grain state, book rows and the oracle's audit.</summary>
+    public NpgsqlDataSource Database =>
+        _dataSource ??= NpgsqlDataSource.Create(PostgresSiloBuilderExtensions.NormalizeConnectionString(Settings.PostgresConnection));
+
     /// <summary>
     /// The bulk path the indexer's first sync uses, from outside the silo: grain state into the stack's PostgreSQL in the
     /// silo's own storage format (its service id, the System.Text.Json grain storage serializer it is configured with,
@@ -143,9 +147,8 @@ internal sealed class LoadStack : IAsyncDisposable
     /// </summary>
     public PositionSeeder Seeder()
     {
-        _dataSource ??= NpgsqlDataSource.Create(PostgresSiloBuilderExtensions.NormalizeConnectionString(Settings.PostgresConnection));
         var serializer = new SystemTextJsonGrainStorageSerializer(Options.Create(new SystemTextJsonGrainStorageSerializerOptions()));
-        return new PositionSeeder(Grains, new PositionStateTable(_dataSource, serializer, Settings.ServiceId), new PositionOptions(), TimeProvider.System);
+        return new PositionSeeder(Grains, new PositionStateTable(Database, serializer, Settings.ServiceId), new PositionOptions(), TimeProvider.System);
     }
 
     public async ValueTask DisposeAsync()

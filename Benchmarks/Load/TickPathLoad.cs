@@ -12,7 +12,9 @@ namespace Aml.Orleans.Benchmarks.Load;
 internal sealed record TickPathResult(
     int Positions,
     string Asset,
+    long SiloBaseResidentBytes,
     double ResidentBytesPerPosition,
+    double BaseIdleCpuCores,
     double IdleCpuCores,
     double SeedSeconds,
     Latencies EngineTick,
@@ -45,7 +47,7 @@ internal sealed class TickPathLoad(LoadStack stack)
     public async Task<TickPathResult> RunAsync(int positions, string asset)
     {
         var market = stack.Grains.GetGrain<IMarketGrain>(asset);
-        var bookShards = (await MoveMarketAsync(market, EntryE8)).BookShards;
+        var bookShards = (await MoveMarketAsync(market, EntryE8, _ticks)).BookShards;
         var minMargin = stack.Chain.Deployment.Markets[asset].Config.MinMaintenanceMarginBps;
 
         // 10x at a 3 % margin (above every market's floor): liquidated below 93 % of entry, warned below 94.5 %.
@@ -53,14 +55,15 @@ internal sealed class TickPathLoad(LoadStack stack)
         Progress.Say($"tick path {positions:N0} on {asset}: opening {LiquidatedPositions} positions on-chain through the oracle");
         var real = await RealPositions.OpenAsync(stack, asset, LiquidatedPositions, Collateral, 1_000, Math.Max(300u, minMargin), EntryE8);
 
+        var baseIdleCores = await IdleCpuAsync(); // the baseline: the silo before these positions came
         Progress.Say($"tick path {positions:N0} on {asset}: seeding {positions:N0} positions in bulk into {bookShards} book shards");
-        var (liquidationPrices, seedSeconds, bytesPerPosition) = await SeedAsync(asset, positions, minMargin, bookShards);
+        var (liquidationPrices, seedSeconds, baseBytes, bytesPerPosition) = await SeedAsync(asset, positions, minMargin, bookShards);
         var idleCores = await IdleCpuAsync();
         var (engine, call) = await TimeQuietTicksAsync(market);
         var naive = await TimeNaiveFanOutAsync(real, asset, positions);
         var scan = TimeArrayScan(liquidationPrices);
         var (woken, signed, landed) = await TimeLiquidationAsync(asset, market, real);
-        return new TickPathResult(positions, asset, bytesPerPosition, idleCores, seedSeconds, engine, call, naive, scan, woken, signed, landed);
+        return new TickPathResult(positions, asset, baseBytes, bytesPerPosition, baseIdleCores, idleCores, seedSeconds, engine, call, naive, scan, woken, signed, landed);
     }
 
     private static string SyntheticId(string asset, int index) => Hex.Encode(Keccak.Hash($"bench-load:{asset}:{index}"));
@@ -72,10 +75,10 @@ internal sealed class TickPathLoad(LoadStack stack)
     /// Delivers the N positions in bulk as the indexer's first sync would (<see cref="PositionSeeder"/>: grain state
     /// rows by COPY, book rows through their shards; no position grain activated), with leverage 2–5x at the market's
     /// floor margin (liquidation at 80–90 % of entry, never reached here), <see cref="SeedChunk"/> at a time; returns
-    /// their liquidation prices, the time it took and the silo's resident memory growth per position, measured with
+    /// their liquidation prices, the time it took, the silo's resident memory before and its growth per position, measured with
     /// every seeded position a row and a stored state, not a grain.
     /// </summary>
-    private async Task<(long[] LiquidationPrices, double Seconds, double BytesPerPosition)> SeedAsync(
+    private async Task<(long[] LiquidationPrices, double Seconds, long BaseBytes, double BytesPerPosition)> SeedAsync(
         string asset, int positions, uint marginBps, int bookShards)
     {
         var random = new Random(7);
@@ -97,9 +100,9 @@ internal sealed class TickPathLoad(LoadStack stack)
                 return new SeededPosition(id, chain, openedAt, modelHash, Hex.Encode(Keccak.Hash(id)));
             }).ToList();
             var stored = await seeder.SeedAsync(market, chunk, CancellationToken.None);
-            if (stored != chunk.Count)
+            if (stored.Count != chunk.Count)
             {
-                throw new InvalidOperationException($"{chunk.Count - stored} of {chunk.Count} seeded positions were stored already: the stack is not fresh");
+                throw new InvalidOperationException($"{chunk.Count - stored.Count} of {chunk.Count} seeded positions were stored already: the stack is not fresh");
             }
 
             Progress.Say($"  seeded {from + chunk.Count:N0} of {positions:N0} positions ({(from + chunk.Count) / clock.Elapsed.TotalSeconds:N0}/s)");
@@ -111,7 +114,7 @@ internal sealed class TickPathLoad(LoadStack stack)
         var prices = Enumerable.Range(0, positions)
             .Select(i => MarginMath.LiquidationPrice(new PositionTerms(true, Collateral, Collateral * leverage[i] / 100, EntryE8, marginBps)))
             .ToArray();
-        return (prices, seconds, bytesPerPosition);
+        return (prices, seconds, before, bytesPerPosition);
     }
 
     /// <summary>
@@ -266,12 +269,12 @@ internal sealed class TickPathLoad(LoadStack stack)
     }
 
     /// <summary>Moves the market to <paramref name="priceE8"/>; a jump beyond the outlier limit needs a second print.</summary>
-    private async Task<TickOutcome> MoveMarketAsync(IMarketGrain market, long priceE8)
+    internal static async Task<TickOutcome> MoveMarketAsync(IMarketGrain market, long priceE8, TickClock ticks)
     {
-        var outcome = await market.SubmitTickAsync(new MarketTick(priceE8, _ticks.Next()));
+        var outcome = await market.SubmitTickAsync(new MarketTick(priceE8, ticks.Next()));
         if (outcome.Rejection == TickRejection.UnconfirmedJump)
         {
-            outcome = await market.SubmitTickAsync(new MarketTick(priceE8, _ticks.Next()));
+            outcome = await market.SubmitTickAsync(new MarketTick(priceE8, ticks.Next()));
         }
 
         if (!outcome.Accepted)

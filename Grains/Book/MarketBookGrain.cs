@@ -5,6 +5,7 @@ using Aml.Orleans.Grains.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using Orleans.Placement;
 
 namespace Aml.Orleans.Grains.Book;
 
@@ -16,8 +17,12 @@ namespace Aml.Orleans.Grains.Book;
 /// <remarks>
 /// Reentrant so that upserts arriving while a flush is on its way join the next one (group commit) instead of queueing
 /// behind it; every change to the book happens between awaits, so turns never see it half-changed.
+/// Placed at random, not by the default resource-optimized placement, which favours the calling silo (the market's):
+/// shards spread over the silos whenever they activate. Shards that activated while the first silo was alone stay
+/// there until they move (a lost silo, idle collection); see README.md, Placement.
 /// </remarks>
 [Reentrant]
+[RandomPlacement]
 internal sealed partial class MarketBookGrain(
     PositionBookTable table,
     IOptions<MarketOptions> markets,

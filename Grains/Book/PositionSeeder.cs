@@ -33,11 +33,11 @@ public sealed class PositionSeeder(IGrainFactory grains, PositionStateTable stat
     public const int RowsPerCall = 8_192;
 
     /// <summary>
-    /// Stores <paramref name="positions"/> (all of <paramref name="market"/>) and returns how many were new. Every
-    /// position is checked before anything is stored.
+    /// Stores <paramref name="positions"/> (all of <paramref name="market"/>) and returns the ids of those that were new,
+    /// as their grains are keyed. Every position is checked before anything is stored.
     /// </summary>
     /// <exception cref="ArgumentException">A position is not open, of another market, or has impossible terms.</exception>
-    public async Task<int> SeedAsync(SeedMarket market, IReadOnlyList<SeededPosition> positions, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<string>> SeedAsync(SeedMarket market, IReadOnlyList<SeededPosition> positions, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(market);
         ArgumentNullException.ThrowIfNull(positions);
@@ -80,7 +80,7 @@ public sealed class PositionSeeder(IGrainFactory grains, PositionStateTable stat
                 await grain.SeedAsync(chunk.Select(b => b.Row).ToArray(), chunk.Select(b => b.State.Trader).ToArray());
             }
         });
-        return stored.Count;
+        return stored;
     }
 
     /// <summary>The state a position grain holds after the chain's PositionOpened event, as of <paramref name="now"/>.</summary>

@@ -1,5 +1,6 @@
 using System.Numerics;
 using Aml.Orleans.Ethereum;
+using Aml.Orleans.Ethereum.Abi;
 using Aml.Orleans.Ethereum.Rpc;
 using Aml.Orleans.Grains.Interfaces;
 using Events = Aml.Orleans.Ethereum.MarginManagerNames.Events;
@@ -31,7 +32,7 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
         var delivered = 0;
         foreach (var log in logs)
         {
-            if (log.Removed || log.Address != chain.Contract.Contract || PositionEventLog.TryDecode(chain.Abi, log.Topics, log.Data) is not { } decoded)
+            if (DecodePositionEvent(log) is not { } decoded)
             {
                 continue;
             }
@@ -41,18 +42,7 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
             {
                 // One block for every read, so the borrow index and its time belong together.
                 head ??= await chain.Rpc.GetBlockAsync("latest", cancellationToken).ConfigureAwait(false);
-                var at = Quantity.Encode(head.Number);
-                state = chain.ToEngine(await chain.Contract.GetPositionAsync(positionId, at, cancellationToken).ConfigureAwait(false));
-                var pending = chain.Abi.Function(MarginManagerNames.Functions.PendingMargin);
-                var margin = pending.DecodeOutput(await chain.Rpc.CallAsync(
-                    new CallRequest(chain.Contract.Contract, pending.EncodeCall(positionId)), at, cancellationToken).ConfigureAwait(false));
-                var (marketIndex, positionIndex) = await chain.Contract.GetBorrowIndexAsync(positionId, at, cancellationToken).ConfigureAwait(false);
-                state = state with
-                {
-                    PendingMarginBps = (uint)(BigInteger)margin[0], PendingMarginFrom = (ulong)(BigInteger)margin[1],
-                    PositionBorrowIndex = positionIndex, MarketBorrowIndex = marketIndex, BorrowIndexAt = head.Timestamp,
-                    ReadAtBlock = head.Number,
-                };
+                state = await ReadPositionAsync(positionId, head, cancellationToken).ConfigureAwait(false);
                 positions[positionId] = state;
             }
 
@@ -107,5 +97,36 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
 
         cache[txHash] = hashes;
         return hashes;
+    }
+
+    /// <summary>
+    /// The position as the chain holds it at <paramref name="head"/>: its view, the margin pending for it and the
+    /// borrow indexes with the time they were read at, all from that one block.
+    /// </summary>
+    public async Task<ChainPosition> ReadPositionAsync(Bytes32 positionId, BlockHeader head, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(head);
+        var at = Quantity.Encode(head.Number);
+        var state = chain.ToEngine(await chain.Contract.GetPositionAsync(positionId, at, cancellationToken).ConfigureAwait(false));
+        var pending = chain.Abi.Function(MarginManagerNames.Functions.PendingMargin);
+        var margin = pending.DecodeOutput(await chain.Rpc.CallAsync(
+            new CallRequest(chain.Contract.Contract, pending.EncodeCall(positionId)), at, cancellationToken).ConfigureAwait(false));
+        var (marketIndex, positionIndex) = await chain.Contract.GetBorrowIndexAsync(positionId, at, cancellationToken).ConfigureAwait(false);
+        return state with
+        {
+            PendingMarginBps = (uint)(BigInteger)margin[0], PendingMarginFrom = (ulong)(BigInteger)margin[1],
+            PositionBorrowIndex = positionIndex, MarketBorrowIndex = marketIndex, BorrowIndexAt = head.Timestamp,
+            ReadAtBlock = head.Number,
+        };
+    }
+
+    /// <summary>
+    /// The position event <paramref name="log"/> holds, decoded; null for a removed log,
+    /// another contract's or an event that is not a position's.
+    /// </summary>
+    public PositionEventLog? DecodePositionEvent(LogEntry log)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        return log.Removed || log.Address != chain.Contract.Contract ? null : PositionEventLog.TryDecode(chain.Abi, log.Topics, log.Data);
     }
 }

@@ -17,12 +17,14 @@ public sealed class ChainIndexerState
 /// Reads the contract's logs block range by block range and hands position events to their grains, so that grain
 /// state follows the chain whoever changed it (the oracle, a trader's top-up or close, the guardian). The cursor
 /// advances only after a range is delivered: a crash replays a range, which the positions apply idempotently.
-/// A reminder brings the indexer back after a crash; a grain timer does the polling.
+/// A reminder brings the indexer back after a crash; a grain timer does the polling. Its first pass (no cursor yet) is
+/// <see cref="ChainFirstSync"/>: positions open at the head are delivered in bulk, not event by event.
 /// </summary>
 internal sealed partial class ChainIndexerGrain(
     [PersistentState("indexer", "aml")] IPersistentState<ChainIndexerState> state,
     ChainContext chain,
     ChainEventRelay relay,
+    ChainFirstSync firstSync,
     IOptions<OracleOptions> options,
     ILogger<ChainIndexerGrain> logger) : Grain, IChainIndexerGrain, IRemindable
 {
@@ -71,13 +73,25 @@ internal sealed partial class ChainIndexerGrain(
 
     private async Task<int> ReadNewLogsAsync(CancellationToken cancellationToken)
     {
+        var head = await chain.Rpc.GetBlockNumberAsync(cancellationToken);
+        var delivered = 0;
+        if (state.State.NextBlock == 0 && head >= chain.Deployment.DeployBlock)
+        {
+            // The cursor moves only once the whole first pass is delivered: a crash runs it again, which seeds nothing twice.
+            var (seeded, events) = await firstSync.RunAsync(chain.Deployment.DeployBlock, head, cancellationToken);
+            LogFirstSync(seeded, events, head);
+            delivered = seeded + events;
+            state.State.NextBlock = head + 1;
+            state.State.EventsDelivered += events;
+            await state.WriteStateAsync();
+            return delivered;
+        }
+
         if (state.State.NextBlock == 0)
         {
             state.State.NextBlock = chain.Deployment.DeployBlock;
         }
 
-        var head = await chain.Rpc.GetBlockNumberAsync(cancellationToken);
-        var delivered = 0;
         while (state.State.NextBlock <= head)
         {
             var to = Math.Min(head, state.State.NextBlock + options.Value.MaxLogRange - 1);
@@ -93,6 +107,9 @@ internal sealed partial class ChainIndexerGrain(
 
         return delivered;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Chain indexer's first sync to block {Head}: {Seeded} open positions seeded in bulk, {Events} events delivered")]
+    private partial void LogFirstSync(int seeded, int events, ulong head);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Chain indexer cannot read logs, retrying: {Reason}")]
     private partial void LogUnavailable(string reason);

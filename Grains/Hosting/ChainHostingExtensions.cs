@@ -1,9 +1,12 @@
+using Aml.Orleans.Grains.Book;
 using Aml.Orleans.Grains.Chain;
 using Aml.Orleans.Grains.Interfaces;
+using Aml.Orleans.Grains.Markets;
 using Aml.Orleans.Grains.Oracle;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Aml.Orleans.Grains.Hosting;
@@ -24,6 +27,11 @@ public static class ChainHostingExtensions
         silo.Services.AddOptions<OracleOptions>().Configure(oracle);
         silo.Services.AddSingleton<ChainContext>();
         silo.Services.AddSingleton<ChainEventRelay>();
+        // The bulk path exists only with PostgreSQL grain storage; without it the first sync delivers every event.
+        silo.Services.AddSingleton(services => new ChainFirstSync(
+            services.GetRequiredService<ChainContext>(), services.GetRequiredService<ChainEventRelay>(), services.GetRequiredService<IGrainFactory>(),
+            services.GetRequiredService<IOptions<MarketCatalogOptions>>().Value, services.GetService<PositionSeeder>(),
+            services.GetRequiredService<IOptions<OracleOptions>>().Value.MaxLogRange));
         silo.Services.AddSingleton<MarketGuardReader>();
         silo.Services.AddSingleton<Risk.IModelRegistry, ChainModelRegistry>();
         if (!string.IsNullOrEmpty(postgresConnectionString))

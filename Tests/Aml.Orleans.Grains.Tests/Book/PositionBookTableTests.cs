@@ -98,20 +98,19 @@ public sealed class PositionBookTableTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SeedAsync_RowsOfManyBuckets_EachShardLoadsItsRowsAndTheBooksHoldThem()
+    public async Task CopyInAsync_RowsOfManyBuckets_EachShardLoadsExactlyItsRows()
     {
         var random = new Random(43);
         var rows = Enumerable.Range(0, 20_000).Select(_ => RandomRows.Row(random, RandomRows.Key(random))).ToArray();
 
-        var books = await PositionBookSeeder.SeedAsync(_table, "SOL-USD", 8, rows, CancellationToken.None);
+        Assert.Equal((ulong)rows.Length, await _table.CopyInAsync("SOL-USD", 8, rows, null, CancellationToken.None));
 
-        Assert.Equal(8, books.Count);
-        Assert.Equal(rows.Length, books.Values.Sum(b => b.Count));
-        foreach (var (shard, book) in books)
+        for (var bucket = 0; bucket < 8; bucket++)
         {
-            var stored = await _table.LoadAsync(shard, CancellationToken.None);
-            Assert.Equal(book.Rows.OrderBy(r => r.Key.ToString()), stored.OrderBy(r => r.Key.ToString()));
-            Assert.All(stored, r => Assert.Equal(shard.Bucket, BookShardKey.BucketOf(r.Key, 8)));
+            var expected = rows.Where(r => BookShardKey.BucketOf(r.Key, 8) == bucket).OrderBy(r => r.Key.ToString()).ToArray();
+            var stored = await _table.LoadAsync(new BookShardKey("SOL-USD", bucket), CancellationToken.None);
+            Assert.NotEmpty(expected);
+            Assert.Equal(expected, stored.OrderBy(r => r.Key.ToString()));
         }
     }
 
@@ -121,7 +120,7 @@ public sealed class PositionBookTableTests : IAsyncLifetime
         var random = new Random(46);
         var rows = Enumerable.Range(0, 300).Select(_ => RandomRows.Row(random, RandomRows.Key(random))).ToArray();
         var traders = rows.Select((_, i) => i % 3 == 0 ? null : $"0x{i:x40}").ToArray();
-        await PositionBookSeeder.SeedAsync(_table, "SOL-USD", 1, rows, traders, CancellationToken.None);
+        await _table.CopyInAsync("SOL-USD", 1, rows, traders, CancellationToken.None);
         var shard = new BookShardKey("SOL-USD", 0);
         var moved = rows[1] with { NextReassessAtMs = rows[1].NextReassessAtMs + 1 };
         var renamed = rows[2] with { Version = rows[2].Version + 1 };
@@ -140,39 +139,39 @@ public sealed class PositionBookTableTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SeedAsync_BlankTrader_ThrowsAndStoresNothing()
+    public async Task CopyInAsync_BlankTrader_ThrowsAndStoresNothing()
     {
         var random = new Random(47);
         var rows = Enumerable.Range(0, 10).Select(_ => RandomRows.Row(random, RandomRows.Key(random))).ToArray();
         var traders = rows.Select(_ => (string?)"0x01").ToArray();
         traders[6] = " ";
 
-        await Assert.ThrowsAsync<ArgumentException>(() => PositionBookSeeder.SeedAsync(_table, "SOL-USD", 4, rows, traders, CancellationToken.None));
+        await Assert.ThrowsAsync<ArgumentException>(() => _table.CopyInAsync("SOL-USD", 4, rows, traders, CancellationToken.None));
 
         Assert.Equal(0L, await _database.ScalarAsync<long>($"SELECT count(*) FROM {PositionBookTable.Table}"));
     }
 
     [Fact]
-    public async Task SeedAsync_IdAlreadyStored_FailsAndStoresNothingMore()
+    public async Task CopyInAsync_IdAlreadyStored_FailsAndStoresNothingMore()
     {
         var random = new Random(44);
         var first = Enumerable.Range(0, 100).Select(_ => RandomRows.Row(random, RandomRows.Key(random))).ToArray();
-        await PositionBookSeeder.SeedAsync(_table, "SOL-USD", 4, first, CancellationToken.None);
+        await _table.CopyInAsync("SOL-USD", 4, first, null, CancellationToken.None);
         var again = Enumerable.Range(0, 100).Select(_ => RandomRows.Row(random, RandomRows.Key(random))).Append(first[7]).ToArray();
 
-        await Assert.ThrowsAsync<PostgresException>(() => PositionBookSeeder.SeedAsync(_table, "SOL-USD", 4, again, CancellationToken.None));
+        await Assert.ThrowsAsync<PostgresException>(() => _table.CopyInAsync("SOL-USD", 4, again, null, CancellationToken.None));
 
         Assert.Equal(100L, await _database.ScalarAsync<long>($"SELECT count(*) FROM {PositionBookTable.Table}"));
     }
 
     [Fact]
-    public async Task SeedAsync_InvalidRow_ThrowsBeforeStoringAnything()
+    public async Task CopyInAsync_InvalidRow_ThrowsAndStoresNothing()
     {
         var random = new Random(45);
         var rows = Enumerable.Range(0, 10).Select(_ => RandomRows.Row(random, RandomRows.Key(random))).ToArray();
         rows[5] = rows[5] with { EntryPriceE8 = 0 };
 
-        await Assert.ThrowsAsync<ArgumentException>(() => PositionBookSeeder.SeedAsync(_table, "SOL-USD", 4, rows, CancellationToken.None));
+        await Assert.ThrowsAsync<ArgumentException>(() => _table.CopyInAsync("SOL-USD", 4, rows, null, CancellationToken.None));
 
         Assert.Equal(0L, await _database.ScalarAsync<long>($"SELECT count(*) FROM {PositionBookTable.Table}"));
     }

@@ -7,6 +7,7 @@ using DecisionKind = Aml.Orleans.Grains.Interfaces.DecisionKind;
 using PositionStatus = Aml.Orleans.Grains.Interfaces.PositionStatus;
 using Aml.Orleans.Grains.Storage;
 using Aml.Orleans.Grains.Tests.Storage;
+using Orleans.Core.Internal;
 using Orleans.TestingHost;
 
 namespace Aml.Orleans.Grains.Tests.Chain;
@@ -183,6 +184,27 @@ public sealed class ChainClusterFixture : IAsyncLifetime
         }
 
         return await Client.GetGrain<IMarketGrain>(asset).SubmitTickAsync(new MarketTick(priceE8, _ticks.Next()));
+    }
+
+    /// <summary>The market's price, after moving it to 2,000 USD when it has none yet.</summary>
+    public async Task<long> MarkAsync(string asset)
+    {
+        var (price, _) = await Client.GetGrain<IMarketGrain>(asset).GetPriceAsync();
+        if (price > 0)
+        {
+            return price;
+        }
+
+        await MoveMarketAsync(asset, 2_000_00000000);
+        return 2_000_00000000;
+    }
+
+    /// <summary>The ids of the position grains active in the cluster now.</summary>
+    public async Task<HashSet<string>> ActivePositionsAsync()
+    {
+        var type = Client.GetGrain<IPositionGrain>(NewPositionId()).GetGrainId().Type;
+        var active = await Client.GetGrain<IManagementGrain>(0).GetActiveGrains(type);
+        return active.Select(g => g.Key.ToString()!).ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>The position as the contract holds it.</summary>

@@ -30,14 +30,14 @@ public sealed class PositionSeederTests(ChainClusterFixture fixture)
     {
         // A position the grain itself stored, the reference for the provider's row.
         var written = ChainClusterFixture.NewPositionId();
-        var price = await MarkAsync();
+        var price = await fixture.MarkAsync(Asset);
         await fixture.Client.GetGrain<IPositionEngineGrain>(written).ApplyChainEventAsync(new ChainPositionEvent(
             "PositionOpened", written, null, 1, "0x01", Open(price, 500), 0, 0));
         var ids = Enumerable.Range(0, 3).Select(_ => ChainClusterFixture.NewPositionId()).ToArray();
 
         var seeded = await Seeder.SeedAsync(Market(price), ids.Select((id, i) => Seeded(id, Open(price, 200 + 100 * (uint)i))).ToList(), CancellationToken.None);
 
-        Assert.Equal(3, seeded);
+        Assert.Equal(ids.Order(StringComparer.Ordinal), seeded.Order(StringComparer.Ordinal));
         var reference = await StoredKeyAsync(written);
         foreach (var id in ids)
         {
@@ -46,7 +46,7 @@ public sealed class PositionSeederTests(ChainClusterFixture fixture)
         }
 
         Assert.Equal(PositionStateTable.KeyHash(written), reference.KeyHash); // the provider's own hash of its own row
-        var active = await ActivePositionsAsync();
+        var active = await fixture.ActivePositionsAsync();
         Assert.DoesNotContain(ids, id => active.Contains(id)); // seeded, never activated
         for (var i = 0; i < ids.Length; i++)
         {
@@ -62,14 +62,14 @@ public sealed class PositionSeederTests(ChainClusterFixture fixture)
     [Fact]
     public async Task SeedAsync_PositionStoredAlready_LeftAsItIs()
     {
-        var price = await MarkAsync();
+        var price = await fixture.MarkAsync(Asset);
         var id = ChainClusterFixture.NewPositionId();
-        Assert.Equal(1, await Seeder.SeedAsync(Market(price), [Seeded(id, Open(price, 300))], CancellationToken.None));
+        Assert.Equal([id], await Seeder.SeedAsync(Market(price), [Seeded(id, Open(price, 300))], CancellationToken.None));
         var row = await ShardOf(id).GetRowAsync(PositionKey.Parse(id));
 
         var again = await Seeder.SeedAsync(Market(price), [Seeded(id, Open(price, 300) with { Collateral = 2 * Collateral })], CancellationToken.None);
 
-        Assert.Equal(0, again);
+        Assert.Empty(again);
         Assert.Equal(Collateral, (await fixture.Client.GetGrain<IPositionGrain>(id).GetSnapshotAsync())!.Collateral);
         Assert.Equal(row, await ShardOf(id).GetRowAsync(PositionKey.Parse(id)));
     }
@@ -77,7 +77,7 @@ public sealed class PositionSeederTests(ChainClusterFixture fixture)
     [Fact]
     public async Task SeedAsync_ClosedPositionInTheDelivery_RefusedNamingItAndNothingStored()
     {
-        var price = await MarkAsync();
+        var price = await fixture.MarkAsync(Asset);
         var (open, closed) = (ChainClusterFixture.NewPositionId(), ChainClusterFixture.NewPositionId());
 
         var refused = await Assert.ThrowsAsync<ArgumentException>(() => Seeder.SeedAsync(Market(price),
@@ -92,7 +92,7 @@ public sealed class PositionSeederTests(ChainClusterFixture fixture)
     [Fact]
     public async Task SeedAsync_ModelHashNotBytes32_RefusedNamingTheFieldAndNothingStored()
     {
-        var price = await MarkAsync();
+        var price = await fixture.MarkAsync(Asset);
         var id = ChainClusterFixture.NewPositionId();
 
         var refused = await Assert.ThrowsAsync<ArgumentException>(() => Seeder.SeedAsync(Market(price),
@@ -105,11 +105,11 @@ public sealed class PositionSeederTests(ChainClusterFixture fixture)
     [Fact]
     public async Task SeededPosition_TickCrossesItsBand_WokenFromItsStoredStateIntoALiquidation()
     {
-        var price = await MarkAsync();
+        var price = await fixture.MarkAsync(Asset);
         var id = ChainClusterFixture.NewPositionId();
         // 20x at a 3 % margin: liquidated 2 % below entry, so the tick below moves the market by little.
         await Seeder.SeedAsync(Market(price), [Seeded(id, Open(price, 2_000))], CancellationToken.None);
-        Assert.DoesNotContain(id, await ActivePositionsAsync());
+        Assert.DoesNotContain(id, await fixture.ActivePositionsAsync());
         try
         {
             await fixture.MoveMarketAsync(Asset, price * 975 / 1_000);
@@ -117,7 +117,7 @@ public sealed class PositionSeederTests(ChainClusterFixture fixture)
             // Not on-chain, so the oracle refuses it before signing; the decision the woken position built is audited.
             var kinds = await ClusterFixture.EventuallyAsync(() => AuditedKindsAsync(id), k => k.Count > 0, "a decision for the seeded position");
             Assert.Contains("LIQUIDATE", kinds);
-            Assert.Contains(id, await ActivePositionsAsync());
+            Assert.Contains(id, await fixture.ActivePositionsAsync());
             var snapshot = await fixture.Client.GetGrain<IPositionGrain>(id).GetSnapshotAsync();
             Assert.Equal((Trader, Collateral, 1UL), (snapshot!.Trader, snapshot.Collateral, snapshot.OnChainVersion));
         }
@@ -136,27 +136,10 @@ public sealed class PositionSeederTests(ChainClusterFixture fixture)
     private SeedMarket Market(long priceE8) =>
         new(Asset, 1, fixture.Chain.Deployment.Catalog()[Asset].BorrowRateBpsPerDay, priceE8);
 
-    private async Task<long> MarkAsync()
-    {
-        var (price, _) = await fixture.Client.GetGrain<IMarketGrain>(Asset).GetPriceAsync();
-        if (price > 0)
-        {
-            return price;
-        }
-
-        await fixture.MoveMarketAsync(Asset, 2_000_00000000);
-        return 2_000_00000000;
-    }
 
     private IMarketBookGrain ShardOf(string id) =>
         fixture.Client.GetGrain<IMarketBookGrain>(BookShardKey.For(Asset, PositionKey.Parse(id), 1).ToString());
 
-    private async Task<HashSet<string>> ActivePositionsAsync()
-    {
-        var type = fixture.Client.GetGrain<IPositionGrain>(ChainClusterFixture.NewPositionId()).GetGrainId().Type;
-        var active = await fixture.Client.GetGrain<IManagementGrain>(0).GetActiveGrains(type);
-        return active.Select(g => g.Key.ToString()!).ToHashSet(StringComparer.Ordinal);
-    }
 
     private sealed record StoredKey(string Key, string GrainType, int GrainTypeHash, int KeyHash, long N0, long N1);
 
