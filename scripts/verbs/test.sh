@@ -89,15 +89,22 @@ for project in "$AML_ROOT"/Tests/*/*.csproj; do
   log "dotnet test $name"
   out="$logs/$name.log"
   trx="$logs/$name.trx"
+  rc=0
   dotnet test "$project" -c Release --no-build --nologo --blame-hang-timeout 10m \
-    --logger "trx;LogFileName=$trx" --logger "console;verbosity=normal" >"$out" 2>&1 || true
+    --logger "trx;LogFileName=$trx" --logger "console;verbosity=normal" >"$out" 2>&1 || rc=$?
   # The TRX counters are the stable summary; "executed" below "total" means the host died mid-run.
   counters="$(grep -o '<Counters [^>]*>' "$trx" 2>/dev/null || true)"
   if [[ -n "$counters" ]]; then
     attr() { sed -E "s/.* $1=\"([0-9]+)\".*/\1/" <<<"$counters"; }
     total=$(attr total) executed=$(attr executed) p=$(attr passed) f=$(attr failed)
     f=$((f + $(attr error) + $(attr timeout) + $(attr aborted)))
-    record "$name" "$p" "$f" "$((total - executed))"
+    if [[ "$rc" != 0 && "$f" == 0 ]]; then
+      # dotnet test failed with no test failed: the host crashed or aborted, and the tests it never ran are not "skipped".
+      tail -40 "$out" >&2
+      record "$name (host exited $rc: $((total - executed)) not run)" "$p" 1 0
+    else
+      record "$name" "$p" "$f" "$((total - executed))"
+    fi
     [[ "$f" == 0 ]] || grep -E '^\s+Failed ' "$out" | head -20 >&2 || true
   else
     tail -40 "$out" >&2
