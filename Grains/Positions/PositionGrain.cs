@@ -459,10 +459,11 @@ internal sealed partial class PositionGrain(
         var (suggestion, reason) = (s.Suggestion, s.SuggestionReason);
         if (live && PositionLifecycle.IsLive(s.Status))
         {
-            // Only a price at least as new as the position's own mark (its last look, else its last chain change, when
-            // the entry is the mark): a market that lost its newest ticks in a crash must not move the mark back.
+            // Only a price at least as new as the position's own mark (its last look, else its last update, e.g. the
+            // chain event that made the entry the mark; not the block's time, which is earlier): a market that lost
+            // its newest ticks in a crash must not move the mark back.
             var (priceE8, at) = await GrainFactory.GetGrain<IMarketGrain>(s.Asset).GetPriceAsync();
-            mark = priceE8 > 0 && at >= (s.LastMarkAt ?? s.LastChainChangeAt ?? DateTimeOffset.MinValue) ? priceE8 : mark;
+            mark = priceE8 > 0 && at >= (s.LastMarkAt ?? s.UpdatedAt) ? priceE8 : mark;
             (suggestion, reason) = s.Status == PositionStatus.Liquidating ? (suggestion, reason) : SuggestionAt(mark);
         }
 
