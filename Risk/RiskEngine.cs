@@ -239,17 +239,6 @@ public sealed class RiskEngine : IDisposable
         return bytes;
     }
 
-    /// <summary>
-    /// The calibrated 24 h excursion quantile (a fraction of the entry price) behind the cap of <paramref name="input"/>
-    /// at miss rate <paramref name="alpha"/>: the prediction a matured outcome's max adverse excursion is held against.
-    /// </summary>
-    public double LeverageQuantile(RiskInput input, double alpha)
-    {
-        Validate(input);
-        var scores = CompiledScores(input);
-        return _models.Leverage.Quantile(input.MarketFeatures, scores.Leverage, scores.LeverageScale, input.IsLong, alpha);
-    }
-
     private static int FeatureByteCount(RiskInput input) => (input.MarketFeatures.Length + 3 + TraderFeatures.Names.Count) * 4;
 
     private static void WriteFeatureBytes(RiskInput input, Span<byte> bytes)
@@ -356,11 +345,11 @@ public sealed class RiskEngine : IDisposable
         var cap = 1 / (q24 + (marginBps / 10_000.0));
         var leverageX100 = (uint)Math.Clamp(Math.Floor(cap * 100), bounds.MinLeverageX100, bounds.MaxLeverageX100);
         var riskLeverage = Math.Min(input.RequestedLeverage, leverageX100 / 100.0);
-        return new Decision(leverageX100, marginBps, ModelFeatures.Risk(market, input.IsLong, riskLeverage, marginBps / 10_000.0));
+        return new Decision(leverageX100, marginBps, ModelFeatures.Risk(market, input.IsLong, riskLeverage, marginBps / 10_000.0), q24);
     }
 
     private RiskOutput Output(RiskInput input, Decision terms, float rawRiskScore, double alpha) =>
-        new(terms.LeverageX100, terms.MarginBps, ScoreBps(_models.RiskCalibration.Probability(rawRiskScore)), _models.ModelHash, FeaturesHash(input), alpha);
+        new(terms.LeverageX100, terms.MarginBps, ScoreBps(_models.RiskCalibration.Probability(rawRiskScore)), _models.ModelHash, FeaturesHash(input), alpha, terms.LeverageQuantile);
 
     private static ushort ScoreBps(double probability) => (ushort)Math.Clamp(Math.Round(probability * 10_000), 0, 10_000);
 
@@ -402,7 +391,7 @@ public sealed class RiskEngine : IDisposable
 
     private readonly record struct Scores(float Leverage, float LeverageScale, float Threshold, float ThresholdScale);
 
-    private readonly record struct Decision(uint LeverageX100, uint MarginBps, float[] RiskFeatures);
+    private readonly record struct Decision(uint LeverageX100, uint MarginBps, float[] RiskFeatures, double LeverageQuantile);
 
     private sealed record Engines(
         PredictionEngine<ExcursionRow, Score> Leverage,

@@ -42,9 +42,12 @@ public sealed partial record MarketBounds(
 /// <summary>
 /// The three numbers (integers: leverage ×100, bps) and what it takes to recompute them: the model hash, the features
 /// hash, and the calibration state the engine was in — the α of the leverage quantile on the position's side, which
-/// adaptive conformal inference moves as labels mature (<see cref="RiskEngine.Observe"/>).
+/// adaptive conformal inference moves as labels mature (<see cref="RiskEngine.Observe"/>). <c>LeverageQuantile</c> is
+/// the calibrated 24 h excursion quantile (a fraction of the entry price) behind the cap: the prediction a matured
+/// outcome's max adverse excursion is held against.
 /// </summary>
-public sealed record RiskOutput(uint MaxLeverageX100, uint MaintenanceMarginBps, ushort RiskScoreBps, string ModelHash, string FeaturesHash, double LeverageAlpha);
+public sealed record RiskOutput(
+    uint MaxLeverageX100, uint MaintenanceMarginBps, ushort RiskScoreBps, string ModelHash, string FeaturesHash, double LeverageAlpha, double LeverageQuantile);
 
 /// <summary>One input's contribution to one model's output.</summary>
 public sealed record Contribution(string Model, string Feature, float Value, float Amount);

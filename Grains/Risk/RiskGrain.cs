@@ -65,7 +65,7 @@ internal sealed partial class RiskGrain(
         var input = Input(features, request);
         var bounds = Bounds();
         var output = engine.Assess(input, bounds);
-        Remember(engine, input, bounds, output);
+        Remember(input, bounds, output);
         FeatureContribution[] explanation = request.Explain
             ? [.. engine.Explain(input, options.Value.ExplainTop).Select(c => new FeatureContribution(c.Model, c.Feature, c.Value, c.Amount))]
             : [];
@@ -96,7 +96,7 @@ internal sealed partial class RiskGrain(
     // A quote is stateless and the trader's open comes back later with the decision alone: the inputs wait here, newest
     // RecentInputs kept, until the position records its decision. The batch path keeps none: its answers are only
     // compared with the positions' terms, and an ADJUST comes from a single assessment.
-    private void Remember(RiskEngine engine, RiskInput input, MarketBounds bounds, RiskOutput output)
+    private void Remember(RiskInput input, MarketBounds bounds, RiskOutput output)
     {
         if (_recent.ContainsKey(output.FeaturesHash))
         {
@@ -108,7 +108,7 @@ internal sealed partial class RiskGrain(
             output.FeaturesHash, output.ModelHash, RiskEngine.FeatureBytes(input), input.MarketFeatures, input.IsLong, input.RequestedLeverage,
             input.NotionalToQuoteVolume, [t.PositionsOpened, t.SmoothedLiquidationRate, t.MeanLeverage, t.MeanHoldingHours, t.RecentPnlFraction, t.ActivityPerDay],
             [bounds.MinLeverageX100, bounds.MaxLeverageX100, bounds.MinMaintenanceBps, bounds.MaxMaintenanceBps, bounds.LiquidationFeeBps],
-            output.LeverageAlpha, engine.LeverageQuantile(input, output.LeverageAlpha), output.MaxLeverageX100, output.MaintenanceMarginBps, output.RiskScoreBps);
+            output.LeverageAlpha, output.LeverageQuantile, output.MaxLeverageX100, output.MaintenanceMarginBps, output.RiskScoreBps);
         _recentOrder.Enqueue(output.FeaturesHash);
         while (_recentOrder.Count > Math.Max(1, options.Value.RecentInputs))
         {
