@@ -443,7 +443,7 @@ internal sealed partial class OracleGrain(
             return;
         }
 
-        foreach (var entry in Transactions.Mined(TransactionTracker.Outcomes(chain.Contract.DecodeLogs(receipt), receipt.BlockNumber), receipt.BlockNumber ?? 0, receipt.BlockHash?.ToString()))
+        foreach (var entry in Transactions.Mined(TransactionTracker.Outcomes(PositionEvents(receipt), receipt.BlockNumber), receipt.BlockNumber ?? 0, receipt.BlockHash?.ToString()))
         {
             Settled(entry);
         }
@@ -474,6 +474,10 @@ internal sealed partial class OracleGrain(
     /// reorg removed goes back in flight with its very same bytes (same hash, same nonce, which the reorg freed), so
     /// its decisions land again exactly once; true when that happened.
     /// </summary>
+    private IEnumerable<PositionEventLog> PositionEvents(TransactionReceipt receipt) =>
+        receipt.Logs.Where(log => log.Address == chain.Contract.Contract)
+            .Select(log => PositionEventLog.TryDecode(chain.Abi, log.Topics, log.Data)).OfType<PositionEventLog>();
+
     private async Task<bool> ReorgedOutAsync(CancellationToken cancellationToken)
     {
         if (state.State.Unconfirmed.Count == 0 || clock.GetUtcNow() - _lastReorgCheck < _options.ReorgCheckInterval)

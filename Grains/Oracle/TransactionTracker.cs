@@ -1,6 +1,4 @@
-using System.Numerics;
 using Aml.Orleans.Ethereum;
-using Aml.Orleans.Ethereum.Abi;
 using Aml.Orleans.Grains.Chain;
 using Aml.Orleans.Grains.Interfaces;
 using Events = Aml.Orleans.Ethereum.MarginManagerNames.Events;
@@ -42,17 +40,22 @@ public sealed class TransactionTracker(Func<OracleState> state, TimeProvider clo
     }
 
     /// <summary>
-    /// What each decision named by <paramref name="logs"/> (the contract's decoded events of one receipt) became:
+    /// What each decision named by <paramref name="logs"/> (the contract's position events of one receipt) became:
     /// skipped with the contract's reason, or applied.
     /// </summary>
-    public static Dictionary<string, (SubmissionStatus Status, string Outcome)> Outcomes(IEnumerable<AbiDecoded> logs, ulong? block)
+    public static Dictionary<string, (SubmissionStatus Status, string Outcome)> Outcomes(IEnumerable<PositionEventLog> logs, ulong? block)
     {
         ArgumentNullException.ThrowIfNull(logs);
         var outcomes = new Dictionary<string, (SubmissionStatus Status, string Outcome)>(StringComparer.Ordinal);
-        foreach (var log in logs.Where(l => l.Names.Contains("decisionHash")))
+        foreach (var log in logs)
         {
-            outcomes[Hex.Encode((byte[])log["decisionHash"])] = log.Name == Events.DecisionSkipped
-                ? (SubmissionStatus.Skipped, $"skipped: {(SkipReason)(byte)(BigInteger)log["reason"]}")
+            if (log.DecisionHash is not { } digest)
+            {
+                continue;
+            }
+
+            outcomes[digest.ToString()] = log.Name == Events.DecisionSkipped
+                ? (SubmissionStatus.Skipped, $"skipped: {(SkipReason)log.SkipReason}")
                 : (SubmissionStatus.Applied, $"{log.Name} in block {block}");
         }
 

@@ -54,14 +54,12 @@ public sealed class TransactionTrackerTests : IDisposable
     public void Outcomes_SkippedAndLiquidatedEvents_EachDigestWithItsOwn()
     {
         var (skipped, applied) = (_entries[0].Digest, _entries[1].Digest);
-        AbiDecoded[] logs =
+        var position = new Bytes32(new byte[32]);
+        PositionEventLog[] logs =
         [
-            new("DecisionSkipped", "DecisionSkipped(bytes32,uint8,bytes32)", [new byte[32], new BigInteger(10), Hex.Decode(skipped)], ["positionId", "reason", "decisionHash"]),
-            new("PositionLiquidated", "PositionLiquidated(bytes32,bytes32,uint128,int256,uint128,uint128)",
-                [new byte[32], Hex.Decode(applied), BigInteger.One, BigInteger.Zero, BigInteger.Zero, BigInteger.Zero],
-                ["positionId", "decisionHash", "sizeClosed", "pnl", "penalty", "badDebt"]),
-            new("BatchApplied", "BatchApplied(uint64,bytes32,uint256,uint256)", [BigInteger.One, new byte[32], BigInteger.One, BigInteger.One],
-                ["batchNonce", "batchHash", "applied", "skipped"]),
+            new("DecisionSkipped", position, Bytes32.Parse(skipped), 0, 0, 10, 0),
+            new("PositionLiquidated", position, Bytes32.Parse(applied), 0, 0, 0, 0),
+            new("CollateralAdded", position, null, 0, 0, 0, 0), // names no decision
         ];
 
         var outcomes = TransactionTracker.Outcomes(logs, 42);
