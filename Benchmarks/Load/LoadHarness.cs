@@ -160,8 +160,7 @@ internal static class LoadHarness
                  + "one tick to 92 % of entry crosses all their liquidation bands. *Signed*: the first poll of the oracle's audit table (50 ms polls) "
                  + "that found the last LIQUIDATE to get there in a signed, sent transaction; *landed*: the last receipt's stamp; a decision "
                  + "the oracle refused (e.g. expired while it waited in the oracle's queue) never gets there, and the harness stops waiting 180 s after the tick. Both from the tick; "
-                 + "the baseline is the tick itself (the engine's own work, as the silo answered it). The oracle is main's (issue 17 item 2 is "
-                 + "being rewritten apart from this harness). Targets: all signed ≤ 2 s, landed ≤ 15 s, batches ≤ 50.");
+                 + "the baseline is the tick itself (the engine's own work, as the silo answered it). Targets: all signed ≤ 2 s, landed ≤ 15 s, batches ≤ 50.");
             Line();
             Line("| Liquidations | Tick (baseline) | Signed | Landed | Signed / landed / refused | Transactions | Batch size max / mean |");
             Line("|---:|---:|---:|---:|---:|---:|---:|");
