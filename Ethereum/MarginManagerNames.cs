@@ -11,6 +11,8 @@ public static class MarginManagerNames
     public static class Functions
     {
         public const string AddCollateral = "addCollateral";
+        public const string OpenPosition = "openPosition";
+        public const string ApplyDecision = "applyDecision";
         public const string OpenPositionFor = "openPositionFor";
         public const string ApplyDecisions = "applyDecisions";
         public const string ClosePosition = "closePosition";

@@ -22,6 +22,7 @@ namespace Aml.Orleans.Grains.Audit;
 /// <param name="ChainSigners">The contract's <c>signers()</c> at the transaction's block.</param>
 /// <param name="ChainThreshold">The contract's <c>threshold()</c> at that block.</param>
 /// <param name="ModelRegistered">The contract's <c>isModelAllowed(modelHash)</c> at that block.</param>
+/// <param name="Terms">For a LIQUIDATE or CLOSE: the recorded decision whose terms it enforces; null otherwise.</param>
 public sealed record DecisionEvidence(
     string Digest,
     StoredOutcome? Outcome,
@@ -35,7 +36,16 @@ public sealed record DecisionEvidence(
     IReadOnlyList<Address> KnownSigners,
     IReadOnlyList<Address> ChainSigners,
     int ChainThreshold,
-    bool ModelRegistered);
+    bool ModelRegistered,
+    EnforcedTerms? Terms = null);
+
+/// <summary>
+/// A LIQUIDATE or CLOSE makes no assessment of its own: it enforces the cap, margin and score in force, and names the
+/// model and features they rest on. The outcome store keeps the OPEN or ADJUST that set them (<paramref name="SetBy"/>),
+/// and the margins the position was signed before it: a margin an ADJUST moved stays pending on-chain for a while,
+/// so the one enforced may be an earlier decision's.
+/// </summary>
+public sealed record EnforcedTerms(StoredOutcome SetBy, IReadOnlyList<uint> SignedMargins);
 
 /// <summary>One check's verdict: its name, whether it held, and what was compared.</summary>
 public sealed record Verdict(string Check, bool Passed, string Detail)

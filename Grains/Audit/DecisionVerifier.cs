@@ -30,16 +30,18 @@ public static class DecisionVerifier
         }
 
         var decision = outcome.Decision;
-        var verdicts = new List<Verdict> { new("decision", true, $"{decision.Kind.ToString().ToUpperInvariant()} of position {decision.PositionId} at {outcome.DecidedAt:O}") };
+        var verdicts = new List<Verdict> { EnforcedTermsVerdicts.Enforces(decision.Kind)
+            ? EnforcedTermsVerdicts.Decision(outcome, evidence.Terms)
+            : new("decision", true, $"{decision.Kind.ToString().ToUpperInvariant()} of position {decision.PositionId} at {outcome.DecidedAt:O}") };
         var features = Features(outcome.Inputs, decision);
         verdicts.Add(features);
         var model = evidence.Models is { } models && models.ModelHash == decision.ModelHash
             ? new Verdict("model", true, $"{decision.ModelHash} loaded from the model store and its files hash to it")
             : new Verdict("model", false, evidence.ModelProblem ?? $"the model store has no set {decision.ModelHash}");
         verdicts.Add(model);
-        verdicts.Add(features.Passed && model.Passed
-            ? Recompute(evidence.Models!, outcome.Inputs!, decision)
-            : new Verdict("recompute", false, "needs the features and the model"));
+        verdicts.Add(!features.Passed || !model.Passed ? new Verdict("recompute", false, "needs the features and the model")
+            : evidence.Terms is { } terms ? EnforcedTermsVerdicts.Recompute(decision, terms, Recompute(evidence.Models!, outcome.Inputs!, terms.SetBy.Decision))
+            : Recompute(evidence.Models!, outcome.Inputs!, decision));
         verdicts.Add(Digest(evidence));
         var (transaction, signedDigest, quorum, traderSignature) = Transaction(evidence);
         verdicts.Add(transaction);
@@ -138,26 +140,13 @@ public static class DecisionVerifier
 
     private static (bool? Carried, byte[]? SignedDigest, Quorum? Quorum, byte[]? TraderSignature) Carried(DecisionEvidence evidence, byte[] calldata)
     {
-        var selector = calldata.AsSpan(0, Math.Min(4, calldata.Length));
+        if (DecisionCall.Decode(calldata) is not { } call)
+        {
+            return (null, null, null, null);
+        }
+
         var ours = evidence.ChainDecision;
-        foreach (var name in new[] { "openPositionFor", "applyDecision" })
-        {
-            var function = MarginManagerAbi.Function(name);
-            if (selector.SequenceEqual(function.Selector))
-            {
-                var values = function.DecodeCall(calldata);
-                var sent = RiskDecision.FromAbiValue(values[0]);
-                return (sent == ours, sent.Digest(evidence.Domain), Quorum.FromAbiValue(values[1]), values.Length > 2 ? (byte[])values[2] : null);
-            }
-        }
-
-        if (selector.SequenceEqual(MarginManagerAbi.Function("applyDecisions").Selector))
-        {
-            var (list, quorum) = MarginManagerAbi.DecodeApplyDecisions(calldata);
-            return (list.Decisions.Contains(ours), list.Digest(evidence.Domain), quorum, null);
-        }
-
-        return (null, null, null, null);
+        return (ours is not null && call.Decisions.Contains(ours), call.SignedDigest(evidence.Domain), call.Quorum, call.TraderSignature);
     }
 
     // The address each compact signature recovers to over the signed digest, in bitmap order (null: not a signature).

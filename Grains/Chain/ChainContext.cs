@@ -97,6 +97,24 @@ public sealed class ChainContext : IDisposable
             d.PositionVersion, d.ValidUntil, Bytes32.Parse(d.ModelHash), Bytes32.Parse(d.FeaturesHash));
     }
 
+    /// <summary>
+    /// An on-chain decision in the engine's form (the inverse of <see cref="ToChain"/>); null for a market the deployment
+    /// does not list or a price that is no whole E8 amount, which no decision of this engine carries.
+    /// </summary>
+    public Decision? FromChain(RiskDecision d)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        if (AssetOf(d.MarketId) is not { } asset || d.MarkPriceE18 % Units.ToE18(1) != 0 || d.Collateral > long.MaxValue || d.Size > long.MaxValue)
+        {
+            return null;
+        }
+
+        return new Decision(
+            (Interfaces.DecisionKind)(byte)d.Kind, d.PositionId.ToString(), asset, d.Trader.ToString(), d.IsLong, (long)d.Collateral, (long)d.Size,
+            d.MaxLeverageX100, d.MaintenanceMarginBps, d.CloseFactorBps, d.RiskScoreBps, Units.FromE18(d.MarkPriceE18), d.PriceTimestamp,
+            d.PositionVersion, d.ValidUntil, d.ModelHash.ToString(), d.FeaturesHash.ToString());
+    }
+
     /// <summary>The EIP-712 digest the quorum and, for an OPEN, the trader sign.</summary>
     public string DigestOf(Decision d) => Hex.Encode(ToChain(d).Digest(Domain));
 

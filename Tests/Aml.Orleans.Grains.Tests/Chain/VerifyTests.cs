@@ -97,6 +97,39 @@ public sealed class VerifyTests(ChainClusterFixture fixture)
         Assert.EndsWith("verify: FAILED" + Environment.NewLine, output.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Verify_ALiquidationOfAQuotedPosition_RestsOnItsOpenAndPassesEveryCheck()
+    {
+        var (positionId, openDigest) = await OpenedAsync(fresh: true, isLong: true);
+        var position = fixture.Client.GetGrain<IPositionGrain>(positionId);
+        var open = (await position.GetSnapshotAsync())!;
+        await fixture.MoveMarketAsync(Asset, open.LiquidationPriceE8 - open.LiquidationPriceE8 / 100); // a crash past the band, confirmed
+        var liquidated = await ClusterFixture.EventuallyAsync(position.GetSnapshotAsync,
+            s => s is { OnChainVersion: > 1, PendingDigest: null, LastDecisionDigest: not null } && s.LastDecisionDigest != openDigest, "liquidated (in part or whole)");
+        var digest = liquidated!.LastDecisionDigest!;
+        await ClusterFixture.EventuallyAsync(() => fixture.Oracle.GetAuditAsync(digest), a => a is { TransactionHash: not null, Status: SubmissionStatus.Applied }, "audited");
+        await fixture.MoveMarketAsync(Asset, 47_000_00000000);
+
+        var real = await ReadAsync(digest);
+        var verdicts = DecisionVerifier.Verify(real);
+        var byPosition = new StringWriter();
+        var exit = Cli.Program.Run(["verify", positionId, "--postgres", fixture.Database.ConnectionString, "--deployment", fixture.Chain.DeploymentFile], byPosition, TextWriter.Null);
+
+        Assert.All(verdicts, v => Assert.True(v.Passed, v.ToString()));
+        Assert.Equal(openDigest, real.Terms!.SetBy.Digest);
+        Assert.Contains($"it enforces the terms of OPEN {openDigest}", verdicts[0].Detail, StringComparison.Ordinal);
+        Assert.True(exit == 0, byPosition.ToString());
+        Assert.Contains($"decision {openDigest}", byPosition.ToString(), StringComparison.Ordinal);
+        Assert.Contains($"decision {digest}", byPosition.ToString(), StringComparison.Ordinal);
+        Assert.Contains("verify: all checks passed (", byPosition.ToString(), StringComparison.Ordinal);
+
+        // With no recorded decision behind its terms it is not verified; with another score than its OPEN's it does not recompute.
+        Assert.False(DecisionVerifier.Verify(real with { Terms = null }).Single(v => v.Check == "decision").Passed);
+        var otherScore = real.Outcome!.Decision with { RiskScoreBps = (ushort)(real.Outcome.Decision.RiskScoreBps + 1) };
+        var recompute = DecisionVerifier.Verify(real with { Outcome = real.Outcome with { Decision = otherScore } }).Single(v => v.Check == "recompute");
+        Assert.False(recompute.Passed, recompute.ToString());
+    }
+
     private async Task<DecisionEvidence> ReadAsync(string digest)
     {
         await using var dataSource = NpgsqlDataSource.Create(fixture.Database.ConnectionString);
@@ -132,7 +165,7 @@ public sealed class VerifyTests(ChainClusterFixture fixture)
     }
 
     // One position opened through the quote path for the class (a fresh one when a test alters its rows), landed.
-    private async Task<(string PositionId, string Digest)> OpenedAsync(bool fresh = false)
+    private async Task<(string PositionId, string Digest)> OpenedAsync(bool fresh = false, bool isLong = false)
     {
         await OpenOnce.WaitAsync();
         try
@@ -147,7 +180,7 @@ public sealed class VerifyTests(ChainClusterFixture fixture)
             var trader = fixture.Chain.Signer(8);
             var positionId = ChainClusterFixture.NewPositionId();
             var position = fixture.Client.GetGrain<IPositionGrain>(positionId);
-            var quote = await fixture.Client.GetGrain<IQuoteGrain>(0).QuoteAsync(positionId, new QuoteRequest(trader.Address.ToString(), Asset, false, 400_000_000, 400));
+            var quote = await fixture.Client.GetGrain<IQuoteGrain>(0).QuoteAsync(positionId, new QuoteRequest(trader.Address.ToString(), Asset, isLong, 400_000_000, 400));
             Assert.True(quote.Accepted, quote.Reason);
             var result = await position.OpenAsync(new OpenPositionCommand(quote.Decision!, quote.Digest!, Hex.Encode(trader.SignHash(Hex.Decode(quote.Digest!)).ToRsv())));
             Assert.True(result.Accepted, result.Reason);
