@@ -12,8 +12,9 @@ namespace Aml.Orleans.Web.Tests;
 /// <summary>
 /// The trader's web app in a real browser (Debian's chromium, driven by Playwright) against the real stack: the silo
 /// process serving Web/dist and its gateway, anvil with the contracts, PostgreSQL. A test wallet (EIP-1193, anvil
-/// account 6) is injected where a browser wallet sits; the app signs in with it, quotes, opens, and follows the
-/// position through a crash to its liquidation. First paint, JS size and update latency are measured and printed.
+/// account 6) is injected where a browser wallet sits; the app signs in with it, quotes, opens, follows the position
+/// through a crash to its liquidation, and verifies both decisions in the browser. First paint, JS size and update
+/// latency are measured and printed.
 /// </summary>
 [Collection(WebCollection.Name)]
 public sealed class TradingFlowTests(GatewayFixture fixture, ITestOutputHelper output)
@@ -115,6 +116,14 @@ public sealed class TradingFlowTests(GatewayFixture fixture, ITestOutputHelper o
             await history.Locator("tr[data-kind='OPEN']").WaitForAsync();
             await ShotAsync(page, "5-liquidated-history");
 
+            // Each decision verified in the browser against the chain (viem over the wallet's provider), not the gateway.
+            foreach (var kind in new[] { "OPEN", "LIQUIDATE" })
+            {
+                await VerifiedInBrowserAsync(page, history.Locator($"tr[data-kind='{kind}']"), kind);
+            }
+
+            await ShotAsync(page, "6-verified");
+
             var updates = await page.EvaluateAsync<JsonElement>("() => window.__amlUpdates");
             var report = new[]
             {
@@ -139,6 +148,28 @@ public sealed class TradingFlowTests(GatewayFixture fixture, ITestOutputHelper o
         {
             await File.WriteAllLinesAsync(Path.Combine(Logs, "browser-console.log"), console);
         }
+    }
+
+    /// <summary>Clicks a history row's Verify and holds its report to every browser check passing, and the rest linked.</summary>
+    private static async Task VerifiedInBrowserAsync(IPage page, ILocator row, string kind)
+    {
+        var digest = await row.GetAttributeAsync("data-digest");
+        await row.GetByRole(AriaRole.Button, new() { Name = "Verify" }).ClickAsync();
+        var report = page.Locator($"[data-testid='verification-{digest}'][data-passed]");
+        await report.WaitForAsync();
+        var verdicts = report.GetByTestId("browser-verdict");
+        var checks = new List<string>();
+        for (var i = 0; i < await verdicts.CountAsync(); i++)
+        {
+            var verdict = verdicts.Nth(i);
+            checks.Add(await verdict.GetAttributeAsync("data-check") ?? "");
+            Assert.True(await verdict.GetAttributeAsync("data-passed") == "true", $"{kind} {digest}: {await verdict.TextContentAsync()}");
+        }
+
+        Assert.Equal(["digest", "transaction", "event", "signatures", "signer set"], checks);
+        Assert.Equal("true", await report.GetAttributeAsync("data-passed"));
+        Assert.Equal($"aml verify {digest}", await report.Locator("code").TextContentAsync());
+        Assert.True(await report.GetByTestId("gateway-verdict").CountAsync() > 0, $"{kind}: the gateway's checks of the features and model are linked");
     }
 
     /// <summary>The injected wallet: the key and chain, then the built provider (Web/dist-e2e, built by ./aml setup), then a recorder of the page's position updates.</summary>

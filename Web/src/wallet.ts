@@ -1,7 +1,9 @@
 import { createConfig, http, type Config, type Connector } from "wagmi";
 import { injected } from "wagmi/connectors";
-import { connect, sendTransaction, signMessage, signTypedData, waitForTransactionReceipt, disconnect } from "wagmi/actions";
-import { defineChain, type Address, type Hex } from "viem";
+import { connect, getAccount, sendTransaction, signMessage, signTypedData, waitForTransactionReceipt, disconnect } from "wagmi/actions";
+import { createPublicClient, custom, defineChain, type Address, type EIP1193Provider, type Hex, type PublicClient } from "viem";
+import { marginManagerAbi } from "./chain/marginManagerAbi";
+import type { ChainReader } from "./chain/verifyDecision";
 import { DEV_KEY, localKeyProvider } from "./devWallet";
 import type { ChainInfo } from "./gen/aml/v1/markets_pb";
 
@@ -41,6 +43,31 @@ export class Wallet {
   signMessage = (message: string) => signMessage(this.config, { message });
 
   signTypedData = (typed: Parameters<typeof signTypedData>[1]) => signTypedData(this.config, typed);
+
+  /**
+   * The chain as the browser reads it to verify a decision: the dev chain's RPC when the gateway gives one out, else
+   * the connected wallet's own provider, so no answer about the chain comes from the gateway being checked.
+   */
+  async reader(): Promise<ChainReader> {
+    const provider = this.chain.rpcUrl ? undefined : ((await getAccount(this.config).connector?.getProvider()) as EIP1193Provider | undefined);
+    if (!this.chain.rpcUrl && !provider) throw new Error("connect a wallet to read the chain");
+    const client: PublicClient = createPublicClient({ transport: provider ? custom(provider) : http(this.chain.rpcUrl) });
+    const manager = this.chain.marginManager as Address;
+    return {
+      transaction: async (hash) => {
+        const tx = await client.getTransaction({ hash });
+        return { to: tx.to, input: tx.input };
+      },
+      receipt: (hash) => client.getTransactionReceipt({ hash }),
+      signerSet: async (blockNumber) => {
+        const [signers, threshold] = await Promise.all([
+          client.readContract({ address: manager, abi: marginManagerAbi, functionName: "signers", blockNumber }),
+          client.readContract({ address: manager, abi: marginManagerAbi, functionName: "threshold", blockNumber }),
+        ]);
+        return { signers, threshold };
+      },
+    };
+  }
 
   /** Sends a call the gateway prepared (a top-up, a close) and waits for it to be mined. */
   async send(call: { to: string; data: string }) {

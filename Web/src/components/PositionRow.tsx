@@ -2,11 +2,13 @@ import { useState } from "react";
 import type { Position } from "../gen/aml/v1/positions_pb";
 import { distanceBps, liquidationPrice, requirement, type Terms } from "../margin";
 import { percent, usd, usdc } from "../format";
-import { DecisionHistory } from "./DecisionHistory";
+import { DecisionHistory, type VerifyDecision } from "./DecisionHistory";
 
 export interface PositionActions {
   topUp(position: Position, amount: bigint): void;
   close(position: Position): void;
+  /** Verifies one of the position's decisions (absent: the history offers no verification). */
+  verify?(position: Position): VerifyDecision;
 }
 
 const liveStates = ["Open", "Adjusting", "Liquidating", "Closing"];
@@ -86,7 +88,7 @@ export function PositionRow({ position: p, actions, busy }: { position: Position
       {history && (
         <tr className="history-row">
           <td colSpan={columns}>
-            <DecisionHistory positionId={p.positionId} version={`${p.status}/${p.onChainVersion}/${p.lastDecisionDigest}`} />
+            <DecisionHistory positionId={p.positionId} version={`${p.status}/${p.onChainVersion}/${p.lastDecisionDigest}`} verify={actions.verify?.(p)} />
           </td>
         </tr>
       )}

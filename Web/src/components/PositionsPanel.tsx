@@ -4,6 +4,7 @@ import type { Position } from "../gen/aml/v1/positions_pb";
 import { positions } from "../api";
 import type { Wallet } from "../wallet";
 import { PositionRow } from "./PositionRow";
+import { verification } from "../chain/verification";
 
 const finalStates = ["Closed", "Liquidated", "Rejected"];
 
@@ -54,6 +55,8 @@ export function PositionsPanel({ wallet, refresh }: { wallet: Wallet; refresh: n
         const signed = await positions.requestClose({ positionId: p.positionId });
         if (signed.walletCall) await wallet.send(signed.walletCall);
       }),
+    verify: (p: Position) => async (digest: string) =>
+      verification(await positions.getDecision({ positionId: p.positionId, digest }), wallet.chain, await wallet.reader()),
   };
 
   const rows = Object.values(list).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
