@@ -38,6 +38,12 @@ public interface IMarketBookGrain : IGrainWithStringKey
     /// <summary>Removes the position's row (a final status); returns once the removal is stored.</summary>
     Task RemoveAsync(PositionKey position);
 
+    /// <summary>
+    /// Moves the shard to <paramref name="silo"/> once it is idle (Orleans' live migration: its rows are flushed as it
+    /// deactivates and loaded there); nothing when it is there already. <see cref="IBookSpreaderGrain"/> calls it.
+    /// </summary>
+    Task MoveToAsync(SiloAddress silo);
+
     /// <summary>The shard's counters, for tests, dashboards and the market's snapshot.</summary>
     [ReadOnly]
     Task<BookShardSnapshot> GetSnapshotAsync();

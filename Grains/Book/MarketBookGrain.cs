@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Placement;
+using Orleans.Runtime.Placement;
 
 namespace Aml.Orleans.Grains.Book;
 
@@ -80,6 +81,20 @@ internal sealed partial class MarketBookGrain(
     /// <inheritdoc />
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
         FlushAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public Task MoveToAsync(SiloAddress silo)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        if (!silo.Equals(GrainContext.Address.SiloAddress))
+        {
+            // Migration reads its destination from the request context it is started in.
+            RequestContext.Set(IPlacementDirector.PlacementHintKey, silo);
+            this.MigrateOnIdle();
+        }
+
+        return Task.CompletedTask;
+    }
 
     /// <inheritdoc />
     public Task OnPriceAsync(long priceE8, DateTimeOffset at)

@@ -1,3 +1,4 @@
+using Aml.Orleans.Grains.Book;
 using Aml.Orleans.Grains.Markets;
 using Aml.Orleans.Grains.Positions;
 using Aml.Orleans.Grains.Risk;
@@ -9,7 +10,10 @@ namespace Aml.Orleans.Grains.Hosting;
 /// <summary>What a silo needs for the AML grains, in one call shared by the host and the test cluster.</summary>
 public static class GrainsHostingExtensions
 {
-    /// <summary>Registers the grains' options and the system clock (tests replace it with a fake one first).</summary>
+    /// <summary>
+    /// Registers the grains' options, the system clock (tests replace it with a fake one first) and the book shards'
+    /// spreading over the silos.
+    /// </summary>
     public static ISiloBuilder AddAmlGrains(
         this ISiloBuilder silo,
         Action<MarketOptions>? markets = null,
@@ -24,6 +28,7 @@ public static class GrainsHostingExtensions
         silo.Services.AddOptions<MarketCatalogOptions>().Configure(o => catalog?.Invoke(o));
         silo.Services.AddOptions<RiskOptions>().Configure(o => risk?.Invoke(o));
         silo.Services.AddOptions<TrainerOptions>().Configure(o => trainer?.Invoke(o));
+        silo.Services.AddHostedService<BookSpreadTrigger>(); // shards follow the cluster as it grows
         return silo;
     }
 }
