@@ -24,7 +24,9 @@ internal static class Who
 
         var vol = Vol(lo);
         var volOut = LiquidationSimulator.Run(market.Tape, market.Points, market.Positions, vol, market.Bounds.LiquidationFeeBps);
-        Console.WriteLine($"{market.Asset}: aml mean leverage {target:F3}, volscaled k {lo:F3} gives {MeanLeverage(vol):F3}; liquidated aml {amlOut.Count(o => o.Liquidated)}, volscaled {volOut.Count(o => o.Liquidated)} of {amlOut.Length}");
+        var (amlMetrics, volMetrics) = (BacktestMetrics.Compute(market.Points, market.Positions, aml, amlOut), BacktestMetrics.Compute(market.Points, market.Positions, vol, volOut));
+        Console.WriteLine($"{market.Asset}: aml mean leverage {target:F3}, volscaled k {lo:F3} gives {MeanLeverage(vol):F3}; liquidated aml {amlOut.Count(o => o.Liquidated)}, volscaled {volOut.Count(o => o.Liquidated)} of {amlOut.Length}; " +
+            $"coverage at the cap aml {amlMetrics.CoverageLong:P1} / {amlMetrics.CoverageShort:P1}, volscaled {volMetrics.CoverageLong:P1} / {volMetrics.CoverageShort:P1}");
         void Split(string title, Func<int, string> key)
         {
             Console.WriteLine($"  by {title}: group: n | aml liq | vol liq | aml-only | vol-only | aml bd | vol bd (sum of bad debt / sum of collateral, bps)");
