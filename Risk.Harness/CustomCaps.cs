@@ -11,7 +11,7 @@ namespace Aml.Orleans.Risk.Harness;
 /// </summary>
 internal static class CustomCaps
 {
-    public sealed record Mode(bool ConstantScale, bool Regimes, double Gamma, bool SigmaFloor = false, double Forgetting = 0);
+    public sealed record Mode(bool ConstantScale, bool Regimes, double Gamma, bool SigmaFloor = false, double Forgetting = 0, double DebtLimit = 2);
 
     public static Terms[][] Terms(Market market, IReadOnlyList<WalkForwardSegment> segments, RiskModelSet[] sets, Terms[] engineMargins, Mode mode)
     {
@@ -47,7 +47,7 @@ internal static class CustomCaps
                         for (var k = 0; k < knobs.Count; k++)
                         {
                             var miss = label > LogQuantile(mean, scale, isLong, at?[k] ?? alpha[k][g], scores[g / 2], sigma) ? 1 : 0;
-                            alpha[k][g] = Math.Clamp(alpha[k][g] + (mode.Gamma * (knobs[k] - miss)), -2 * knobs[k], Math.Max(0.5, knobs[k]));
+                            alpha[k][g] = Math.Clamp(alpha[k][g] + (mode.Gamma * (knobs[k] - miss)), -mode.DebtLimit * knobs[k], Math.Max(0.5, knobs[k]));
                             alpha[k][g] += mode.Forgetting * (knobs[k] - alpha[k][g]);
                         }
                     }

@@ -35,7 +35,8 @@ foreach (var variant in args[3..])
         // H6/H7/H9's quantile recomputed outside the engine, with the engine's ACI step and forgetting.
         var mode = new CustomCaps.Mode(
             ConstantScale: caps.StartsWith("const", StringComparison.Ordinal), Regimes: caps.Contains("+regimes", StringComparison.Ordinal),
-            Gamma: options.AdaptationRate, SigmaFloor: caps.Contains("+floor", StringComparison.Ordinal), Forgetting: options.Forgetting);
+            Gamma: options.AdaptationRate, SigmaFloor: caps.Contains("+floor", StringComparison.Ordinal), Forgetting: options.Forgetting,
+            DebtLimit: Number("debt") ?? 2);
         // margin=vol: volscaled's 1 % + penalty for every position (the cap's room, the quantile, kept).
         var margins = settings.GetValueOrDefault("margin") == "vol"
             ? [.. terms[0].Select(_ => new Terms(0, 0.01 + (market.Bounds.LiquidationFeeBps / 10_000.0)))]
