@@ -6,7 +6,7 @@ using Aml.Orleans.Risk.Harness;
 // AML_ROOT=<worktree> dotnet Risk.Harness/bin/Release/net10.0/Aml.Orleans.Risk.Harness.dll <BTC|ETH|SOL> <from> <to> <variant>...
 // A variant is comma-separated keys (README.md): engine options mc=, rho=, gamma=; caps=<model|const>[+regimes][+floor]
 // and margin=vol (the quantile recomputed outside the engine); and what to print: nothing (the equal-leverage
-// comparison at α = 0.05), rank, who, along (every knob), lambda (H8).
+// comparison at α = 0.05), rank, who, along (every knob), lambda (H8), oracle (volscaled with tomorrow's σ).
 var root = Environment.GetEnvironmentVariable("AML_ROOT") ?? Directory.GetCurrentDirectory();
 var (asset, from, to) = (args[0], DateTimeOffset.Parse(args[1], CultureInfo.InvariantCulture), DateTimeOffset.Parse(args[2], CultureInfo.InvariantCulture));
 var market = Market.Load(root, asset, from, to);
@@ -53,6 +53,12 @@ foreach (var variant in args[3..])
     if (settings.ContainsKey("along"))
     {
         Console.WriteLine($"{asset} {variant}: knob α\n{Runner.Along(market, AmlPolicy.Knobs, terms, volscaled.Value)}");
+        continue;
+    }
+
+    if (settings.ContainsKey("oracle"))
+    {
+        Oracle.Report(market, terms[AmlPolicy.Knobs.ToList().IndexOf(AmlPolicy.DefaultKnob)], volscaled.Value, Number("oracle") ?? 1);
         continue;
     }
 
