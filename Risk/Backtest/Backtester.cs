@@ -105,8 +105,7 @@ public static class Backtester
             hourly.Asset, from, to, CombinedHash(segments), segments, results, Compare(results), Points(points, headlineTerms), tape.FineHours);
     }
 
-    // One adapter per segment; within it, hour by hour in time order: first every label that has matured by this hour
-    // is reported, then the hour's positions are priced. Terms are returned per knob, then per position.
+    // The segments' sets (trained two at a time, or the one fixed set), then the pricing.
     private static Terms[][] AmlTerms(
         CandleSeries hourly, List<DecisionPoint> points, List<SimulatedPosition> positions, MarketBounds bounds, RiskModelSet? fixedModels,
         BacktestOptions options, out IReadOnlyList<ModelSegment> used)
@@ -118,13 +117,23 @@ public static class Backtester
         Parallel.For(0, segments.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, s =>
             sets[s] = fixedModels ?? AmlPolicy.Train(WalkForwardSchedule.TrainingData(hourly, segments[s]), segments[s], options.Trees));
 
+        used = [.. segments.Select((segment, s) => new ModelSegment(segment.From, segment.To, AmlPolicy.TrainedTo(sets[s]), sets[s].ModelHash))];
+        return PriceSegments(points, positions, bounds, segments, sets, new RiskEngineOptions { MarginCoverage = options.MarginCoverage, Forgetting = options.Forgetting });
+    }
+
+    /// <summary>
+    /// aml's terms per knob, then per position: each segment priced by its set, hour by hour in time order — first
+    /// every label matured by this hour is reported, then the hour's positions are priced.
+    /// </summary>
+    internal static Terms[][] PriceSegments(
+        List<DecisionPoint> points, List<SimulatedPosition> positions, MarketBounds bounds, IReadOnlyList<WalkForwardSegment> segments, RiskModelSet[] sets,
+        RiskEngineOptions engineOptions)
+    {
         var terms = AmlPolicy.Knobs.Select(_ => new Terms[positions.Count]).ToArray();
-        var record = new List<ModelSegment>();
         for (var s = 0; s < segments.Count; s++)
         {
             var segment = segments[s];
-            using var policy = new AmlPolicy(sets[s], bounds, new RiskEngineOptions { MarginCoverage = options.MarginCoverage, Forgetting = options.Forgetting });
-            record.Add(new ModelSegment(segment.From, segment.To, AmlPolicy.TrainedTo(sets[s]), policy.ModelHash));
+            using var policy = new AmlPolicy(sets[s], bounds, engineOptions);
             var first = points.FindIndex(p => p.Time >= segment.From);
             // A new set starts its adaptation from the labels of the week before the segment that have matured by then
             // (the window's own earlier hours: known before the segment, so still honest).
@@ -154,7 +163,6 @@ public static class Backtester
             }
         }
 
-        used = record;
         return terms;
     }
 
