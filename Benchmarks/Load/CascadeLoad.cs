@@ -81,7 +81,8 @@ internal sealed class CascadeLoad(LoadStack stack)
             await Task.Delay(50);
         }
 
-        // The last receipt by the oracle's own stamp.
+        // The last signature and the last receipt by the oracle's own stamps (the polls above only say when to stop).
+        signedSeconds = await audit.LastSignedAtAsync() is { } lastSigned ? (lastSigned - tickAt).TotalSeconds : signedSeconds;
         double? landedSeconds = counts.Landed > 0 ? (await audit.LastLandedAtAsync() - tickAt).TotalSeconds : null;
         Progress.Say($"  {counts.Signed:N0} signed, {counts.Landed:N0} landed, {counts.Refused:N0} refused or skipped after {clock.Elapsed.TotalSeconds:F1} s");
         return new CascadeResult(positions, asset, tickMs, signedSeconds, landedSeconds, counts.Signed, counts.Landed, counts.Refused,
