@@ -172,11 +172,14 @@ internal sealed class CascadeLoad(LoadStack stack)
         Progress.Say($"  block {block.Number} opened {count:N0}; waiting for the silo's indexer to read it");
         var indexer = stack.Grains.GetGrain<IChainIndexerGrain>(chain.OracleKey);
         var deadline = Stopwatch.StartNew();
+        // The indexer delivers the block's events one by one, awaited (a chain read and a grain write each): on a
+        // machine shared with other work that is tens of events a second, so the wait grows with the block.
+        var indexerWait = Wait + TimeSpan.FromMilliseconds(30 * count);
         while (await NextBlockAsync(indexer) <= block.Number)
         {
-            if (deadline.Elapsed > Wait)
+            if (deadline.Elapsed > indexerWait)
             {
-                throw new TimeoutException($"the silo's indexer did not read block {block.Number} within {Wait.TotalSeconds} s");
+                throw new TimeoutException($"the silo's indexer did not read block {block.Number} within {indexerWait.TotalSeconds} s");
             }
 
             await Task.Delay(100);

@@ -43,6 +43,7 @@ internal sealed partial class OracleGrain(
     // Submissions not yet durable, and the signal their callers wait for: the next flush turn commits them all with one
     // state write and one audit upsert (group commit); submissions arriving meanwhile make up the next group.
     private List<OracleEntry> _intake = [];
+    private Dictionary<string, OracleEntry> _intakeQueued = new(StringComparer.Ordinal); // by digest: a cascade joins in O(n)
     private TaskCompletionSource _intakeCommitted = NewCommitSignal();
 
     // True between a change of the state in memory and the write that stores it: a write PostgreSQL refused is retried
@@ -197,7 +198,7 @@ internal sealed partial class OracleGrain(
             return (known.ToAudit(), null, null); // the same decision again: never a second transaction
         }
 
-        if (_intake.Find(e => e.Digest == digest && e.Status == SubmissionStatus.Queued) is { } joining)
+        if (_intakeQueued.TryGetValue(digest, out var joining))
         {
             return (joining.ToAudit(), _intakeCommitted.Task, null);
         }
@@ -215,6 +216,11 @@ internal sealed partial class OracleGrain(
         }
 
         _intake.Add(entry);
+        if (violation is null)
+        {
+            _intakeQueued[digest] = entry;
+        }
+
         // As committed: by the time the caller hears, the same turn may have sent it already.
         return (entry.ToAudit(), _intakeCommitted.Task, violation);
     }
@@ -274,7 +280,7 @@ internal sealed partial class OracleGrain(
         }
 
         var (group, committed) = (_intake, _intakeCommitted);
-        (_intake, _intakeCommitted) = ([], NewCommitSignal());
+        (_intake, _intakeQueued, _intakeCommitted) = ([], new(StringComparer.Ordinal), NewCommitSignal());
         foreach (var entry in group.Where(e => e.Status == SubmissionStatus.Queued && !state.State.Entries.ContainsKey(e.Digest)))
         {
             state.State.Entries[entry.Digest] = entry;
