@@ -21,6 +21,11 @@ internal sealed partial class OracleGrain
     // thousand positions at once (the indexer delivers every event again anyway).
     private Task _relayTail = Task.CompletedTask;
 
+    // Receipts settled but not yet relayed to their positions, and since when the oldest has waited.
+    private static readonly TimeSpan RelayHoldLimit = TimeSpan.FromSeconds(10);
+    private readonly List<(TransactionReceipt Receipt, Dictionary<string, Decision> Decisions)> _relaysWaiting = [];
+    private DateTimeOffset? _relaysWaitingSince;
+
     // Set when a broadcast failed: no new batch is signed until every transaction in flight has settled, so a lost
     // nonce is resynced against a quiet account.
     private bool _holdSends;
@@ -173,22 +178,47 @@ internal sealed partial class OracleGrain
                 TellFailed();
             }
 
-            // The positions follow the chain now rather than at the indexer's next poll, one receipt at a time.
-            foreach (var (receipt, decisions) in relays)
-            {
-                var previous = _relayTail;
-                _relayTail = Task.Run(async () =>
-                {
-                    await previous;
-                    await RelayAsync(receipt, decisions);
-                });
-            }
+            _relaysWaiting.AddRange(relays);
+            StartRelays();
 
             if (state.State.InFlightTransactions.Count == 0)
             {
                 _holdSends = false;
             }
         }
+    }
+
+    /// <summary>
+    /// Hands the receipts settled so far to the relay, one receipt at a time, once nothing else is in flight (or they
+    /// waited <see cref="RelayHoldLimit"/>): the relay reads every position it names from the chain, and in a cascade
+    /// those reads would compete with the node for the batches still to land. The indexer delivers every event anyway.
+    /// </summary>
+    private void StartRelays()
+    {
+        if (_relaysWaiting.Count == 0)
+        {
+            _relaysWaitingSince = null;
+            return;
+        }
+
+        _relaysWaitingSince ??= clock.GetUtcNow();
+        if (state.State.InFlightTransactions.Count > 0 && clock.GetUtcNow() - _relaysWaitingSince < RelayHoldLimit)
+        {
+            return;
+        }
+
+        foreach (var (receipt, decisions) in _relaysWaiting)
+        {
+            var previous = _relayTail;
+            _relayTail = Task.Run(async () =>
+            {
+                await previous.ContinueWith(static _ => { }, TaskScheduler.Default); // after it, whatever became of it
+                await RelayAsync(receipt, decisions);
+            });
+        }
+
+        _relaysWaiting.Clear();
+        _relaysWaitingSince = null;
     }
 
     private async Task SettleOneAsync(
