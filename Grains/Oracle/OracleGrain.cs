@@ -36,6 +36,9 @@ internal sealed partial class OracleGrain(
     ILogger<OracleGrain> logger) : Grain, IOracleGrain, IRemindable
 {
     private const string ResumeReminder = "oracle-resume";
+
+    /// <summary>Most group commits one flush turn makes before it signs what they queued.</summary>
+    private const int MaxGroupsPerTurn = 4;
     private readonly OracleOptions _options = options.Value;
     private IGrainTimer? _flushTimer;
     private bool _reminderRegistered;
@@ -270,7 +273,7 @@ internal sealed partial class OracleGrain(
 
     /// <summary>
     /// Makes every submission taken in since the last flush durable with one state write (which also stages their audit
-    /// rows) and one audit upsert, then releases their callers: a whole group of decisions costs two round trips.
+    /// rows, upserted at the end of the turn), then releases their callers: a whole group of decisions costs one round trip.
     /// </summary>
     private async Task CommitIntakeAsync()
     {
@@ -289,7 +292,10 @@ internal sealed partial class OracleGrain(
 
         try
         {
-            await SaveAndAuditAsync(group);
+            // The state holds the group's audit rows (staged): durable now; the rows are written after the batch is
+            // signed, off the tick-to-signed path.
+            StageAudit(group);
+            await SaveStateAsync();
             await EnsureResumeReminderAsync();
         }
         catch (Exception ex)
@@ -320,8 +326,13 @@ internal sealed partial class OracleGrain(
             await SaveStateAsync(); // a write that failed: stored before anything else moves
         }
 
-        await CommitIntakeAsync();
-        await DrainAuditOutboxAsync();
+        // Submissions that arrived while a group was being written (the other book shards of one tick) join before
+        // anything is signed, so one tick's liquidations go out in one batch rather than one per group.
+        for (var groups = 0; _intake.Count > 0 && groups < MaxGroupsPerTurn; groups++)
+        {
+            await CommitIntakeAsync();
+        }
+
         try
         {
             await SettleInFlightAsync(cancellationToken);
@@ -340,6 +351,10 @@ internal sealed partial class OracleGrain(
         {
             LogChainUnavailable(ex.Message);
             return; // the chain is unreachable: the work stays queued and durable
+        }
+        finally
+        {
+            await DrainAuditOutboxAsync(); // the audit rows of what this turn committed and sent, in one upsert
         }
 
         PruneSettled();
