@@ -123,6 +123,13 @@ public interface IPositionEngineGrain : IGrainWithStringKey
     [OneWay]
     Task OnDecisionFailedAsync(string digest, string reason, string? revertData = null);
 
+    /// <summary>
+    /// Its book shard decided this position's liquidation (a cascade) and the oracle holds it durably under
+    /// <paramref name="digest"/>: the position waits for its outcome as for one it submitted itself. Ignored when the
+    /// position moved on meanwhile (another version, a decision of its own, an end).
+    /// </summary>
+    Task OnLiquidationSubmittedAsync(Decision decision, string digest);
+
     /// <summary>Re-assesses the open position now (its book shard's sweep does it periodically); may send an ADJUST.</summary>
     Task ReassessAsync();
 
@@ -174,6 +181,14 @@ public interface IOracleGrain : IGrainWithStringKey
     /// </remarks>
     [AlwaysInterleave]
     Task<DecisionAudit> SubmitAsync(Decision decision, string? traderSignature);
+
+    /// <summary>
+    /// Takes in many engine decisions at once (a book shard's liquidations from one tick), as one group: one state write
+    /// and one multi-row audit write for all of them. Returns each one's audit, in order, once they are durable.
+    /// </summary>
+    /// <remarks>Interleaves, as <see cref="SubmitAsync"/> does, and joins the same group commit.</remarks>
+    [AlwaysInterleave]
+    Task<IReadOnlyList<DecisionAudit>> SubmitBatchAsync(IReadOnlyList<Decision> decisions);
 
     /// <summary>The EIP-712 digest of <paramref name="decision"/> under this contract's domain (what the trader signs).</summary>
     /// <remarks>

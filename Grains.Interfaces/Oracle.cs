@@ -36,4 +36,5 @@ public sealed record DecisionAudit(
     SubmissionStatus Status,
     string? TransactionHash,
     string? Outcome,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? SignedAt = null);

@@ -32,6 +32,13 @@ internal sealed class CascadeAudit(NpgsqlDataSource database, IReadOnlyList<stri
         return new Counts(Of("SENT") + Of("APPLIED") + Of("SKIPPED"), Of("APPLIED"), Of("FAILED") + Of("SKIPPED"));
     }
 
+    /// <summary>When the last of them was signed into a transaction, by the oracle's clock (its audit row's signing stamp).</summary>
+    public async Task<DateTimeOffset?> LastSignedAtAsync()
+    {
+        await using var command = Command($"SELECT max(signed_at) FROM aml_audit_decision WHERE {Filter}");
+        return await command.ExecuteScalarAsync() is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : null;
+    }
+
     /// <summary>When the last of them was applied, by the oracle's clock (its audit row's last update).</summary>
     public async Task<DateTimeOffset> LastLandedAtAsync()
     {

@@ -81,7 +81,8 @@ internal sealed class CascadeLoad(LoadStack stack)
             await Task.Delay(50);
         }
 
-        // The last receipt by the oracle's own stamp.
+        // The last signature and the last receipt by the oracle's own stamps (the polls above only say when to stop).
+        signedSeconds = await audit.LastSignedAtAsync() is { } lastSigned ? (lastSigned - tickAt).TotalSeconds : signedSeconds;
         double? landedSeconds = counts.Landed > 0 ? (await audit.LastLandedAtAsync() - tickAt).TotalSeconds : null;
         Progress.Say($"  {counts.Signed:N0} signed, {counts.Landed:N0} landed, {counts.Refused:N0} refused or skipped after {clock.Elapsed.TotalSeconds:F1} s");
         return new CascadeResult(positions, asset, tickMs, signedSeconds, landedSeconds, counts.Signed, counts.Landed, counts.Refused,
@@ -171,11 +172,14 @@ internal sealed class CascadeLoad(LoadStack stack)
         Progress.Say($"  block {block.Number} opened {count:N0}; waiting for the silo's indexer to read it");
         var indexer = stack.Grains.GetGrain<IChainIndexerGrain>(chain.OracleKey);
         var deadline = Stopwatch.StartNew();
+        // The indexer delivers the block's events one by one, awaited (a chain read and a grain write each): on a
+        // machine shared with other work that is tens of events a second, so the wait grows with the block.
+        var indexerWait = Wait + TimeSpan.FromMilliseconds(30 * count);
         while (await NextBlockAsync(indexer) <= block.Number)
         {
-            if (deadline.Elapsed > Wait)
+            if (deadline.Elapsed > indexerWait)
             {
-                throw new TimeoutException($"the silo's indexer did not read block {block.Number} within {Wait.TotalSeconds} s");
+                throw new TimeoutException($"the silo's indexer did not read block {block.Number} within {indexerWait.TotalSeconds} s");
             }
 
             await Task.Delay(100);

@@ -97,9 +97,10 @@ internal static class LoadHarness
         }
 
         Line();
-        Line($"Tick → liquidation: one tick crosses the bands of the {TickPathLoad.LiquidatedPositions} on-chain positions; the oracle batches, "
-             + "checks the contract, signs with its 3-of-5 quorum and relays. *Signed* and *landed* are the oracle audit's own stamps "
-             + "(signed; receipt settled) against the tick; the engine's tick is the baseline.");
+        Line($"Tick → liquidation: one tick crosses the bands of the {TickPathLoad.LiquidatedPositions} on-chain positions; their book shard decides "
+             + "the liquidations from the positions' stored state and hands them to the oracle in one call, which signs the batch with its 3-of-5 "
+             + "quorum and relays it. *Signed* and *landed* are the oracle audit's own stamps (signed into a transaction; receipt settled) "
+             + "against the tick; the engine's tick is the baseline.");
         Line();
         Line("| Positions | Woken by the tick | Tick → signed p50 | p99 | Tick → landed p50 | p99 | Samples |");
         Line("|---:|---:|---:|---:|---:|---:|---:|");
@@ -157,8 +158,8 @@ internal static class LoadHarness
             Line($"## Load: a cascade of {N(cascade.Positions)} liquidations");
             Line();
             Line($"{N(cascade.Positions)} positions (10x longs) opened on-chain in one block on {cascade.Asset} and delivered to the silo in bulk; "
-                 + "one tick to 92 % of entry crosses all their liquidation bands. *Signed*: the first poll of the oracle's audit table (50 ms polls) "
-                 + "that found the last LIQUIDATE to get there in a signed, sent transaction; *landed*: the last receipt's stamp; a decision "
+                 + "one tick to 92 % of entry crosses all their liquidation bands. *Signed*: the oracle's stamp on the last LIQUIDATE it signed "
+                 + "into a transaction (the audit table's `signed_at`); *landed*: the last receipt's stamp; a decision "
                  + "the oracle refused (e.g. expired while it waited in the oracle's queue) never gets there, and the harness stops waiting 180 s after the tick. Both from the tick; "
                  + "the baseline is the tick itself (the engine's own work, as the silo answered it). Targets: all signed ≤ 2 s, landed ≤ 15 s, batches ≤ 50.");
             Line();

@@ -207,10 +207,10 @@ internal sealed class TickPathLoad(LoadStack stack)
     }
 
     /// <summary>
-    /// One tick to 92 % of entry crosses the real positions' liquidation bands; each position routes a LIQUIDATE to the
-    /// oracle, which batches, checks the contract, signs with its quorum and sends. The oracle stamps the audit when it
-    /// has signed (status Sent) and again when the receipt settles it (Applied), so the latencies are the silo's own
-    /// clock readings against the tick's; the harness only polls to learn the digests and catch the Sent stamp.
+    /// One tick to 92 % of entry crosses the real positions' liquidation bands; their book shard decides each LIQUIDATE
+    /// and hands them to the oracle together, which signs them with its quorum and sends. The oracle stamps the audit
+    /// when it has signed (<see cref="DecisionAudit.SignedAt"/>) and again when the receipt settles it (Applied), so the
+    /// latencies are the silo's own clock readings against the tick's; the harness only polls to learn the digests.
     /// </summary>
     private async Task<(int Woken, Latencies Signed, Latencies Landed)> TimeLiquidationAsync(string asset, IMarketGrain market, IReadOnlyList<string> real)
     {
@@ -241,14 +241,14 @@ internal sealed class TickPathLoad(LoadStack stack)
                 switch (audit?.Status)
                 {
                     case SubmissionStatus.Sent when !sawSent:
-                        signed.Add(audit.UpdatedAt - tickAt);
+                        signed.Add((audit.SignedAt ?? audit.UpdatedAt) - tickAt);
                         sawSent = true;
                         break;
                     case SubmissionStatus.Applied:
                         if (!sawSent)
                         {
-                            // Settled between two polls: signing happened before the receipt, so this bounds it from above.
-                            signed.Add(audit.UpdatedAt - tickAt);
+                            // Settled between two polls: the oracle's signing stamp (without it, the receipt's bounds it from above).
+                            signed.Add((audit.SignedAt ?? audit.UpdatedAt) - tickAt);
                         }
 
                         landed.Add(audit.UpdatedAt - tickAt);

@@ -59,11 +59,12 @@ public interface IMarketBookGrain : IGrainWithStringKey
 /// <param name="Scheduled">Rows queued for a sweep.</param>
 /// <param name="LastPriceE8">The newest price the shard has seen (0: none yet).</param>
 /// <param name="PricesSeen">Prices handed to it (conflated: a busy shard sees only the newest).</param>
-/// <param name="PositionsWoken">Positions woken because a crossed band made them liquidatable.</param>
+/// <param name="PositionsWoken">Rows a crossed band made liquidatable (liquidated by the shard, or their position woken).</param>
 /// <param name="BandsRearmed">Warning or recovery crossings answered by re-arming the row, without waking the position.</param>
 /// <param name="PositionsDue">Positions woken by the sweep (a decision on its way, a retry, terms that should change).</param>
 /// <param name="BatchAssessed">Due rows the sweep priced in a batch without waking their positions.</param>
 /// <param name="BatchWoken">Of those, the positions woken because their terms should change (an ADJUST).</param>
+/// <param name="LiquidationsSubmitted">Liquidations the shard decided itself and the oracle took in (a cascade's path).</param>
 [GenerateSerializer, Immutable, Alias("aml.BookShardSnapshot")]
 public sealed record BookShardSnapshot(
     int Rows,
@@ -75,4 +76,5 @@ public sealed record BookShardSnapshot(
     long BandsRearmed,
     long PositionsDue,
     long BatchAssessed,
-    long BatchWoken);
+    long BatchWoken,
+    long LiquidationsSubmitted = 0);

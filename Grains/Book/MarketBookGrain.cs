@@ -30,6 +30,7 @@ internal sealed partial class MarketBookGrain(
     IOptions<MarketCatalogOptions> catalog,
     IOptions<PositionOptions> positions,
     TimeProvider clock,
+    IServiceProvider services,
     ILogger<MarketBookGrain> logger) : Grain, IMarketBookGrain
 {
     private readonly List<PositionKey> _taken = [];
@@ -57,6 +58,7 @@ internal sealed partial class MarketBookGrain(
         }
 
         _flusher = new BookFlusher(_book, (delta, ct) => table.WriteAsync(_shard, delta, TraderOf, ct));
+        _liquidator = NewLiquidator();
 
         // A wake-up the previous activation took but had not dealt with is armed again by the load; the market's
         // latest price decides it now, so a crash never loses one even when no further tick comes.
@@ -175,7 +177,7 @@ internal sealed partial class MarketBookGrain(
 
     /// <inheritdoc />
     public Task<BookShardSnapshot> GetSnapshotAsync() => Task.FromResult(new BookShardSnapshot(
-        _book.Count, _book.ArmedBands, _book.Scheduled, _lastPriceE8, _pricesSeen, _woken, _rearmed, _due, _batchAssessed, _batchWoken));
+        _book.Count, _book.ArmedBands, _book.Scheduled, _lastPriceE8, _pricesSeen, _woken, _rearmed, _due, _batchAssessed, _batchWoken, _liquidationsSubmitted));
 
     /// <inheritdoc />
     public Task<BookRow?> GetRowAsync(PositionKey position) =>
@@ -200,18 +202,26 @@ internal sealed partial class MarketBookGrain(
         var now = clock.GetUtcNow();
         var nowSeconds = now.ToUnixTimeSeconds();
         var retryAtMs = (now + positions.Value.RetryInterval).ToUnixTimeMilliseconds();
+        var liquidations = new List<PositionKey>();
         foreach (var key in _taken)
         {
             _book.TryGet(key, out var row);
             if (row.Liquidation.IsCrossedAt(priceE8) || BookHealth.Of(row, priceE8, nowSeconds).Liquidatable)
             {
                 _woken++;
-                // The wake-up is one-way and its bands are now disarmed: if it is lost (the position cannot activate
-                // or persist while PostgreSQL is away), the sweep wakes it again one retry interval later. The
-                // position's own upsert replaces that time.
+                // Its bands are now disarmed: if the decision or the wake-up is lost (PostgreSQL or the oracle away),
+                // the sweep wakes the position one retry interval later. A submitted liquidation or the position's own
+                // upsert replaces that time.
                 _book.Reschedule(key, retryAtMs);
-                // One-way: the shard never waits on a position, which may itself be upserting here.
-                _ = GrainFactory.GetGrain<IPositionEngineGrain>(key.ToString()).OnBandCrossedAsync(priceE8, at);
+                if (_liquidator is null)
+                {
+                    WakeCrossed(key, priceE8, at);
+                }
+                else
+                {
+                    liquidations.Add(key);
+                }
+
                 continue;
             }
 
@@ -219,6 +229,11 @@ internal sealed partial class MarketBookGrain(
             var rearmed = PositionBands.At(row, priceE8, positions.Value.WarningMultipleBps, nowSeconds);
             _book.Upsert(rearmed with { Liquidation = row.Liquidation });
             _rearmed++;
+        }
+
+        if (liquidations.Count > 0)
+        {
+            _ = LiquidateAsync(liquidations, priceE8, at); // on the grain's scheduler, off the tick's turn
         }
     }
 

@@ -22,6 +22,12 @@ public sealed class OracleOptions
     /// <summary>Most decisions in one <c>applyDecisions</c> (gas per batch stays far below a block).</summary>
     public int MaxBatchSize { get; set; } = 50;
 
+    /// <summary>
+    /// Most signed transactions in flight at once (MegaETH keeps up to 500 pending per account): a cascade's batches are
+    /// all signed and made durable in one turn, then broadcast one after another in nonce order.
+    /// </summary>
+    public int MaxInFlight { get; set; } = 256;
+
     /// <summary>Seconds a batch's own <c>validUntil</c> lies ahead of the chain.</summary>
     public TimeSpan BatchTtl { get; set; } = TimeSpan.FromSeconds(60);
 

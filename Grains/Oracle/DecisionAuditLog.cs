@@ -15,7 +15,7 @@ public interface IDecisionAuditLog
     Task UpsertAsync(IReadOnlyList<DecisionAudit> audits, CancellationToken cancellationToken = default);
 }
 
-/// <summary>The audit trail in PostgreSQL (<c>aml_audit_decision</c>, migration 0005).</summary>
+/// <summary>The audit trail in PostgreSQL (<c>aml_audit_decision</c>, migrations 0005 and 0011).</summary>
 public sealed class PostgresDecisionAuditLog(NpgsqlDataSource dataSource) : IDecisionAuditLog
 {
     // One statement for the whole batch: the columns travel as arrays and unnest pairs them up again row by row. A new
@@ -23,12 +23,12 @@ public sealed class PostgresDecisionAuditLog(NpgsqlDataSource dataSource) : IDec
     // (one now() for all would tie them, and readers order by created_at).
     private const string Upsert = """
         INSERT INTO aml_audit_decision
-            (decision_digest, position_id, kind, features_hash, model_hash, signer_bitmap, tx_hash, status, outcome, created_at, updated_at)
-        SELECT d, p, k, f, m, b, t, s, o, now() + n * interval '1 microsecond', now()
-        FROM unnest(@digest, @position, @kind, @features, @model, @bitmap, @tx, @status, @outcome) WITH ORDINALITY AS r(d, p, k, f, m, b, t, s, o, n)
+            (decision_digest, position_id, kind, features_hash, model_hash, signer_bitmap, tx_hash, status, outcome, signed_at, created_at, updated_at)
+        SELECT d, p, k, f, m, b, t, s, o, sa, now() + n * interval '1 microsecond', now()
+        FROM unnest(@digest, @position, @kind, @features, @model, @bitmap, @tx, @status, @outcome, @signed) WITH ORDINALITY AS r(d, p, k, f, m, b, t, s, o, sa, n)
         ON CONFLICT (decision_digest) DO UPDATE SET
             signer_bitmap = EXCLUDED.signer_bitmap, tx_hash = EXCLUDED.tx_hash, status = EXCLUDED.status,
-            outcome = EXCLUDED.outcome, updated_at = now()
+            outcome = EXCLUDED.outcome, signed_at = COALESCE(aml_audit_decision.signed_at, EXCLUDED.signed_at), updated_at = now()
         """;
 
     /// <inheritdoc />
@@ -50,6 +50,7 @@ public sealed class PostgresDecisionAuditLog(NpgsqlDataSource dataSource) : IDec
         command.Parameters.Add(Column("tx", NpgsqlDbType.Bytea, audits.Select(a => a.TransactionHash is null ? null : Hex.Decode(a.TransactionHash))));
         command.Parameters.Add(Column("status", NpgsqlDbType.Text, audits.Select(a => a.Status.ToString().ToUpperInvariant())));
         command.Parameters.Add(Column("outcome", NpgsqlDbType.Text, audits.Select(a => a.Outcome)));
+        command.Parameters.Add(Column("signed", NpgsqlDbType.TimestampTz, audits.Select(a => a.SignedAt?.UtcDateTime)));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -4,8 +4,8 @@ namespace Aml.Orleans.Grains.Oracle;
 
 /// <summary>
 /// The oracle's durable state: every decision it has taken in (by digest, for idempotency), the queue of decisions
-/// waiting for a transaction, and the one transaction in flight — persisted with its raw bytes before it is broadcast,
-/// so that after a crash the very same transaction is sent again instead of a second one.
+/// waiting for a transaction, and the transactions in flight — each persisted with its raw bytes before it is
+/// broadcast, so that after a crash the very same transaction is sent again instead of a second one.
 /// </summary>
 [GenerateSerializer, Alias("aml.OracleState")]
 public sealed class OracleState
@@ -16,7 +16,14 @@ public sealed class OracleState
     /// <summary>Next <c>applyDecisions</c> nonce; seeded from the clock so a lost state cannot reuse one.</summary>
     [Id(2)] public ulong NextBatchNonce { get; set; }
 
+    /// <summary>
+    /// The one transaction in flight of a state written before several could be (read only to move it into
+    /// <see cref="InFlightTransactions"/> on activation).
+    /// </summary>
     [Id(3)] public OracleTransaction? InFlight { get; set; }
+
+    /// <summary>Signed transactions sent or to be sent, in nonce order, whose receipt has not been settled yet.</summary>
+    [Id(7)] public List<OracleTransaction> InFlightTransactions { get; set; } = [];
 
     /// <summary>Mined transactions not yet buried under the confirmation depth: a reorg may still undo them.</summary>
     [Id(4)] public List<OracleTransaction> Unconfirmed { get; set; } = [];
@@ -53,10 +60,13 @@ public sealed class OracleEntry
     /// <summary>When the oracle took the decision in.</summary>
     [Id(9)] public DateTimeOffset QueuedAt { get; set; }
 
+    /// <summary>When the oracle first signed it into a transaction (null until then); kept through a requeue or a reorg.</summary>
+    [Id(10)] public DateTimeOffset? SignedAt { get; set; }
+
     /// <summary>The row an operator and the position see.</summary>
     public DecisionAudit ToAudit() => new(
         Digest, Decision.Kind, Decision.PositionId, Decision.ModelHash, Decision.FeaturesHash, SignerBitmap, Status,
-        TransactionHash, Outcome, UpdatedAt);
+        TransactionHash, Outcome, UpdatedAt, SignedAt);
 }
 
 /// <summary>A signed relayer transaction: enough to rebroadcast it byte for byte.</summary>

@@ -7,36 +7,43 @@ namespace Aml.Orleans.Grains.Oracle;
 
 /// <summary>
 /// The life of the oracle's transactions in its state, as plain transitions the grain applies and then persists: a
-/// transaction goes in flight with its decisions marked Sent; mined, its decisions take the outcome its events name and
-/// it is watched for a reorg; a reorg puts it back in flight with the same bytes; a transaction whose nonce another one
-/// took puts its decisions back at the head of the queue. Each transition returns the entries whose audit rows changed.
+/// transaction goes in flight with its decisions marked Sent (several may be in flight at once, each with its own
+/// nonce); mined, its decisions take the outcome its events name and it is watched for a reorg; a reorg puts it back in
+/// flight with the same bytes; a transaction whose nonce another one took puts its decisions back at the head of the
+/// queue. Each transition returns the entries whose audit rows changed.
 /// </summary>
 public sealed class TransactionTracker(Func<OracleState> state, TimeProvider clock)
 {
-    /// <summary>Puts <paramref name="tx"/> in flight carrying <paramref name="batch"/>, which leaves the queue.</summary>
+    /// <summary>
+    /// Puts <paramref name="tx"/> in flight, after those already in flight, carrying <paramref name="batch"/>, which
+    /// leaves the queue; each decision is stamped signed now (once: a requeued one keeps its first stamp).
+    /// </summary>
     public OracleTransaction Sent(SignedTransaction tx, ulong? batchNonce, IReadOnlyList<OracleEntry> batch, string signerBitmap)
     {
         ArgumentNullException.ThrowIfNull(tx);
         ArgumentNullException.ThrowIfNull(batch);
         var s = state();
-        if (s.InFlight is { } busy)
+        if (s.InFlightTransactions.Exists(t => t.Hash == tx.Hash.ToString()))
         {
-            throw new InvalidOperationException($"transaction {busy.Hash} is still in flight");
+            throw new InvalidOperationException($"transaction {tx.Hash} is in flight already");
         }
 
         var now = clock.GetUtcNow();
-        s.InFlight = new OracleTransaction
+        var sent = new OracleTransaction
         {
             Hash = tx.Hash.ToString(), Raw = tx.RawHex, Nonce = tx.Nonce, BatchNonce = batchNonce,
             Digests = batch.Select(e => e.Digest).ToList(), SentAt = now,
         };
+        s.InFlightTransactions.Add(sent);
+        var digests = new HashSet<string>(sent.Digests, StringComparer.Ordinal);
         foreach (var entry in batch)
         {
-            (entry.Status, entry.TransactionHash, entry.SignerBitmap, entry.UpdatedAt) = (SubmissionStatus.Sent, s.InFlight.Hash, signerBitmap, now);
-            s.Queue.Remove(entry.Digest);
+            (entry.Status, entry.TransactionHash, entry.SignerBitmap, entry.UpdatedAt) = (SubmissionStatus.Sent, sent.Hash, signerBitmap, now);
+            entry.SignedAt ??= now;
         }
 
-        return s.InFlight;
+        s.Queue.RemoveAll(digests.Contains); // one pass: a batch of 50 out of a queue of thousands
+        return sent;
     }
 
     /// <summary>
@@ -63,14 +70,15 @@ public sealed class TransactionTracker(Func<OracleState> state, TimeProvider clo
     }
 
     /// <summary>
-    /// The transaction in flight was mined (successfully) in <paramref name="block"/>: each of its decisions takes its
+    /// <paramref name="inFlight"/> was mined (successfully) in <paramref name="block"/>: each of its decisions takes its
     /// outcome (one the receipt does not name failed), and the transaction is watched for a reorg.
     /// </summary>
-    public IReadOnlyList<OracleEntry> Mined(IReadOnlyDictionary<string, (SubmissionStatus Status, string Outcome)> outcomes, ulong block, string? blockHash)
+    public IReadOnlyList<OracleEntry> Mined(
+        OracleTransaction inFlight, IReadOnlyDictionary<string, (SubmissionStatus Status, string Outcome)> outcomes, ulong block, string? blockHash)
     {
         ArgumentNullException.ThrowIfNull(outcomes);
         var s = state();
-        var inFlight = s.InFlight ?? throw new InvalidOperationException("no transaction is in flight");
+        TakeOutOfFlight(inFlight);
         var batch = Entries(inFlight);
         foreach (var entry in batch)
         {
@@ -82,27 +90,24 @@ public sealed class TransactionTracker(Func<OracleState> state, TimeProvider clo
 
         (inFlight.Block, inFlight.BlockHash) = (block, blockHash);
         s.Unconfirmed.Add(inFlight);
-        s.InFlight = null;
         return batch;
     }
 
-    /// <summary>The transaction in flight ended without applying anything (reverted): it is no longer in flight.</summary>
-    public IReadOnlyList<OracleEntry> Dropped()
+    /// <summary><paramref name="inFlight"/> ended without applying anything (reverted): it is no longer in flight.</summary>
+    public IReadOnlyList<OracleEntry> Dropped(OracleTransaction inFlight)
     {
-        var s = state();
-        var inFlight = s.InFlight ?? throw new InvalidOperationException("no transaction is in flight");
-        s.InFlight = null;
+        TakeOutOfFlight(inFlight);
         return Entries(inFlight);
     }
 
     /// <summary>
-    /// Our nonce went to another transaction and the one in flight never landed: its decisions go back to the head of
-    /// the queue, in their order, for a new transaction (under a new batch nonce: the old one can no longer be used).
+    /// Our nonce went to another transaction and <paramref name="inFlight"/> never landed: its decisions go back to the
+    /// head of the queue, in their order, for a new transaction (under a new batch nonce: the old one can no longer be used).
     /// </summary>
-    public IReadOnlyList<OracleEntry> Requeue()
+    public IReadOnlyList<OracleEntry> Requeue(OracleTransaction inFlight)
     {
         var s = state();
-        var inFlight = s.InFlight ?? throw new InvalidOperationException("no transaction is in flight");
+        TakeOutOfFlight(inFlight);
         s.Queue.InsertRange(0, inFlight.Digests);
         var batch = Entries(inFlight);
         foreach (var entry in batch)
@@ -110,7 +115,6 @@ public sealed class TransactionTracker(Func<OracleState> state, TimeProvider clo
             (entry.Status, entry.TransactionHash, entry.UpdatedAt) = (SubmissionStatus.Queued, null, clock.GetUtcNow());
         }
 
-        s.InFlight = null;
         return batch;
     }
 
@@ -122,13 +126,13 @@ public sealed class TransactionTracker(Func<OracleState> state, TimeProvider clo
     {
         ArgumentNullException.ThrowIfNull(tx);
         var s = state();
-        if (s.InFlight is { } busy)
+        if (s.InFlightTransactions.Exists(t => t.Hash == tx.Hash))
         {
-            throw new InvalidOperationException($"transaction {busy.Hash} is still in flight");
+            throw new InvalidOperationException($"transaction {tx.Hash} is in flight already");
         }
 
         s.Unconfirmed.Remove(tx);
-        s.InFlight = tx;
+        s.InFlightTransactions.Add(tx);
         var batch = Entries(tx);
         foreach (var entry in batch)
         {
@@ -136,6 +140,15 @@ public sealed class TransactionTracker(Func<OracleState> state, TimeProvider clo
         }
 
         return batch;
+    }
+
+    private void TakeOutOfFlight(OracleTransaction inFlight)
+    {
+        ArgumentNullException.ThrowIfNull(inFlight);
+        if (!state().InFlightTransactions.Remove(inFlight))
+        {
+            throw new InvalidOperationException($"transaction {inFlight.Hash} is not in flight");
+        }
     }
 
     private List<OracleEntry> Entries(OracleTransaction tx) => tx.Digests.Select(d => state().Entries[d]).ToList();

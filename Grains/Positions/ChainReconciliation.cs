@@ -94,6 +94,10 @@ internal static class ChainReconciliation
             s.LastDecisionDigest = chainEvent.EventName == ChainEvents.DecisionSkipped ? s.LastDecisionDigest : chainEvent.DecisionDigest;
             (s.PendingDecision, s.PendingDigest) = (null, null);
         }
+        else if (chainEvent is { EventName: ChainEvents.PositionLiquidated, DecisionDigest: { } liquidatedBy })
+        {
+            s.LastDecisionDigest = liquidatedBy; // a liquidation the book shard decided in a cascade: ours all the same
+        }
 
         // The version moved past a pending decision (a top-up, another decision): it can never apply now.
         if (s.PendingDecision is { } pending && pending.PositionVersion != chain.Version && chain.Status == ChainPositionStatus.Open)

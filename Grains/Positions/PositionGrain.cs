@@ -28,29 +28,16 @@ internal sealed partial class PositionGrain(
 
     private readonly DecisionFactory _decisions = new(catalog.Value, options.Value, clock);
 
+    private readonly LiquidationRule _liquidations = new(catalog.Value, options.Value, clock);
+
     private PositionStatus? _countedStatus;
 
     private string PositionId => this.GetPrimaryKeyString();
 
     private PositionTerms Terms => TermsAt(clock.GetUtcNow());
 
-    /// <summary>
-    /// The terms with the borrow fee accrued at <paramref name="at"/>: the market's index moves by its rate every second
-    /// from the last read, and the fee is the contract's <c>size × (market − position index) / 864e6</c>.
-    /// </summary>
-    private PositionTerms TermsAt(DateTimeOffset at)
-    {
-        var s = state.State;
-        long fee = 0;
-        if (s.BorrowIndexAt != 0 && catalog.Value.Markets.TryGetValue(s.Asset, out var market))
-        {
-            var seconds = (ulong)Math.Max(0, at.ToUnixTimeSeconds() - (long)s.BorrowIndexAt);
-            var index = s.MarketBorrowIndex + MarginMath.BorrowIndexGrowth(market.BorrowRateBpsPerDay, seconds);
-            fee = index > s.PositionBorrowIndex ? MarginMath.BorrowFee(s.Size, index - s.PositionBorrowIndex) : 0;
-        }
-
-        return new(s.IsLong, s.Collateral, s.Size, s.EntryPriceE8, EffectiveMarginBps, fee);
-    }
+    /// <summary>The terms with the borrow fee accrued at <paramref name="at"/> (<see cref="LiquidationRule.TermsAt"/>).</summary>
+    private PositionTerms TermsAt(DateTimeOffset at) => LiquidationRule.TermsAt(state.State, catalog.Value, at, EffectiveMarginBps);
 
     /// <summary>
     /// The terms the bands are set with: the fee as it will be at the next reassessment, so that a band fires no later
@@ -67,18 +54,14 @@ internal sealed partial class PositionGrain(
     private long Mark => state.State.LastMarkPriceE8 > 0 ? state.State.LastMarkPriceE8 : state.State.EntryPriceE8;
 
     /// <summary>The margin the contract applies now: a pending tighter one once its grace period is over.</summary>
-    private uint EffectiveMarginBps =>
-        state.State.PendingMarginBps != 0 && (ulong)clock.GetUtcNow().ToUnixTimeSeconds() >= state.State.PendingMarginFrom
-            ? state.State.PendingMarginBps
-            : state.State.MaintenanceMarginBps;
+    private uint EffectiveMarginBps => LiquidationRule.EffectiveMarginBps(state.State, clock.GetUtcNow());
 
     /// <summary>
     /// Whether a price at <paramref name="priceAt"/> is one the contract takes for this position: it compares whole
     /// seconds and refuses a price older than the position's last change, so no tolerance here either (a close or a
     /// liquidation signed on an older price would only be reverted or skipped).
     /// </summary>
-    private bool IsNewerThanLastChainChange(DateTimeOffset priceAt) =>
-        state.State.LastChainChangeAt is not { } changed || priceAt.ToUnixTimeSeconds() >= changed.ToUnixTimeSeconds();
+    private bool IsNewerThanLastChainChange(DateTimeOffset priceAt) => LiquidationRule.IsNewerThanLastChainChange(state.State, priceAt);
 
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -180,7 +163,14 @@ internal sealed partial class PositionGrain(
         var s = state.State;
         if (digest != s.PendingDigest)
         {
-            return; // not the decision this position is waiting for (an older one, settled already)
+            if (s.PendingDecision is null && PositionLifecycle.IsLive(s.Status))
+            {
+                // Not ours to wait for: a liquidation the book shard decided for us in a cascade, or an older decision.
+                // The row gets its bands back at the mark, so a liquidation still owed is tried again.
+                await PublishAsync(Mark);
+            }
+
+            return;
         }
 
         LogDecisionFailed(PositionId, digest, reason);
@@ -295,6 +285,26 @@ internal sealed partial class PositionGrain(
         {
             await PublishAsync(Mark);
         }
+    }
+
+    /// <inheritdoc />
+    public async Task OnLiquidationSubmittedAsync(Decision decision, string digest)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        ArgumentException.ThrowIfNullOrWhiteSpace(digest);
+        var s = state.State;
+        if (decision.Kind != DecisionKind.Liquidate || decision.PositionId != PositionId || !PositionLifecycle.IsLive(s.Status) ||
+            s.PendingDecision is not null || s.OnChainVersion != decision.PositionVersion)
+        {
+            return; // the chain's event (or a decision of its own) got here first: that is what the position follows
+        }
+
+        s.Status = PositionLifecycle.Move(s.Status is PositionStatus.Adjusting ? PositionStatus.Open : s.Status, PositionStatus.Liquidating);
+        (s.PendingDecision, s.PendingDigest) = (decision, digest);
+        (s.LastMarkPriceE8, s.LastMarkAt) = (decision.MarkPriceE8, DateTimeOffset.FromUnixTimeSeconds((long)decision.PriceTimestamp));
+        (s.Suggestion, s.SuggestionReason) = (Suggestion.Close, $"liquidating: equity below maintenance at {Units.Usd(decision.MarkPriceE8)}");
+        s.UpdatedAt = clock.GetUtcNow();
+        await SaveAsync(); // its row already waits for the outcome: the shard set it when the oracle took the decision
     }
 
     /// <inheritdoc cref="IPositionEngineGrain.ReassessAsync" />
@@ -565,10 +575,7 @@ internal sealed partial class PositionGrain(
             return;
         }
 
-        // Partial where closing part of the size restores health; everything when nothing partial would.
-        var penaltyBps = catalog.Value.For(s.Asset).LiquidationPenaltyBps;
-        var closeFactor = MarginMath.HealingCloseFactorBps(Terms, priceE8, penaltyBps, _options.LiquidationBufferBps);
-        var decision = _decisions.Liquidate(PositionId, s, closeFactor, priceE8, at);
+        var decision = _liquidations.Liquidate(PositionId, s, priceE8, at);
         s.Status = PositionLifecycle.Move(s.Status is PositionStatus.Adjusting ? PositionStatus.Open : s.Status, PositionStatus.Liquidating);
         s.PendingDecision = decision;
         (s.Suggestion, s.SuggestionReason) = (Suggestion.Close, $"liquidating: equity below maintenance at {Units.Usd(priceE8)}");

@@ -89,6 +89,39 @@ public sealed class PositionStateTable(NpgsqlDataSource dataSource, IGrainStorag
     }
 
     /// <summary>
+    /// The stored state of each of <paramref name="positionIds"/> that has one, in one query: what each position grain
+    /// last made durable (a position writes its state before it acts on it). Read by a book shard that decides a
+    /// cascade's liquidations without activating ten thousand grains.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, PositionState>> ReadAsync(IReadOnlyList<string> positionIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(positionIds);
+        var states = new Dictionary<string, PositionState>(positionIds.Count, StringComparer.Ordinal);
+        if (positionIds.Count == 0)
+        {
+            return states;
+        }
+
+        // The unique key (service, type, n0, n1, extension) finds each row; a string key has no numeric parts.
+        await using var command = dataSource.CreateCommand(
+            "SELECT grain_id_extension, payload_binary FROM orleans_storage WHERE service_id = @service AND grain_type = @type " +
+            "AND grain_id_n0 = 0 AND grain_id_n1 = 0 AND grain_id_extension = ANY(@ids) AND payload_binary IS NOT NULL");
+        command.Parameters.AddWithValue("service", serviceId);
+        command.Parameters.AddWithValue("type", StateName);
+        command.Parameters.Add(new NpgsqlParameter<string[]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Varchar) { TypedValue = [.. positionIds] });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (serializer.Deserialize<PositionState>(new BinaryData(reader.GetFieldValue<byte[]>(1))) is { } state)
+            {
+                states[reader.GetString(0)] = state;
+            }
+        }
+
+        return states;
+    }
+
+    /// <summary>
     /// The provider's hash of a string grain key: <see cref="OrleansDefaultHasher"/> over the key's UTF-8 bytes, which
     /// the provider reverses on little-endian machines before hashing.
     /// </summary>

@@ -207,6 +207,23 @@ public sealed class ChainClusterFixture : IAsyncLifetime
         return active.Select(g => g.Key.ToString()!).ToHashSet(StringComparer.Ordinal);
     }
 
+    /// <summary>The silo that hosts <paramref name="grain"/>'s activation now.</summary>
+    public async Task<InProcessSiloHandle> HostOfAsync(IAddressable grain)
+    {
+        var host = await Client.GetGrain<IManagementGrain>(0).GetActivationAddress(grain);
+        return Cluster.Silos.Single(s => s.SiloAddress.Equals(host));
+    }
+
+    /// <summary>What a fault test leaves for the next one: the chain mining on demand and two silos.</summary>
+    public async Task RestoreAfterFaultAsync()
+    {
+        await Chain.SetAutomineAsync(true);
+        while (Cluster.Silos.Count < 2)
+        {
+            await Cluster.StartAdditionalSiloAsync();
+        }
+    }
+
     /// <summary>The position as the contract holds it.</summary>
     public async Task<Ethereum.PositionView> ChainPositionAsync(string positionId)
     {

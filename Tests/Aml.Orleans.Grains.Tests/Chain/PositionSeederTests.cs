@@ -12,7 +12,7 @@ namespace Aml.Orleans.Grains.Tests.Chain;
 /// <summary>
 /// The bulk path on the silos of the chain suites (grain state in PostgreSQL through the ADO.NET provider): positions
 /// seeded as the indexer delivers them are stored in the provider's own rows and their shards' books, no position grain
-/// is activated, and a tick that crosses a seeded position's band wakes it from its stored state into a LIQUIDATE.
+/// is activated, and a tick that crosses a seeded position's band liquidates it from its stored state.
 /// </summary>
 [Collection(ChainClusterCollection.Name)]
 public sealed class PositionSeederTests(ChainClusterFixture fixture)
@@ -103,7 +103,7 @@ public sealed class PositionSeederTests(ChainClusterFixture fixture)
     }
 
     [Fact]
-    public async Task SeededPosition_TickCrossesItsBand_WokenFromItsStoredStateIntoALiquidation()
+    public async Task SeededPosition_TickCrossesItsBand_LiquidatedFromItsStoredState()
     {
         var price = await fixture.MarkAsync(Asset);
         var id = ChainClusterFixture.NewPositionId();
@@ -114,10 +114,11 @@ public sealed class PositionSeederTests(ChainClusterFixture fixture)
         {
             await fixture.MoveMarketAsync(Asset, price * 975 / 1_000);
 
-            // Not on-chain, so the oracle refuses it before signing; the decision the woken position built is audited.
+            // Its shard decided the LIQUIDATE from the stored state (not on-chain, the contract skips it); the decision is
+            // audited, and the position, told of it, activates from its stored state.
             var kinds = await ClusterFixture.EventuallyAsync(() => AuditedKindsAsync(id), k => k.Count > 0, "a decision for the seeded position");
             Assert.Contains("LIQUIDATE", kinds);
-            Assert.Contains(id, await fixture.ActivePositionsAsync());
+            await ClusterFixture.EventuallyAsync(() => fixture.ActivePositionsAsync(), a => a.Contains(id), "the position activated");
             var snapshot = await fixture.Client.GetGrain<IPositionGrain>(id).GetSnapshotAsync();
             Assert.Equal((Trader, Collateral, 1UL), (snapshot!.Trader, snapshot.Collateral, snapshot.OnChainVersion));
         }

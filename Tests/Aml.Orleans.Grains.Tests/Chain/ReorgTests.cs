@@ -22,7 +22,9 @@ public sealed class ReorgTests(ChainClusterFixture fixture)
 
         await fixture.TickAsync(Asset, EntryE8 * 88 / 100);
         await fixture.TickAsync(Asset, EntryE8 * 80 / 100); // 5x with 3 % margin: liquidated below -17 %
-        var digest = (await ClusterFixture.EventuallyAsync(() => position.GetSnapshotAsync(), s => s!.PendingDigest is not null, "liquidation routed"))!.PendingDigest!;
+        // Pending while it is on its way; once liquidated, the last decision (it may land before the position hears of it).
+        var routed = await ClusterFixture.EventuallyAsync(() => position.GetSnapshotAsync(), s => LiquidationDigest(s!) is not null, "liquidation routed");
+        var digest = LiquidationDigest(routed!)!;
         var first = await ClusterFixture.EventuallyAsync(
             () => fixture.Oracle.GetAuditAsync(digest), a => a is { Status: SubmissionStatus.Applied }, "liquidation mined");
         var receipt = await fixture.Chain.Rpc.GetTransactionReceiptAsync(Bytes32.Parse(first!.TransactionHash!));
@@ -42,4 +44,7 @@ public sealed class ReorgTests(ChainClusterFixture fixture)
             [MarginManagerAbi.Definition.Event("PositionLiquidated").Topic0, Bytes32.Parse(positionId)], FromBlock: "0x0", ToBlock: "latest"));
         Assert.Single(liquidations, l => l.TransactionHash == Bytes32.Parse(first.TransactionHash!));
     }
+
+    private static string? LiquidationDigest(PositionSnapshot s) =>
+        s.PendingDigest ?? (s.Status == PositionStatus.Liquidated ? s.LastDecisionDigest : null);
 }

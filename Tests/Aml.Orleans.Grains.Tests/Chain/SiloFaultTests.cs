@@ -1,8 +1,6 @@
 using Aml.Orleans.Ethereum;
 using Aml.Orleans.Ethereum.Rpc;
 using Aml.Orleans.Grains.Interfaces;
-using Orleans.Runtime;
-using Orleans.TestingHost;
 using PositionStatus = Aml.Orleans.Grains.Interfaces.PositionStatus;
 
 namespace Aml.Orleans.Grains.Tests.Chain;
@@ -18,14 +16,7 @@ public sealed class SiloFaultTests(ChainClusterFixture fixture) : IAsyncLifetime
     public Task InitializeAsync() => Task.CompletedTask;
 
     // Every test leaves the cluster with two silos for the next one.
-    public async Task DisposeAsync()
-    {
-        await fixture.Chain.SetAutomineAsync(true);
-        while (fixture.Cluster.Silos.Count < 2)
-        {
-            await fixture.Cluster.StartAdditionalSiloAsync();
-        }
-    }
+    public Task DisposeAsync() => fixture.RestoreAfterFaultAsync();
 
     [Fact]
     public async Task KillSilo_HostingAnOpenPosition_StateComesBackFromPostgres()
@@ -35,7 +26,7 @@ public sealed class SiloFaultTests(ChainClusterFixture fixture) : IAsyncLifetime
         var position = fixture.Client.GetGrain<IPositionGrain>(positionId);
         var before = await ClusterFixture.EventuallyAsync(() => position.GetSnapshotAsync(), s => s is { Status: PositionStatus.Open }, "open");
 
-        await fixture.Cluster.KillSiloAsync(await HostOfAsync(position));
+        await fixture.Cluster.KillSiloAsync(await fixture.HostOfAsync(position));
         var after = await ClusterFixture.EventuallyAfterFailoverAsync(() => position.GetSnapshotAsync(), s => s is not null, "re-activated");
 
         // The borrow fee accrues with chain time while the silo is down, and the liquidation and warning prices and the
@@ -72,7 +63,7 @@ public sealed class SiloFaultTests(ChainClusterFixture fixture) : IAsyncLifetime
         var sent = await ClusterFixture.EventuallyAsync(
             () => fixture.Oracle.GetAuditAsync(digest), a => a is { Status: SubmissionStatus.Sent }, "transaction sent");
 
-        await fixture.Cluster.KillSiloAsync(await HostOfAsync(fixture.Oracle));
+        await fixture.Cluster.KillSiloAsync(await fixture.HostOfAsync(fixture.Oracle));
         await fixture.Chain.SetAutomineAsync(true);
         await fixture.Chain.MineAsync();
         var pendingBlock = await fixture.Chain.Rpc.GetBlockAsync("pending");
@@ -97,12 +88,5 @@ public sealed class SiloFaultTests(ChainClusterFixture fixture) : IAsyncLifetime
     {
         var snapshot = await fixture.Client.GetGrain<IPositionGrain>(positionId).GetSnapshotAsync();
         return snapshot?.PendingDigest;
-    }
-
-    private async Task<InProcessSiloHandle> HostOfAsync(IAddressable grain)
-    {
-        var management = fixture.Client.GetGrain<IManagementGrain>(0);
-        var host = await management.GetActivationAddress(grain);
-        return fixture.Cluster.Silos.Single(s => s.SiloAddress.Equals(host));
     }
 }

@@ -34,20 +34,33 @@ public sealed class TransactionTrackerTests : IDisposable
 
         var inFlight = _tracker.Sent(tx, batchNonce: 9, _entries.Take(2).ToList(), "0xb");
 
-        Assert.Same(inFlight, _state.InFlight);
+        Assert.Same(inFlight, Assert.Single(_state.InFlightTransactions));
         Assert.Equal((tx.Hash.ToString(), tx.RawHex, 5UL, (ulong?)9UL), (inFlight.Hash, inFlight.Raw, inFlight.Nonce, inFlight.BatchNonce));
         Assert.Equal(_entries.Skip(2).Select(e => e.Digest), _state.Queue);
         Assert.All(_entries.Take(2), e => Assert.Equal((SubmissionStatus.Sent, tx.Hash.ToString(), "0xb"), (e.Status, e.TransactionHash, e.SignerBitmap)));
+        Assert.All(_entries.Take(2), e => Assert.Equal(_parts.Clock.GetUtcNow(), e.SignedAt));
     }
 
     [Fact]
-    public async Task Sent_WhileAnotherIsInFlight_Refused()
+    public async Task Sent_WhileAnotherIsInFlight_BothInFlightInNonceOrder()
     {
-        _tracker.Sent(await SignedAsync(nonce: 5), 9, _entries.Take(1).ToList(), "0xb");
-        var next = await SignedAsync(nonce: 6);
+        var first = _tracker.Sent(await SignedAsync(nonce: 5), 9, _entries.Take(1).ToList(), "0xb");
 
-        Assert.Throws<InvalidOperationException>(() => _tracker.Sent(next, 10, _entries.Skip(1).Take(1).ToList(), "0xb"));
+        var second = _tracker.Sent(await SignedAsync(nonce: 6), 10, _entries.Skip(1).Take(2).ToList(), "0xb");
+
+        Assert.Equal([first, second], _state.InFlightTransactions);
+        Assert.Equal([_entries[3].Digest], _state.Queue);
+    }
+
+    [Fact]
+    public async Task Sent_TheSameTransactionTwice_RefusedAndTheQueueUnchanged()
+    {
+        var tx = await SignedAsync(nonce: 5);
+        _tracker.Sent(tx, 9, _entries.Take(1).ToList(), "0xb");
+
+        Assert.Throws<InvalidOperationException>(() => _tracker.Sent(tx, 10, _entries.Skip(1).Take(1).ToList(), "0xb"));
         Assert.Equal(SubmissionStatus.Queued, _entries[1].Status);
+        Assert.Equal(3, _state.Queue.Count);
     }
 
     [Fact]
@@ -75,24 +88,25 @@ public sealed class TransactionTrackerTests : IDisposable
         var inFlight = _tracker.Sent(await SignedAsync(nonce: 5), 9, _entries.Take(2).ToList(), "0xb");
         var outcomes = new Dictionary<string, (SubmissionStatus, string)> { [_entries[0].Digest] = (SubmissionStatus.Applied, "PositionLiquidated in block 42") };
 
-        var settled = _tracker.Mined(outcomes, 42, "0x" + new string('c', 64));
+        var settled = _tracker.Mined(inFlight, outcomes, 42, "0x" + new string('c', 64));
 
         Assert.Equal(_entries.Take(2), settled);
         Assert.Equal(SubmissionStatus.Applied, _entries[0].Status);
         Assert.Equal((SubmissionStatus.Failed, "mined without an event for this decision"), (_entries[1].Status, _entries[1].Outcome));
-        Assert.Null(_state.InFlight);
+        Assert.Empty(_state.InFlightTransactions);
         Assert.Equal(42UL, Assert.Single(_state.Unconfirmed, t => ReferenceEquals(t, inFlight)).Block);
     }
 
     [Fact]
-    public async Task Requeue_NonceTakenByAnother_DecisionsBackAtTheHeadInTheirOrder()
+    public async Task Requeue_NonceTakenByAnother_DecisionsBackAtTheHeadInTheirOrderAndTheNextStaysInFlight()
     {
-        _tracker.Sent(await SignedAsync(nonce: 5), 9, _entries.Take(2).ToList(), "0xb");
+        var first = _tracker.Sent(await SignedAsync(nonce: 5), 9, _entries.Take(2).ToList(), "0xb");
+        var second = _tracker.Sent(await SignedAsync(nonce: 6), 10, _entries.Skip(2).Take(1).ToList(), "0xb");
 
-        _tracker.Requeue();
+        _tracker.Requeue(first);
 
-        Assert.Null(_state.InFlight);
-        Assert.Equal(_entries.Select(e => e.Digest), _state.Queue);
+        Assert.Equal([second], _state.InFlightTransactions);
+        Assert.Equal(new[] { 0, 1, 3 }.Select(i => _entries[i].Digest), _state.Queue);
         Assert.All(_entries.Take(2), e => Assert.Equal((SubmissionStatus.Queued, (string?)null), (e.Status, e.TransactionHash)));
     }
 
@@ -100,14 +114,15 @@ public sealed class TransactionTrackerTests : IDisposable
     public async Task Reorged_MinedTransactionRemoved_BackInFlightWithTheSameBytes()
     {
         var tx = await SignedAsync(nonce: 5);
-        _tracker.Sent(tx, 9, _entries.Take(2).ToList(), "0xb");
-        _tracker.Mined(new Dictionary<string, (SubmissionStatus, string)>(), 42, null);
+        var inFlight = _tracker.Sent(tx, 9, _entries.Take(2).ToList(), "0xb");
+        _tracker.Mined(inFlight, new Dictionary<string, (SubmissionStatus, string)>(), 42, null);
         var mined = Assert.Single(_state.Unconfirmed);
 
         var resent = _tracker.Reorged(mined);
 
         Assert.Empty(_state.Unconfirmed);
-        Assert.Equal((tx.Hash.ToString(), tx.RawHex), (_state.InFlight!.Hash, _state.InFlight.Raw));
+        var again = Assert.Single(_state.InFlightTransactions);
+        Assert.Equal((tx.Hash.ToString(), tx.RawHex), (again.Hash, again.Raw));
         Assert.All(resent, e => Assert.Equal((SubmissionStatus.Sent, "re-sent: a reorg removed block 42"), (e.Status, e.Outcome)));
     }
 

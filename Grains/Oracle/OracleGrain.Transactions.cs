@@ -1,0 +1,403 @@
+using System.Diagnostics;
+using Aml.Orleans.Ethereum;
+using Aml.Orleans.Ethereum.Rpc;
+using Aml.Orleans.Grains.Interfaces;
+using Aml.Orleans.Grains.Telemetry;
+
+namespace Aml.Orleans.Grains.Oracle;
+
+/// <summary>The oracle's transactions: signing the queue into batches, broadcasting, settling receipts, reorgs.</summary>
+internal sealed partial class OracleGrain
+{
+    // The broadcast of each transaction in flight (by hash), running outside the grain's turns: a flush turn looks at
+    // them and settles the receipts that are in, so no turn ever waits for the chain to mine.
+    private readonly Dictionary<string, Task<TransactionReceipt>> _broadcasts = new(StringComparer.Ordinal);
+
+    // The last broadcast handed to the node: each one starts after it, so the node sees our nonces in order (a nonce
+    // gap would stall the later ones).
+    private Task _broadcastTail = Task.CompletedTask;
+
+    // The last relay of a receipt's events to its positions: one at a time, so a cascade's receipts do not wake ten
+    // thousand positions at once (the indexer delivers every event again anyway).
+    private Task _relayTail = Task.CompletedTask;
+
+    // Receipts settled but not yet relayed to their positions, and since when the oldest has waited.
+    private static readonly TimeSpan RelayHoldLimit = TimeSpan.FromSeconds(10);
+    private readonly List<(TransactionReceipt Receipt, Dictionary<string, Decision> Decisions)> _relaysWaiting = [];
+    private DateTimeOffset? _relaysWaitingSince;
+
+    // Set when a broadcast failed: no new batch is signed until every transaction in flight has settled, so a lost
+    // nonce is resynced against a quiet account.
+    private bool _holdSends;
+
+    // Positions whose decision failed, told once the failure is stored.
+    private readonly List<(OracleEntry Entry, string? RevertData)> _failedToTell = [];
+
+    /// <summary>
+    /// Signs what the queue holds into transactions (batches of <see cref="OracleOptions.MaxBatchSize"/>, at most
+    /// <see cref="OracleOptions.MaxInFlight"/> in flight), stores them all with their exact bytes in one write, and only
+    /// then hands them to the broadcaster: bytes that left this process are always durable.
+    /// </summary>
+    private async Task SendQueuedAsync(CancellationToken cancellationToken)
+    {
+        var changed = new List<OracleEntry>();
+        var signed = new List<SignedTransaction>();
+        try
+        {
+            while (state.State.Queue.Count > 0 && !_holdSends && state.State.InFlightTransactions.Count < _options.MaxInFlight)
+            {
+                if (await SignNextAsync(changed, cancellationToken) is { } tx)
+                {
+                    signed.Add(tx);
+                }
+            }
+        }
+        finally
+        {
+            // Whatever stopped the loop (the chain is away for an OPEN's estimate), what was signed is stored and sent.
+            if (changed.Count > 0)
+            {
+                await SaveAndAuditAsync(changed.Distinct());
+                TellFailed();
+                foreach (var tx in signed)
+                {
+                    _broadcasts[tx.Hash.ToString()] = Broadcast(tx);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes the next batch off the queue: refuses what the feed guards refuse now, signs the rest into one transaction
+    /// and puts it in flight (in memory: the caller stores it). Every entry that changed goes into <paramref name="changed"/>.
+    /// </summary>
+    private async Task<SignedTransaction?> SignNextAsync(List<OracleEntry> changed, CancellationToken cancellationToken)
+    {
+        var batch = BatchEncoder.NextBatch(state.State.Queue, state.State.Entries, _options.MaxBatchSize);
+        var refused = new List<(OracleEntry Entry, string Reason)>();
+        foreach (var entry in batch)
+        {
+            if (await Signers.GuardViolationAsync(entry.Decision, cancellationToken) is { } reason)
+            {
+                refused.Add((entry, reason));
+            }
+        }
+
+        foreach (var group in refused.GroupBy(r => r.Reason))
+        {
+            changed.AddRange(MarkFailed(group.Select(r => r.Entry).ToList(), $"refused before signing: {group.Key}"));
+        }
+
+        batch = batch.Except(refused.Select(r => r.Entry)).ToList();
+        if (batch.Count == 0)
+        {
+            return null;
+        }
+
+        using var activity = EngineTelemetry.Source.StartActivity("aml.oracle.send", ActivityKind.Client, parentContext: default, links: TraceLinks(batch));
+        activity?.SetTag("aml.batch_size", batch.Count);
+        var (_, chainNow) = await Account.CurrentAsync(cancellationToken);
+        var (calldata, batchNonce, bitmap) = await Encoder.EncodeAsync(batch, state.State.NextBatchNonce, chainNow, cancellationToken);
+        if (batchNonce is not null)
+        {
+            state.State.NextBatchNonce++; // taken, whatever happens to this transaction: a batch nonce is never reused
+        }
+
+        SignedTransaction tx;
+        try
+        {
+            // A relayed OPEN is estimated: a trader's open the chain would refuse (halted, above the wallet's balance) is
+            // refused here with the contract's or the token's decoded reason. A batch is not: its gas is modelled per
+            // kind, and what no longer holds is skipped by the contract, item by item.
+            var gas = batchNonce is null
+                ? await chain.Sender.EstimateGasAsync(Relayer.Address, chain.Contract.Contract, calldata, cancellationToken)
+                : GasModel.Batch(batch.Select(e => e.Decision.Kind));
+            var (fees, _) = await Account.CurrentAsync(cancellationToken);
+            tx = await chain.Sender.SignEip1559Async(
+                Relayer, chain.Contract.Contract, calldata, fees, gas, await Account.NextNonceAsync(cancellationToken), cancellationToken);
+        }
+        catch (ExecutionRevertedException revert)
+        {
+            // The whole transaction would revert (expired, halted, refused quorum): nothing was sent.
+            changed.AddRange(MarkFailed(batch, $"would revert: {revert.DecodedError?.ToString() ?? revert.RpcMessage}", Hex.Encode(revert.RevertData)));
+            return null;
+        }
+
+        Transactions.Sent(tx, batchNonce, batch, bitmap);
+        changed.AddRange(batch);
+        LogSending(tx.Hash.ToString(), batch.Count, batchNonce);
+        activity?.SetTag("aml.tx_hash", tx.Hash.ToString());
+        return tx;
+    }
+
+    /// <summary>Links to the traces that submitted <paramref name="batch"/>'s decisions (the ticks that caused them).</summary>
+    private static List<ActivityLink> TraceLinks(IEnumerable<OracleEntry> batch) =>
+        batch.Where(e => e.TraceParent is not null && ActivityContext.TryParse(e.TraceParent, null, out _))
+            .Select(e => new ActivityLink(ActivityContext.Parse(e.TraceParent!, null))).ToList();
+
+    /// <summary>
+    /// Sends <paramref name="tx"/> off the grain's scheduler once the broadcast before it has ended (whatever its
+    /// outcome); the task ends with its receipt.
+    /// </summary>
+    private Task<TransactionReceipt> Broadcast(SignedTransaction tx)
+    {
+        var previous = _broadcastTail;
+        var sending = Task.Run(async () =>
+        {
+            await previous.ContinueWith(static _ => { }, TaskScheduler.Default);
+            return await chain.Sender.SendAsync(tx, CancellationToken.None);
+        });
+        _broadcastTail = sending;
+        return sending;
+    }
+
+    private SignedTransaction ToSigned(OracleTransaction inFlight) =>
+        new(Hex.Decode(inFlight.Raw), Bytes32.Parse(inFlight.Hash), Relayer.Address, inFlight.Nonce);
+
+    /// <summary>
+    /// Finds out what became of each transaction in flight without waiting for the chain: the receipts that are in are
+    /// settled, those lost are requeued, those without a broadcast (after a crash, a failed send) are looked up and
+    /// else sent again with the same bytes. Everything settled is stored in one write.
+    /// </summary>
+    private async Task SettleInFlightAsync(CancellationToken cancellationToken)
+    {
+        var changed = new List<OracleEntry>();
+        var relays = new List<(TransactionReceipt Receipt, Dictionary<string, Decision> Decisions)>();
+        try
+        {
+            foreach (var inFlight in state.State.InFlightTransactions.ToList())
+            {
+                await SettleOneAsync(inFlight, changed, relays, cancellationToken);
+            }
+        }
+        finally
+        {
+            if (changed.Count > 0)
+            {
+                await SaveAndAuditAsync(changed.Distinct());
+                TellFailed();
+            }
+
+            _relaysWaiting.AddRange(relays);
+            StartRelays();
+
+            if (state.State.InFlightTransactions.Count == 0)
+            {
+                _holdSends = false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Hands the receipts settled so far to the relay, one receipt at a time, once nothing else is in flight (or they
+    /// waited <see cref="RelayHoldLimit"/>): the relay reads every position it names from the chain, and in a cascade
+    /// those reads would compete with the node for the batches still to land. The indexer delivers every event anyway.
+    /// </summary>
+    private void StartRelays()
+    {
+        if (_relaysWaiting.Count == 0)
+        {
+            _relaysWaitingSince = null;
+            return;
+        }
+
+        _relaysWaitingSince ??= clock.GetUtcNow();
+        if (state.State.InFlightTransactions.Count > 0 && clock.GetUtcNow() - _relaysWaitingSince < RelayHoldLimit)
+        {
+            return;
+        }
+
+        foreach (var (receipt, decisions) in _relaysWaiting)
+        {
+            var previous = _relayTail;
+            _relayTail = Task.Run(async () =>
+            {
+                await previous.ContinueWith(static _ => { }, TaskScheduler.Default); // after it, whatever became of it
+                await RelayAsync(receipt, decisions);
+            });
+        }
+
+        _relaysWaiting.Clear();
+        _relaysWaitingSince = null;
+    }
+
+    private async Task SettleOneAsync(
+        OracleTransaction inFlight, List<OracleEntry> changed, List<(TransactionReceipt, Dictionary<string, Decision>)> relays,
+        CancellationToken cancellationToken)
+    {
+        if (_broadcasts.TryGetValue(inFlight.Hash, out var sending))
+        {
+            if (!sending.IsCompleted)
+            {
+                return;
+            }
+
+            _broadcasts.Remove(inFlight.Hash);
+            if (sending.IsCompletedSuccessfully)
+            {
+                await SettleAsync(inFlight, sending.Result, changed, relays);
+                return;
+            }
+
+            var failure = sending.Exception!.GetBaseException();
+            _holdSends = true;
+            await Account.ResyncAsync(cancellationToken); // whatever went wrong, the chain's nonce count is the truth again
+            if (failure is TransactionUnderpricedException)
+            {
+                // The base fee rose past what the transaction may pay, so the node refused it and will refuse the same
+                // bytes again: its decisions are signed anew at today's fees (its nonce is still free).
+                await Account.RefreshAsync(cancellationToken);
+            }
+
+            if (failure is NonceTooLowException or TransactionUnderpricedException)
+            {
+                LogRequeued(inFlight.Hash, inFlight.Digests.Count);
+                changed.AddRange(Transactions.Requeue(inFlight));
+                return;
+            }
+
+            LogSendFailed(inFlight.Hash, failure.Message);
+        }
+
+        // After a crash, a timeout or a failed send: the receipt, else the same bytes again (a node that has them
+        // already, or mined them, cannot apply them twice).
+        var tx = ToSigned(inFlight);
+        if (await chain.Rpc.GetTransactionReceiptAsync(tx.Hash, cancellationToken) is { } receipt)
+        {
+            await SettleAsync(inFlight, receipt, changed, relays);
+            return;
+        }
+
+        _broadcasts[inFlight.Hash] = Broadcast(tx);
+    }
+
+    private async Task SettleAsync(
+        OracleTransaction inFlight, TransactionReceipt receipt, List<OracleEntry> changed, List<(TransactionReceipt, Dictionary<string, Decision>)> relays)
+    {
+        var batch = inFlight.Digests.Select(d => state.State.Entries[d]).ToList();
+        using var activity = EngineTelemetry.Source.StartActivity("aml.oracle.settle", ActivityKind.Internal, parentContext: default, links: TraceLinks(batch));
+        activity?.SetTag("aml.tx_hash", inFlight.Hash);
+        activity?.AddEvent(new ActivityEvent("receipt", tags: new ActivityTagsCollection { ["gas_used"] = receipt.GasUsed, ["block"] = receipt.BlockNumber }));
+        if (!receipt.Succeeded)
+        {
+            // Nothing estimated a batch before it went out: why it reverted (expired, halted) is replayed now.
+            var revert = await chain.Sender.ReplayRevertAsync(ToSigned(inFlight), receipt);
+            Transactions.Dropped(inFlight);
+            changed.AddRange(MarkFailed(
+                batch, $"reverted in block {receipt.BlockNumber}{(revert is null ? "" : $": {revert.DecodedError?.ToString() ?? revert.RpcMessage}")}",
+                revert is null ? null : Hex.Encode(revert.RevertData)));
+            return;
+        }
+
+        foreach (var entry in Transactions.Mined(inFlight, TransactionTracker.Outcomes(PositionEvents(receipt), receipt.BlockNumber), receipt.BlockNumber ?? 0, receipt.BlockHash?.ToString()))
+        {
+            Settled(entry);
+        }
+
+        changed.AddRange(batch);
+        LogSettled(receipt.TransactionHash.ToString(), receipt.GasUsed, batch.Count(e => e.Status == SubmissionStatus.Applied), batch.Count);
+        relays.Add((receipt, batch.ToDictionary(e => e.Digest, e => e.Decision, StringComparer.Ordinal)));
+    }
+
+    private async Task RelayAsync(TransactionReceipt receipt, IReadOnlyDictionary<string, Decision> decisions)
+    {
+        try
+        {
+            await relay.DeliverAsync(receipt.Logs, awaitDelivery: false, decisions);
+        }
+        catch (Exception ex) when (ex is JsonRpcException or HttpRequestException or TimeoutException or TaskCanceledException)
+        {
+            LogRelayFailed(receipt.TransactionHash.ToString(), ex.Message);
+        }
+    }
+
+    private IEnumerable<PositionEventLog> PositionEvents(TransactionReceipt receipt) =>
+        receipt.Logs.Where(log => log.Address == chain.Contract.Contract)
+            .Select(log => PositionEventLog.TryDecode(chain.Abi, log.Topics, log.Data)).OfType<PositionEventLog>();
+
+    /// <summary>
+    /// Watches mined transactions until they are <see cref="OracleOptions.ConfirmationDepth"/> blocks deep. One that a
+    /// reorg removed goes back in flight with its very same bytes (same hash, same nonce, which the reorg freed), so
+    /// its decisions land again exactly once; true when that happened.
+    /// </summary>
+    private async Task<bool> ReorgedOutAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.Unconfirmed.Count == 0 || clock.GetUtcNow() - _lastReorgCheck < _options.ReorgCheckInterval)
+        {
+            return false;
+        }
+
+        _lastReorgCheck = clock.GetUtcNow();
+        var changed = false;
+        var head = await chain.Rpc.GetBlockNumberAsync(cancellationToken);
+        foreach (var tx in state.State.Unconfirmed.ToList())
+        {
+            var receipt = await chain.Rpc.GetTransactionReceiptAsync(Bytes32.Parse(tx.Hash), cancellationToken);
+            if (receipt is null)
+            {
+                LogReorged(tx.Hash, tx.Block, tx.Digests.Count);
+                await SaveAndAuditAsync(Transactions.Reorged(tx));
+                return true;
+            }
+
+            // Re-included elsewhere is as good. Buried deep enough, or old enough on a chain that mines only on demand
+            // (anvil), it is final.
+            (tx.BlockHash, tx.Block) = (receipt.BlockHash?.ToString(), receipt.BlockNumber ?? tx.Block);
+            if (head >= tx.Block + _options.ConfirmationDepth || clock.GetUtcNow() - tx.SentAt > _options.ReorgWatch)
+            {
+                state.State.Unconfirmed.Remove(tx);
+                changed = true;
+            }
+        }
+
+        if (changed)
+        {
+            await SaveStateAsync();
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Marks <paramref name="batch"/> failed with <paramref name="outcome"/> and takes it off the queue (in memory: the
+    /// caller stores it, then <see cref="TellFailed"/> tells the positions); one log line for the whole batch.
+    /// </summary>
+    private List<OracleEntry> MarkFailed(List<OracleEntry> batch, string outcome, string? revertData = null)
+    {
+        var digests = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in batch)
+        {
+            entry.Status = SubmissionStatus.Failed;
+            entry.Outcome = outcome;
+            entry.UpdatedAt = clock.GetUtcNow();
+            Settled(entry);
+            digests.Add(entry.Digest);
+        }
+
+        state.State.Queue.RemoveAll(digests.Contains);
+        _failedToTell.AddRange(batch.Select(e => (e, revertData)));
+        if (batch.Count == 1)
+        {
+            LogRefused(batch[0].Digest, batch[0].Decision.PositionId, outcome);
+        }
+        else if (batch.Count > 1)
+        {
+            LogRefusedMany(batch.Count, batch.Count, batch[0].Digest, batch[0].Decision.PositionId, outcome);
+        }
+
+        return batch;
+    }
+
+    private void TellFailed()
+    {
+        foreach (var (entry, revertData) in _failedToTell)
+        {
+            // Told, not awaited: the position may at this moment be waiting on this grain (a submit), and the oracle's
+            // turn must never wait on a position. The audit row holds the outcome if the message is lost.
+            GrainFactory.GetGrain<IPositionEngineGrain>(entry.Decision.PositionId)
+                .OnDecisionFailedAsync(entry.Digest, entry.Outcome ?? "failed", revertData).Ignore();
+        }
+
+        _failedToTell.Clear();
+    }
+}
