@@ -9,7 +9,8 @@ public sealed record RiskRequest(bool IsLong, long Collateral, long RequestedLev
 
 /// <summary>
 /// The models' answer, clamped to the market's on-chain bounds, with what it takes to recompute it:
-/// the model hash and the hash of the exact inputs.
+/// the model hash and the hash of the exact inputs. <paramref name="Inputs"/> are those inputs in full (a single
+/// assessment carries them, for the outcome store once the answer becomes a decision; a batch's rows do not).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("aml.RiskAssessment")]
 public sealed record RiskAssessment(
@@ -20,7 +21,42 @@ public sealed record RiskAssessment(
     string FeaturesHash,
     long MarkPriceE8,
     DateTimeOffset PriceTime,
-    RiskExplanation Explanation);
+    RiskExplanation Explanation,
+    DecisionInputs? Inputs = null);
+
+/// <summary>
+/// The risk engine's answer to one request: priced (<paramref name="Assessment"/>), or refused with the reason the
+/// asset cannot be priced now (no model set, no features yet). A refusal is a result the caller branches on, never an
+/// exception; only a broken invariant throws.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("aml.RiskResult")]
+public sealed record RiskResult(RiskAssessment? Assessment, string? Refusal)
+{
+    /// <summary>Priced.</summary>
+    public static RiskResult Priced(RiskAssessment assessment) => new(assessment, null);
+
+    /// <summary>Not priced, and why.</summary>
+    public static RiskResult Refused(string reason) => new(null, reason);
+}
+
+/// <summary>The risk engine's answer to a batch: every request priced, in request order, or the reason none could be.</summary>
+[GenerateSerializer, Immutable, Alias("aml.RiskBatchResult")]
+public sealed record RiskBatchResult(IReadOnlyList<RiskAssessment>? Assessments, string? Refusal)
+{
+    /// <summary>Priced.</summary>
+    public static RiskBatchResult Priced(IReadOnlyList<RiskAssessment> assessments) => new(assessments, null);
+
+    /// <summary>Not priced, and why.</summary>
+    public static RiskBatchResult Refused(string reason) => new(null, reason);
+}
+
+/// <summary>
+/// What an asset's risk grain serves now, for the engine workers: the model set by hash (and the folder it was read
+/// from when the silo has no model store to load it by hash) and the market's features at its latest closed candle;
+/// or <paramref name="Refusal"/>, why nothing can be priced (no model set, no features yet).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("aml.RiskServing")]
+public sealed record RiskServing(string? ModelHash, string? ModelDirectory, MarketFeatures? Features, string? Refusal);
 
 /// <summary>Why the models decided as they did: the inputs that moved the answer most.</summary>
 [GenerateSerializer, Immutable, Alias("aml.RiskExplanation")]

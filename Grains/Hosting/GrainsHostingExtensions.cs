@@ -23,6 +23,8 @@ public static class GrainsHostingExtensions
         Action<TrainerOptions>? trainer = null)
     {
         silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.TryAddSingleton<ServedEngines>();
+        silo.Services.TryAddSingleton<Traders.TraderProfileCache>();
         silo.Services.AddOptions<MarketOptions>().Configure(o => markets?.Invoke(o));
         silo.Services.AddOptions<PositionOptions>().Configure(o => positions?.Invoke(o));
         silo.Services.AddOptions<MarketCatalogOptions>().Configure(o => catalog?.Invoke(o));

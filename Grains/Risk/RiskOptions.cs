@@ -8,12 +8,6 @@ public sealed class RiskOptions
 
     /// <summary>How many feature contributions an assessment carries.</summary>
     public int ExplainTop { get; set; } = 5;
-
-    /// <summary>
-    /// How many recent assessments' exact inputs the risk grain keeps for the outcome store (about 0.3 KB each): a
-    /// quote's open must come back within that many later quotes of the asset for its features to be stored.
-    /// </summary>
-    public int RecentInputs { get; set; } = 16_384;
 }
 
 /// <summary>Whether a model hash may be used for decisions: registered in the contract's model registry.</summary>
