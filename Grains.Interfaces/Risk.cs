@@ -52,3 +52,22 @@ public sealed record TraderProfile(
 /// <summary>A finished position's outcome, fed to the trader profile and to the training store.</summary>
 [GenerateSerializer, Immutable, Alias("aml.PositionOutcome")]
 public sealed record PositionOutcome(string PositionId, bool Liquidated, long Pnl, double LeverageUsed, TimeSpan Held, DateTimeOffset ClosedAt);
+
+/// <summary>One side of the drift watch: matured decisions in its window, their coverage (null before any), whether it falls back.</summary>
+[GenerateSerializer, Immutable, Alias("aml.SideDrift")]
+public sealed record SideDrift(int Matured, double? Coverage, bool Fallback);
+
+/// <summary>
+/// The drift watch of one asset's champion: its live coverage per side over the last <paramref name="Window"/> matured
+/// decisions against <paramref name="Target"/>; a side below the target by more than <paramref name="Margin"/> is priced by
+/// the conservative fallback until it is back within <paramref name="Recovery"/>.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("aml.DriftStatus")]
+public sealed record DriftStatus(string Asset, string ModelHash, double Target, double Margin, double Recovery, int Window, SideDrift Long, SideDrift Short);
+
+/// <summary>
+/// Where an asset's learning loop stands: the shadow challenger (if any), its stage (<c>none</c>, <c>shadow</c>,
+/// <c>proposed</c>: queued on-chain, waiting for the governance delay), the last verdict, and a proposal's operation.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("aml.TrainerStatus")]
+public sealed record TrainerStatus(string Asset, string Stage, string? ChallengerHash, string? Verdict, string? GovernanceOpId, ulong GovernanceEta);

@@ -18,6 +18,16 @@ public sealed class RiskState
 
     /// <summary>The served set's hash: with a model store, re-activation (on any silo) loads it by this hash.</summary>
     [Id(2)] public string? ModelHash { get; set; }
+
+    /// <summary>The challenger in shadow (a set in the model store), and from when (database time) it scores decisions.</summary>
+    [Id(3)] public string? ShadowHash { get; set; }
+
+    [Id(4)] public DateTimeOffset ShadowSince { get; set; }
+
+    /// <summary>The drift watch's flags: the side is priced by the conservative fallback.</summary>
+    [Id(5)] public bool LongFallback { get; set; }
+
+    [Id(6)] public bool ShortFallback { get; set; }
 }
 
 /// <summary>
@@ -35,9 +45,13 @@ internal sealed partial class RiskGrain(
     IEnumerable<IModelRegistry> registries,
     IEnumerable<ModelStoreTable> stores,
     IEnumerable<ModelCards> cards,
+    IEnumerable<Outcomes.OutcomeStoreTable> outcomes,
+    IEnumerable<Outcomes.ShadowStoreTable> shadows,
     TimeProvider clock,
     ILogger<RiskGrain> logger) : Grain, IRiskGrain
 {
+    private readonly DriftWatch _drift = new(options.Value, 1 - new RiskEngineOptions().LeverageAlpha);
+    private ShadowScorer? _shadow;
     private RiskEngine? _engine;
     private RiskModelSet? _models;
     private DateTimeOffset _loadedAt;
@@ -48,9 +62,19 @@ internal sealed partial class RiskGrain(
     private string Asset => this.GetPrimaryKeyString();
 
     /// <inheritdoc />
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _drift.Restore(state.State.LongFallback, state.State.ShortFallback);
+        EngineTelemetry.Drift(_drift.Status(Asset, state.State.ModelHash ?? ""));
+        return base.OnActivateAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _engine?.Dispose();
+        _shadow?.Dispose();
+        EngineTelemetry.DriftGone(Asset); // the next activation, on whichever silo, reports it
         return base.OnDeactivateAsync(reason, cancellationToken);
     }
 
@@ -63,7 +87,7 @@ internal sealed partial class RiskGrain(
         var engine = await EngineAsync();
         var features = await FeaturesAsync();
         var input = Input(features, request);
-        var bounds = Bounds();
+        var bounds = _drift.Bounds(input.IsLong, Bounds(), input.MarketFeatures);
         var output = engine.Assess(input, bounds);
         Remember(input, bounds, output);
         FeatureContribution[] explanation = request.Explain
@@ -83,7 +107,7 @@ internal sealed partial class RiskGrain(
         var engine = await EngineAsync();
         var features = await FeaturesAsync();
         var inputs = requests.Select(r => Input(features, r)).ToArray();
-        var outputs = engine.AssessBatch(inputs, Bounds());
+        var outputs = _drift.AssessBatch(engine, inputs, Bounds());
         state.State.Assessments += outputs.Length;
         var none = new RiskExplanation([]);
         return outputs.Select(o => Assessment(o, features, none)).ToArray();

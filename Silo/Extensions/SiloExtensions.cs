@@ -47,6 +47,10 @@ public static partial class SiloExtensions
             if (deployment is not null)
             {
                 silo.AddAmlChain(deployment, o => ReadOracleKeys(builder.Configuration, o), builder.Configuration.GetConnectionString("Postgres"));
+                if (builder.Configuration["Aml:Chain:AdminKey"] is { Length: > 0 } adminKey)
+                {
+                    silo.AddAmlModelProposer(adminKey); // dev: the trainer queues its promotions itself
+                }
             }
 
             silo.AddActivityPropagation();
