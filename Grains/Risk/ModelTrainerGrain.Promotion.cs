@@ -63,6 +63,7 @@ internal sealed partial class ModelTrainerGrain
         }
 
         state.State.Stage = TrainerStages.Proposed;
+        state.State.ProposalReason = judgement.Reason;
         if (await AllowedAsync(hash))
         {
             await VerdictAsync($"challenger {hash} {judgement.Reason}; already registered on-chain");
@@ -88,7 +89,7 @@ internal sealed partial class ModelTrainerGrain
             switch (await proposer.ExecuteIfReadyAsync(opId))
             {
                 case ProposalState.Waiting:
-                    await VerdictAsync($"challenger {hash} proposed as {opId}: waiting for the governance delay (eta {state.State.Eta})");
+                    await VerdictAsync($"challenger {hash} {state.State.ProposalReason}; setModel queued as {opId}, waiting for the governance delay (eta {state.State.Eta})");
                     return;
                 case ProposalState.Gone when !await AllowedAsync(hash):
                     await Risk.StopShadowAsync();

@@ -67,6 +67,6 @@ public sealed class PromotionRule(int decisionsPerSide, double targetCoverage)
 
         return losses.Count == 0
             ? new ShadowJudgement(ShadowVerdict.Promote, $"beats the champion over {longs} long and {shorts} short matured decisions: {challenger} vs {champion}", champion, challenger)
-            : new ShadowJudgement(ShadowVerdict.Reject, $"loses over {longs} long and {shorts} short matured decisions: {string.Join("; ", losses)}", champion, challenger);
+            : new ShadowJudgement(ShadowVerdict.Reject, $"loses over {longs} long and {shorts} short matured decisions: {string.Join("; ", losses)} ({challenger} vs {champion})", champion, challenger);
     }
 }

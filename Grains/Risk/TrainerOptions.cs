@@ -45,6 +45,9 @@ public sealed class TrainerState
     /// <summary>The proposal's governance operation (empty when the admin queues it) and its eta.</summary>
     [Id(6)] public string? OpId { get; set; }
     [Id(7)] public ulong Eta { get; set; }
+
+    /// <summary>Why the challenger was proposed (the shadow verdict), repeated while the proposal waits.</summary>
+    [Id(8)] public string? ProposalReason { get; set; }
 }
 
 /// <summary>The stages of <see cref="TrainerState.Stage"/>.</summary>
