@@ -26,6 +26,9 @@ public sealed class LearningFixture : IAsyncLifetime
     /// <summary>The calm stretch the champions are trained on (2022-07-01 .. 2022-10-15, four weeks of it held for calibration and validation).</summary>
     public static readonly (DateTimeOffset From, DateTimeOffset To) Calm = (new(2022, 7, 1, 0, 0, 0, TimeSpan.Zero), new(2022, 10, 15, 0, 0, 0, TimeSpan.Zero));
 
+    /// <summary>Where the ETH trainer's history starts (a year before its recent window: seconds to train).</summary>
+    public static readonly DateTimeOffset RetrainFrom = new(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     /// <summary>The chain.</summary>
     public AnvilChain Chain { get; private set; } = null!;
 
@@ -82,7 +85,13 @@ public sealed class LearningFixture : IAsyncLifetime
             silo.AddAmlGrains(
                 positions: p => p.OracleKey = deployment.OracleKey,
                 catalog: c => c.Markets = deployment.Catalog(),
-                risk: r => r.ModelsRoot = ModelsRoot);
+                risk: r => r.ModelsRoot = ModelsRoot,
+                trainer: t =>
+                {
+                    t.History["ETH-USD"] = [TestModels.DataFile("ETHUSDT-1h.csv")];
+                    t.HistoryFrom = RetrainFrom;
+                    t.Training = new RiskTrainingOptions { Trees = 20 };
+                });
             // The registry and the proposer alone: these tests relay no decisions.
             silo.Services.AddSingleton(deployment);
             silo.Services.AddOptions<OracleOptions>();

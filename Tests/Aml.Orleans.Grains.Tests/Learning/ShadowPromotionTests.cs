@@ -64,6 +64,17 @@ public sealed class ShadowPromotionTests(LearningFixture fixture, ITestOutputHel
         Assert.Equal(better.ModelHash, (await risk.GetModelAsync()).ModelHash);
         Assert.NotEqual(champion, better.ModelHash);
 
+        // The run left hundreds of matured outcomes: a retrain's risk score learns from every one of them.
+        var matured = (await fixture.Outcomes.MaturedOutcomesAsync(Asset)).Count;
+        Assert.True(matured >= new RiskTrainingOptions().MinLiveOutcomes, $"{matured} matured outcomes");
+        await trainer.RetrainAsync();
+        var retrained = await trainer.GetStatusAsync();
+        output.WriteLine($"retrain: {retrained.Verdict}");
+        Assert.Contains($"risk score learnt from {matured} matured outcomes", retrained.Verdict, StringComparison.Ordinal);
+        // Whether it beat the served set on the recent window or not, it acts only through the shadow: still the same set.
+        Assert.Equal(retrained.Verdict!.Contains("runs in shadow", StringComparison.Ordinal) ? TrainerStages.Shadow : TrainerStages.None, retrained.Stage);
+        Assert.Equal(better.ModelHash, (await risk.GetModelAsync()).ModelHash);
+
         async Task PromoteAfterTheDelayAsync(TrainerStatus status)
         {
             Assert.Equal(TrainerStages.Proposed, status.Stage);
