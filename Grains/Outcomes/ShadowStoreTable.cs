@@ -50,23 +50,32 @@ public sealed class ShadowStoreTable(NpgsqlDataSource dataSource)
         return rows;
     }
 
-    /// <summary>Stores the challenger's prediction of a decision (once).</summary>
-    public async Task<bool> RecordAsync(string digest, string challengerHash, string asset, LivePrediction prediction, DateTimeOffset scoredAt, CancellationToken cancellationToken = default)
+    /// <summary>Stores the challenger's predictions of decisions in one statement (each once); returns how many were new.</summary>
+    public async Task<int> RecordAsync(
+        string challengerHash, string asset, IReadOnlyList<(string Digest, LivePrediction Prediction)> predictions, DateTimeOffset scoredAt, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(prediction);
-        await using var command = dataSource.CreateCommand(
-            "INSERT INTO aml_shadow_prediction (decision_digest, model_hash, asset, leverage_alpha, leverage_quantile, max_leverage_x100, " +
-            "maintenance_margin_bps, risk_score_bps, scored_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING");
-        command.Parameters.AddWithValue(Hex.Decode(digest));
+        ArgumentNullException.ThrowIfNull(predictions);
+        if (predictions.Count == 0)
+        {
+            return 0;
+        }
+
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO aml_shadow_prediction (decision_digest, model_hash, asset, leverage_alpha, leverage_quantile, max_leverage_x100,
+                                               maintenance_margin_bps, risk_score_bps, scored_at)
+            SELECT d, $2, $3, a, q, l, m, r, $9 FROM unnest($1::bytea[], $4::float8[], $5::float8[], $6::int[], $7::int[], $8::int[]) AS t(d, a, q, l, m, r)
+            ON CONFLICT DO NOTHING
+            """);
+        command.Parameters.AddWithValue(predictions.Select(p => Hex.Decode(p.Digest)).ToArray());
         command.Parameters.AddWithValue(Hex.Decode(challengerHash));
         command.Parameters.AddWithValue(asset);
-        command.Parameters.AddWithValue(prediction.Alpha);
-        command.Parameters.AddWithValue(prediction.Quantile);
-        command.Parameters.AddWithValue((int)prediction.MaxLeverageX100);
-        command.Parameters.AddWithValue((int)prediction.MaintenanceMarginBps);
-        command.Parameters.AddWithValue((int)prediction.RiskScoreBps);
+        command.Parameters.AddWithValue(predictions.Select(p => p.Prediction.Alpha).ToArray());
+        command.Parameters.AddWithValue(predictions.Select(p => p.Prediction.Quantile).ToArray());
+        command.Parameters.AddWithValue(predictions.Select(p => (int)p.Prediction.MaxLeverageX100).ToArray());
+        command.Parameters.AddWithValue(predictions.Select(p => (int)p.Prediction.MaintenanceMarginBps).ToArray());
+        command.Parameters.AddWithValue(predictions.Select(p => (int)p.Prediction.RiskScoreBps).ToArray());
         command.Parameters.AddWithValue(scoredAt.UtcDateTime);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>

@@ -18,6 +18,11 @@ internal sealed partial class RiskGrain
         ModelStoreTable.ParseHash(challengerHash);
         var store = stores.FirstOrDefault() ?? throw new InvalidOperationException("challengerHash: this silo has no model store (PostgreSQL) to load a challenger from");
         var shadowStore = shadows.FirstOrDefault() ?? throw new InvalidOperationException("challengerHash: this silo has no shadow store (PostgreSQL)");
+        if ((await EngineAsync()).ModelHash == challengerHash)
+        {
+            throw new ArgumentException($"challengerHash: {challengerHash} is the set {Asset} serves, not a challenger", nameof(challengerHash));
+        }
+
         var models = await store.LoadAsync(challengerHash)
                      ?? throw new ArgumentException($"challengerHash: {challengerHash} is not in the model store", nameof(challengerHash));
         if (!models.Manifest.Prices(Asset))

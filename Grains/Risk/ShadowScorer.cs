@@ -26,14 +26,8 @@ internal sealed class ShadowScorer(RiskModelSet challenger, DateTimeOffset since
         while (true)
         {
             var batch = await store.UnscoredAsync(asset, ModelHash, since, Batch);
-            foreach (var decision in batch)
-            {
-                var b = decision.Inputs.Bounds;
-                var output = _engine.Assess(Audit.DecisionVerifier.Input(decision.Inputs), new MarketBounds(b[0], b[1], b[2], b[3], b[4]));
-                var prediction = new LivePrediction(output.LeverageAlpha, output.LeverageQuantile, output.MaxLeverageX100, output.MaintenanceMarginBps, output.RiskScoreBps);
-                await store.RecordAsync(decision.Digest, ModelHash, asset, prediction, clock.GetUtcNow());
-                scored++;
-            }
+            var predictions = batch.Select(decision => (decision.Digest, Predict(decision.Inputs))).ToList();
+            scored += await store.RecordAsync(ModelHash, asset, predictions, clock.GetUtcNow());
 
             if (batch.Count < Batch)
             {
@@ -44,4 +38,12 @@ internal sealed class ShadowScorer(RiskModelSet challenger, DateTimeOffset since
 
     /// <inheritdoc />
     public void Dispose() => _engine.Dispose();
+
+    // What the challenger decides for the decision's exact input, within the bounds the champion was clamped to.
+    private LivePrediction Predict(Interfaces.DecisionInputs inputs)
+    {
+        var b = inputs.Bounds;
+        var output = _engine.Assess(Audit.DecisionVerifier.Input(inputs), new MarketBounds(b[0], b[1], b[2], b[3], b[4]));
+        return new LivePrediction(output.LeverageAlpha, output.LeverageQuantile, output.MaxLeverageX100, output.MaintenanceMarginBps, output.RiskScoreBps);
+    }
 }

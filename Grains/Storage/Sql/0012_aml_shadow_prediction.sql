@@ -19,3 +19,8 @@ CREATE TABLE aml_shadow_prediction
 );
 
 CREATE INDEX ix_aml_shadow_prediction_model ON aml_shadow_prediction (model_hash, asset);
+
+-- The shadow scorer reads the decisions recorded since its run began; the drift watch the newest matured ones of the
+-- champion per side (each hour, per asset).
+CREATE INDEX ix_aml_decision_outcome_recorded ON aml_decision_outcome (asset, recorded_at);
+CREATE INDEX ix_aml_decision_outcome_model_side ON aml_decision_outcome (asset, model_hash, is_long, decided_at) WHERE matured_at IS NOT NULL;

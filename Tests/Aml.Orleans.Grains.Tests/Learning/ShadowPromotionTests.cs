@@ -34,6 +34,8 @@ public sealed class ShadowPromotionTests(LearningFixture fixture, ITestOutputHel
         var start = new DateTimeOffset(2022, 10, 16, 0, 0, 0, TimeSpan.Zero);
         await replay.WarmUpAsync(start.AddHours(-FeatureWindow.WarmUp - 24), start);
 
+        var itself = await Assert.ThrowsAsync<ArgumentException>(() => trainer.ChallengeAsync(champion));
+        Assert.StartsWith($"challengerHash: {champion} is the set {Asset} serves", itself.Message, StringComparison.Ordinal);
         Assert.Equal(TrainerStages.Shadow, (await trainer.ChallengeAsync(better.ModelHash)).Stage);
         TrainerStatus? proposed = null, worseVerdict = null;
         await foreach (var hour in replay.HoursAsync(start, new DateTimeOffset(2022, 12, 31, 0, 0, 0, TimeSpan.Zero)))
