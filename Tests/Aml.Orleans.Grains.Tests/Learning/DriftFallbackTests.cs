@@ -58,6 +58,7 @@ public sealed class DriftFallbackTests(LearningFixture fixture, ITestOutputHelpe
                 Assert.True(hour.Drift.Long.Coverage < hour.Drift.Target - hour.Drift.Margin, $"tripped at coverage {hour.Drift.Long.Coverage}");
                 Assert.Equal(1, fallbackGauge.Read(Asset, "long"));
                 Assert.Equal((await risk.GetDriftAsync()).Long, hour.Drift.Long);
+                await BatchPricesEachSideInItsOwnBoundsAsync(risk);
             }
             else if (tripped is not null && !hour.Drift.Long.Fallback)
             {
@@ -73,6 +74,21 @@ public sealed class DriftFallbackTests(LearningFixture fixture, ITestOutputHelpe
             $"the long side should fall back during the FTX week, tripped at {tripped:O}");
         Assert.True(recovered is not null, "the long side never returned from the fallback by 2022-12-01");
         Assert.True(fallbackDecisions > 0);
+    }
+
+    // A book shard's sweep (the batch path) gets the same terms per side as single assessments: longs in the fallback, shorts not.
+    private static async Task BatchPricesEachSideInItsOwnBoundsAsync(IRiskGrain risk)
+    {
+        var trader = new TraderProfile("0x0000000000000000000000000000000000000008", 0, 0, 0.05, 0, 0, 0, 0);
+        RiskRequest[] requests = [new(true, 1_000_000_000, 2_000, trader), new(false, 1_000_000_000, 2_000, trader), new(true, 5_000_000_000, 300, trader)];
+
+        var batch = await risk.AssessBatchAsync(requests);
+
+        for (var i = 0; i < requests.Length; i++)
+        {
+            var single = await risk.AssessAsync(requests[i]);
+            Assert.Equal(single with { Explanation = null! }, batch[i] with { Explanation = null! });
+        }
     }
 
     private MarketBounds MarketBounds()
