@@ -59,6 +59,10 @@ public sealed class DriftFallbackTests(LearningFixture fixture, ITestOutputHelpe
                 Assert.Equal(1, fallbackGauge.Read(Asset, "long"));
                 Assert.Equal((await risk.GetDriftAsync()).Long, hour.Drift.Long);
                 await BatchPricesEachSideInItsOwnBoundsAsync(risk);
+                // The flags are the grain's state: a new activation prices longs by the fallback too, and reports it.
+                await replay.ReactivateRiskAsync();
+                Assert.Equal((true, false), ((await risk.GetDriftAsync()).Long.Fallback, (await risk.GetDriftAsync()).Short.Fallback));
+                Assert.Equal(1, fallbackGauge.Read(Asset, "long"));
             }
             else if (tripped is not null && !hour.Drift.Long.Fallback)
             {

@@ -54,6 +54,17 @@ public sealed class MarketReplay(LearningFixture fixture, string asset, CandleSe
         }
     }
 
+    /// <summary>
+    /// Deactivates the asset's risk grain and waits until a new activation serves (its model loaded again): what a silo's
+    /// restart or a rebalance does to it.
+    /// </summary>
+    public async Task ReactivateRiskAsync()
+    {
+        var loaded = (await Risk.GetModelAsync()).LoadedAt;
+        await Risk.AsReference<global::Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+        await ClusterFixture.EventuallyAsync(async () => (await Risk.GetModelAsync()).LoadedAt, at => at != loaded, $"{asset}'s risk grain re-activated");
+    }
+
     private Decision Decision(bool isLong, RiskAssessment a)
     {
         var at = (ulong)a.PriceTime.ToUnixTimeSeconds();

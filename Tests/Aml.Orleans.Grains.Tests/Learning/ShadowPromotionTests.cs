@@ -37,6 +37,7 @@ public sealed class ShadowPromotionTests(LearningFixture fixture, ITestOutputHel
         var itself = await Assert.ThrowsAsync<ArgumentException>(() => trainer.ChallengeAsync(champion));
         Assert.StartsWith($"challengerHash: {champion} is the set {Asset} serves", itself.Message, StringComparison.Ordinal);
         Assert.Equal(TrainerStages.Shadow, (await trainer.ChallengeAsync(better.ModelHash)).Stage);
+        await replay.ReactivateRiskAsync(); // the challenger is the grain's state: a new activation keeps scoring with it
         TrainerStatus? proposed = null, worseVerdict = null;
         await foreach (var hour in replay.HoursAsync(start, new DateTimeOffset(2022, 12, 31, 0, 0, 0, TimeSpan.Zero)))
         {
