@@ -54,6 +54,26 @@ public interface IRiskGrain : IGrainWithStringKey
     /// <summary>The model set in use.</summary>
     [ReadOnly]
     Task<ModelStatus> GetModelAsync();
+
+    /// <summary>
+    /// Runs the challenger (a set in the model store) in shadow from now on: it scores every decision the champion makes
+    /// and never acts. Replaces a challenger already in shadow.
+    /// </summary>
+    Task StartShadowAsync(string challengerHash);
+
+    /// <summary>Ends the shadow run (the challenger was promoted or retired).</summary>
+    Task StopShadowAsync();
+
+    /// <summary>
+    /// After outcomes matured: scores the decisions recorded since the last call with the shadow challenger, and moves the
+    /// drift watch on the champion's newest matured decisions (a side that enters or leaves the fallback changes what
+    /// <see cref="GetServingAsync"/> tells the engine workers). Returns the watch.
+    /// </summary>
+    Task<DriftStatus> ReviewOutcomesAsync();
+
+    /// <summary>The drift watch as it stands.</summary>
+    [ReadOnly]
+    Task<DriftStatus> GetDriftAsync();
 }
 
 /// <summary>
@@ -235,9 +255,22 @@ public interface ISingleUseGrain : IGrainWithStringKey
 [Alias("aml.IModelTrainerGrain")]
 public interface IModelTrainerGrain : IGrainWithStringKey
 {
-    /// <summary>Trains a challenger now and promotes it if it beats the champion on the recent window.</summary>
+    /// <summary>Trains a challenger now (market history plus matured outcomes) and, if it beats the champion on the recent window, runs it in shadow.</summary>
     Task<ModelStatus> RetrainAsync();
 
     /// <summary>Starts the periodic retrain reminder.</summary>
     Task EnsureScheduledAsync();
+
+    /// <summary>Runs <paramref name="challengerHash"/> (a set in the model store) in shadow against the champion, as a retrain does with its own.</summary>
+    Task<TrainerStatus> ChallengeAsync(string challengerHash);
+
+    /// <summary>
+    /// One step of the loop, as each reminder tick takes it: judge the shadow challenger on its matured decisions (propose it
+    /// on-chain when it wins, retire it when it loses), or, once proposed, switch the risk grain when the chain allows it.
+    /// </summary>
+    Task<TrainerStatus> ReviewAsync();
+
+    /// <summary>Where the loop stands.</summary>
+    [ReadOnly]
+    Task<TrainerStatus> GetStatusAsync();
 }

@@ -52,11 +52,26 @@ public sealed record RiskBatchResult(IReadOnlyList<RiskAssessment>? Assessments,
 
 /// <summary>
 /// What an asset's risk grain serves now, for the engine workers: the model set by hash (and the folder it was read
-/// from when the silo has no model store to load it by hash) and the market's features at its latest closed candle;
-/// or <paramref name="Refusal"/>, why nothing can be priced (no model set, no features yet).
+/// from when the silo has no model store to load it by hash), the market's features at its latest closed candle, and
+/// which sides the drift watch prices by the conservative fallback; or <paramref name="Refusal"/>, why nothing can be
+/// priced (no model set, no features yet).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("aml.RiskServing")]
-public sealed record RiskServing(string? ModelHash, string? ModelDirectory, MarketFeatures? Features, string? Refusal);
+public sealed record RiskServing(string? ModelHash, string? ModelDirectory, MarketFeatures? Features, string? Refusal, RiskFallback Fallback);
+
+/// <summary>Which sides of an asset the drift watch has fallen back: a side in fallback is priced inside the conservative policy's bounds.</summary>
+[GenerateSerializer, Immutable, Alias("aml.RiskFallback")]
+public sealed record RiskFallback(bool Long, bool Short)
+{
+    /// <summary>Both sides on the model's own terms.</summary>
+    public static readonly RiskFallback None = new(false, false);
+
+    /// <summary>Whether <paramref name="isLong"/>'s side is in fallback.</summary>
+    public bool Side(bool isLong) => isLong ? Long : Short;
+
+    /// <summary>Either side is.</summary>
+    public bool Any => Long || Short;
+}
 
 /// <summary>Why the models decided as they did: the inputs that moved the answer most.</summary>
 [GenerateSerializer, Immutable, Alias("aml.RiskExplanation")]
@@ -88,3 +103,22 @@ public sealed record TraderProfile(
 /// <summary>A finished position's outcome, fed to the trader profile and to the training store.</summary>
 [GenerateSerializer, Immutable, Alias("aml.PositionOutcome")]
 public sealed record PositionOutcome(string PositionId, bool Liquidated, long Pnl, double LeverageUsed, TimeSpan Held, DateTimeOffset ClosedAt);
+
+/// <summary>One side of the drift watch: matured decisions in its window, their coverage (null before any), whether it falls back.</summary>
+[GenerateSerializer, Immutable, Alias("aml.SideDrift")]
+public sealed record SideDrift(int Matured, double? Coverage, bool Fallback);
+
+/// <summary>
+/// The drift watch of one asset's champion: its live coverage per side over the last <paramref name="Window"/> matured
+/// decisions against <paramref name="Target"/>; a side below the target by more than <paramref name="Margin"/> is priced by
+/// the conservative fallback until it is back within <paramref name="Recovery"/>.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("aml.DriftStatus")]
+public sealed record DriftStatus(string Asset, string ModelHash, double Target, double Margin, double Recovery, int Window, SideDrift Long, SideDrift Short);
+
+/// <summary>
+/// Where an asset's learning loop stands: the shadow challenger (if any), its stage (<c>none</c>, <c>shadow</c>,
+/// <c>proposed</c>: queued on-chain, waiting for the governance delay), the last verdict, and a proposal's operation.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("aml.TrainerStatus")]
+public sealed record TrainerStatus(string Asset, string Stage, string? ChallengerHash, string? Verdict, string? GovernanceOpId, ulong GovernanceEta);

@@ -10,7 +10,8 @@ namespace Aml.Orleans.Grains.Risk;
 /// <summary>
 /// The risk engine as a stateless worker: as many activations per silo as quotes and sweeps keep busy, none of them
 /// queued behind another. Each assessment asks the asset's risk grain what it serves (a read that interleaves) and the
-/// market its latest price, side by side, and scores with this silo's engine for that set.
+/// market its latest price, side by side, and scores with this silo's engine for that set, each side within the bounds
+/// the drift watch leaves it (the market's, or the conservative fallback's inside them).
 /// </summary>
 [StatelessWorker]
 internal sealed class RiskEngineGrain(ServedEngines engines, IOptions<RiskOptions> options, IOptions<MarketCatalogOptions> catalog) : Grain, IRiskEngineGrain
@@ -23,14 +24,14 @@ internal sealed class RiskEngineGrain(ServedEngines engines, IOptions<RiskOption
         ArgumentNullException.ThrowIfNull(request);
         using var activity = EngineTelemetry.Source.StartActivity("aml.risk.assess");
         activity?.SetTag("aml.asset", Asset);
-        var (engine, features, latest, refusal) = await ServingAsync();
+        var (engine, features, fallback, latest, refusal) = await ServingAsync();
         if (refusal is not null)
         {
             return RiskResult.Refused(refusal);
         }
 
         var input = RiskPricing.Input(features!, request);
-        var bounds = RiskPricing.Bounds(catalog.Value.For(Asset));
+        var bounds = RiskPricing.Bounds(RiskPricing.Bounds(catalog.Value.For(Asset)), fallback, input.IsLong, input.MarketFeatures);
         // The compiled trees (bit-identical to ML.NET's prediction engines, which the engine keeps as its reference
         // path) at a fraction of the cost: a batch of one.
         var output = engine!.AssessBatch([input], bounds)[0];
@@ -48,22 +49,23 @@ internal sealed class RiskEngineGrain(ServedEngines engines, IOptions<RiskOption
         using var activity = EngineTelemetry.Source.StartActivity("aml.risk.assess_batch");
         activity?.SetTag("aml.asset", Asset);
         activity?.SetTag("aml.batch", requests.Count);
-        var (engine, features, latest, refusal) = await ServingAsync();
+        var (engine, features, fallback, latest, refusal) = await ServingAsync();
         if (refusal is not null)
         {
             return RiskBatchResult.Refused(refusal);
         }
 
         var inputs = requests.Select(r => RiskPricing.Input(features!, r)).ToArray();
-        var outputs = engine!.AssessBatch(inputs, RiskPricing.Bounds(catalog.Value.For(Asset)));
+        var outputs = RiskPricing.AssessBatch(engine!, inputs, RiskPricing.Bounds(catalog.Value.For(Asset)), fallback);
         engines.Count(Asset, outputs.Length);
         var none = new RiskExplanation([]);
         return RiskBatchResult.Priced([.. outputs.Select(o => RiskPricing.Assessment(o, features!, latest, none, null))]);
     }
 
-    // The served set and features, and the market's latest price: both reads interleave in their grains, so neither
-    // waits behind assessments; the engine is this silo's for the set (loaded once per hash).
-    private async Task<(RiskEngine? Engine, MarketFeatures? Features, (long PriceE8, DateTimeOffset At) Latest, string? Refusal)> ServingAsync()
+    // The served set, features and drift fallback, and the market's latest price: both reads interleave in their grains,
+    // so neither waits behind assessments; the engine is this silo's for the set (loaded once per hash). The fallback is
+    // read with every assessment, so a side the drift watch moves is priced by its new bounds from the next call on.
+    private async Task<(RiskEngine? Engine, MarketFeatures? Features, RiskFallback Fallback, (long PriceE8, DateTimeOffset At) Latest, string? Refusal)> ServingAsync()
     {
         var servingCall = GrainFactory.GetGrain<IRiskGrain>(Asset).GetServingAsync();
         var priceCall = GrainFactory.GetGrain<IMarketGrain>(Asset).GetPriceAsync();
@@ -71,7 +73,7 @@ internal sealed class RiskEngineGrain(ServedEngines engines, IOptions<RiskOption
         var latest = await priceCall;
         if (serving.Refusal is not null || serving is not { ModelHash: { } hash, Features: { } features })
         {
-            return (null, null, latest, serving.Refusal ?? $"{Asset}: nothing is served");
+            return (null, null, serving.Fallback, latest, serving.Refusal ?? $"{Asset}: nothing is served");
         }
 
         var engine = engines.TryGet(Asset, hash);
@@ -81,6 +83,6 @@ internal sealed class RiskEngineGrain(ServedEngines engines, IOptions<RiskOption
             (engine, refusal) = await engines.GetAsync(Asset, hash, serving.ModelDirectory);
         }
 
-        return (engine, features, latest, refusal is null ? null : $"{Asset}: model {hash} cannot be loaded: {refusal}");
+        return (engine, features, serving.Fallback, latest, refusal is null ? null : $"{Asset}: model {hash} cannot be loaded: {refusal}");
     }
 }

@@ -15,11 +15,22 @@ public sealed class RiskState
 
     /// <summary>The served set's hash: with a model store, re-activation (on any silo) loads it by this hash.</summary>
     [Id(2)] public string? ModelHash { get; set; }
+
+    /// <summary>The challenger in shadow (a set in the model store), and from when (database time) it scores decisions.</summary>
+    [Id(3)] public string? ShadowHash { get; set; }
+
+    [Id(4)] public DateTimeOffset ShadowSince { get; set; }
+
+    /// <summary>The drift watch's flags: the side is priced by the conservative fallback.</summary>
+    [Id(5)] public bool LongFallback { get; set; }
+
+    [Id(6)] public bool ShortFallback { get; set; }
 }
 
 /// <summary>
-/// One asset's risk models: which set is served and its promotion, and the market's features at the latest closed
-/// candle (fed by the market). The pricing itself is <see cref="RiskEngineGrain"/>'s, a stateless worker on every silo
+/// One asset's risk models: which set is served and its promotion, the market's features at the latest closed
+/// candle (fed by the market), and the learning loop's part (<c>RiskGrain.Learning.cs</c>: the drift watch whose
+/// fallback flags the workers price by, the shadow challenger). The pricing itself is <see cref="RiskEngineGrain"/>'s, a stateless worker on every silo
 /// that asks this grain what to price with; every answer carries the model hash and the features hash, so anyone with
 /// the model files can recompute it. A promoted set replaces the served one without a restart, and only once the
 /// contract's registry allows its hash. With a model store (PostgreSQL), the served set is named by its hash and loaded
@@ -32,10 +43,14 @@ internal sealed partial class RiskGrain(
     IEnumerable<IModelRegistry> registries,
     IEnumerable<ModelStoreTable> stores,
     IEnumerable<ModelCards> cards,
+    IEnumerable<Outcomes.OutcomeStoreTable> outcomes,
+    IEnumerable<Outcomes.ShadowStoreTable> shadows,
     ServedEngines engines,
     TimeProvider clock,
     ILogger<RiskGrain> logger) : Grain, IRiskGrain
 {
+    private readonly DriftWatch _drift = new(options.Value, 1 - new RiskEngineOptions().LeverageAlpha);
+    private ShadowScorer? _shadow;
     private RiskModelSet? _models;
     private DateTimeOffset _loadedAt;
     private string _servedFrom = "";
@@ -46,9 +61,26 @@ internal sealed partial class RiskGrain(
     private string Asset => this.GetPrimaryKeyString();
 
     /// <inheritdoc />
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _drift.Restore(state.State.LongFallback, state.State.ShortFallback);
+        EngineTelemetry.Drift(_drift.Status(Asset, state.State.ModelHash ?? ""));
+        return base.OnActivateAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _shadow?.Dispose();
+        EngineTelemetry.DriftGone(Asset); // the next activation, on whichever silo, reports it
+        return base.OnDeactivateAsync(reason, cancellationToken);
+    }
+
+    /// <inheritdoc />
     /// <remarks>
     /// Answered from memory once the set is loaded and the features are in (the market feeds each candle close): one
-    /// immutable record for every worker until either changes. Nothing to serve is a refusal naming what is missing.
+    /// immutable record for every worker until the set, the features or the drift watch's fallback flags change.
+    /// Nothing to serve is a refusal naming what is missing.
     /// </remarks>
     public async Task<RiskServing> GetServingAsync()
     {
@@ -59,17 +91,17 @@ internal sealed partial class RiskGrain(
 
         if (await ModelsAsync() is { } refusal)
         {
-            return new RiskServing(null, null, null, refusal); // not kept: a set trained into the folder is served at the next ask
+            return new RiskServing(null, null, null, refusal, _drift.Fallback); // not kept: a set trained into the folder is served at the next ask
         }
 
         _features ??= await GrainFactory.GetGrain<IMarketGrain>(Asset).GetFeaturesAsync();
         if (_features is null)
         {
             return new RiskServing(_models!.ModelHash, null, null,
-                $"{Asset}: the market has not seen {FeatureWindow.WarmUp} closed candles yet, so there are no features to assess");
+                $"{Asset}: the market has not seen {FeatureWindow.WarmUp} closed candles yet, so there are no features to assess", _drift.Fallback);
         }
 
-        return _serving = new RiskServing(_models!.ModelHash, state.State.ModelDirectory ?? CurrentDirectoryIfNoStore, _features, null);
+        return _serving = new RiskServing(_models!.ModelHash, state.State.ModelDirectory ?? CurrentDirectoryIfNoStore, _features, null, _drift.Fallback);
     }
 
     /// <inheritdoc />
@@ -136,13 +168,14 @@ internal sealed partial class RiskGrain(
     /// <remarks>Its count of assessments is this silo's: each silo's engine workers count their own.</remarks>
     public async Task<ModelStatus> GetModelAsync()
     {
-        if (await ModelsAsync() is { } refusal)
-        {
-            throw new FileNotFoundException(refusal); // an operator's read of a set that does not exist (the trainer tells this case apart)
-        }
-
-        return new ModelStatus(Asset, _models!.ModelHash, _servedFrom, _loadedAt, engines.Assessments(Asset));
+        var models = await ServedModelsAsync();
+        return new ModelStatus(Asset, models.ModelHash, _servedFrom, _loadedAt, engines.Assessments(Asset));
     }
+
+    // The served set for an operator's or the learning loop's call: one that does not exist is an error there (the
+    // trainer tells this case apart), where the workers get it as a refusal.
+    private async Task<RiskModelSet> ServedModelsAsync() =>
+        await ModelsAsync() is { } refusal ? throw new FileNotFoundException(refusal) : _models!;
 
     private string CurrentDirectory => state.State.ModelDirectory ?? Path.Combine(options.Value.ModelsRoot, Asset);
 

@@ -15,6 +15,51 @@ internal static class RiskPricing
     public static MarketBounds Bounds(MarketTerms terms) =>
         new(100, terms.MaxLeverageX100, terms.MinMaintenanceMarginBps, terms.MaxMaintenanceMarginBps, terms.LiquidationPenaltyBps);
 
+    /// <summary>
+    /// The bounds a decision on <paramref name="isLong"/>'s side is priced within: the market's, or, while the drift watch
+    /// has the side in <paramref name="fallback"/>, the conservative policy's inside them (recorded as the decision's bounds,
+    /// so a fallback decision recomputes like any other).
+    /// </summary>
+    public static MarketBounds Bounds(MarketBounds market, RiskFallback fallback, bool isLong, float[] marketFeatures)
+    {
+        ArgumentNullException.ThrowIfNull(fallback);
+        return fallback.Side(isLong) ? ConservativePolicy.Narrow(market, marketFeatures) : market;
+    }
+
+    /// <summary>
+    /// One market's inputs scored over the compiled trees in input order, each side within its own bounds (see
+    /// <see cref="Bounds(MarketBounds, RiskFallback, bool, float[])"/>): one batch when neither side is in fallback, one a side when either is.
+    /// </summary>
+    public static RiskOutput[] AssessBatch(RiskEngine engine, RiskInput[] inputs, MarketBounds market, RiskFallback fallback)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(fallback);
+        if (!fallback.Any || inputs.Length == 0)
+        {
+            return engine.AssessBatch(inputs, market);
+        }
+
+        // One market, so one feature vector: each side's bounds are the same for all its inputs.
+        var outputs = new RiskOutput[inputs.Length];
+        foreach (var isLong in (bool[])[true, false])
+        {
+            var at = Enumerable.Range(0, inputs.Length).Where(i => inputs[i].IsLong == isLong).ToArray();
+            if (at.Length == 0)
+            {
+                continue;
+            }
+
+            var side = engine.AssessBatch([.. at.Select(i => inputs[i])], Bounds(market, fallback, isLong, inputs[at[0]].MarketFeatures));
+            for (var k = 0; k < at.Length; k++)
+            {
+                outputs[at[k]] = side[k];
+            }
+        }
+
+        return outputs;
+    }
+
     /// <summary>The engine's input for <paramref name="request"/> at <paramref name="features"/>.</summary>
     public static RiskInput Input(MarketFeatures features, RiskRequest request)
     {
