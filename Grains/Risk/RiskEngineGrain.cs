@@ -69,18 +69,22 @@ internal sealed class RiskEngineGrain(ServedEngines engines, IOptions<RiskOption
         var priceCall = GrainFactory.GetGrain<IMarketGrain>(Asset).GetPriceAsync();
         var serving = await servingCall;
         var latest = await priceCall;
-        if (serving.Refusal is not null || serving is not { ModelHash: { } hash, Features: { } features })
+        if (serving.ModelHash is not { } hash)
         {
-            return (null, null, latest, serving.Refusal ?? $"{Asset}: nothing is served");
+            return (null, null, latest, serving.Refusal ?? $"{Asset}: no model set is served");
         }
 
+        // Loaded even while the market has no features yet: the first quote after them does not pay for the load.
         var engine = engines.TryGet(Asset, hash);
-        string? refusal = null;
+        string? loadRefusal = null;
         if (engine is null)
         {
-            (engine, refusal) = await engines.GetAsync(Asset, hash, serving.ModelDirectory);
+            (engine, loadRefusal) = await engines.GetAsync(Asset, hash, serving.ModelDirectory);
         }
 
-        return (engine, features, latest, refusal is null ? null : $"{Asset}: model {hash} cannot be loaded: {refusal}");
+        var refusal = loadRefusal is not null ? $"{Asset}: model {hash} cannot be loaded: {loadRefusal}"
+            : serving.Features is null ? serving.Refusal ?? $"{Asset}: the market has no features yet"
+            : null;
+        return (engine, serving.Features, latest, refusal);
     }
 }
