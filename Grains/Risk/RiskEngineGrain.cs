@@ -10,9 +10,11 @@ namespace Aml.Orleans.Grains.Risk;
 /// <summary>
 /// The risk engine as a stateless worker: as many activations per silo as quotes and sweeps keep busy, none of them
 /// queued behind another. Each assessment asks the asset's risk grain what it serves (a read that interleaves) and the
-/// market its latest price, side by side, and scores with this silo's engine for that set.
+/// market its latest price, side by side, and scores with this silo's engine for that set. Reentrant, as it holds
+/// nothing per call: assessments waiting on those reads do not hold up the others.
 /// </summary>
 [StatelessWorker]
+[Reentrant]
 internal sealed class RiskEngineGrain(ServedEngines engines, IOptions<RiskOptions> options, IOptions<MarketCatalogOptions> catalog) : Grain, IRiskEngineGrain
 {
     private string Asset => this.GetPrimaryKeyString();
