@@ -14,9 +14,12 @@ namespace Aml.Orleans.Grains.Positions;
 /// ago) through the asset's risk engine worker, the decision the trader signs, its digest computed here (it is pure
 /// EIP-712 hashing under the deployment's domain). Nothing is written, no position is activated, no call queues behind
 /// another quote: the decision and its inputs travel back to the gateway with the quote, and
-/// <see cref="IPositionGrain.OpenAsync"/> takes them from there.
+/// <see cref="IPositionGrain.OpenAsync"/> takes them from there. Reentrant: it holds nothing per call, and a stateless
+/// worker that is not takes one request at a time per activation (at most one activation per core), so quotes queued
+/// behind each other's grain calls.
 /// </summary>
 [StatelessWorker]
+[Reentrant]
 internal sealed class QuoteGrain(
     IOptions<PositionOptions> options,
     IOptions<MarketCatalogOptions> catalog,

@@ -11,9 +11,11 @@ namespace Aml.Orleans.Grains.Risk;
 /// The risk engine as a stateless worker: as many activations per silo as quotes and sweeps keep busy, none of them
 /// queued behind another. Each assessment asks the asset's risk grain what it serves (a read that interleaves) and the
 /// market its latest price, side by side, and scores with this silo's engine for that set, each side within the bounds
-/// the drift watch leaves it (the market's, or the conservative fallback's inside them).
+/// the drift watch leaves it (the market's, or the conservative fallback's inside them). Reentrant, as it holds nothing
+/// per call: assessments waiting on those reads do not hold up the others.
 /// </summary>
 [StatelessWorker]
+[Reentrant]
 internal sealed class RiskEngineGrain(ServedEngines engines, IOptions<RiskOptions> options, IOptions<MarketCatalogOptions> catalog) : Grain, IRiskEngineGrain
 {
     private string Asset => this.GetPrimaryKeyString();
@@ -71,18 +73,22 @@ internal sealed class RiskEngineGrain(ServedEngines engines, IOptions<RiskOption
         var priceCall = GrainFactory.GetGrain<IMarketGrain>(Asset).GetPriceAsync();
         var serving = await servingCall;
         var latest = await priceCall;
-        if (serving.Refusal is not null || serving is not { ModelHash: { } hash, Features: { } features })
+        if (serving.ModelHash is not { } hash)
         {
-            return (null, null, serving.Fallback, latest, serving.Refusal ?? $"{Asset}: nothing is served");
+            return (null, null, serving.Fallback, latest, serving.Refusal ?? $"{Asset}: no model set is served");
         }
 
+        // Loaded even while the market has no features yet: the first quote after them does not pay for the load.
         var engine = engines.TryGet(Asset, hash);
-        string? refusal = null;
+        string? loadRefusal = null;
         if (engine is null)
         {
-            (engine, refusal) = await engines.GetAsync(Asset, hash, serving.ModelDirectory);
+            (engine, loadRefusal) = await engines.GetAsync(Asset, hash, serving.ModelDirectory);
         }
 
-        return (engine, features, serving.Fallback, latest, refusal is null ? null : $"{Asset}: model {hash} cannot be loaded: {refusal}");
+        var refusal = loadRefusal is not null ? $"{Asset}: model {hash} cannot be loaded: {loadRefusal}"
+            : serving.Features is null ? serving.Refusal ?? $"{Asset}: the market has no features yet"
+            : null;
+        return (engine, serving.Features, serving.Fallback, latest, refusal);
     }
 }
