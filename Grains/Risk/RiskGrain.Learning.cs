@@ -84,7 +84,7 @@ internal sealed partial class RiskGrain
         }
 
         var status = _drift.Status(Asset, engine.ModelHash);
-        EngineTelemetry.Drift(status);
+        EngineTelemetry.Drift(_drift, status);
         return status;
     }
 

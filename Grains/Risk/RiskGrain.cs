@@ -65,7 +65,7 @@ internal sealed partial class RiskGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _drift.Restore(state.State.LongFallback, state.State.ShortFallback);
-        EngineTelemetry.Drift(_drift.Status(Asset, state.State.ModelHash ?? ""));
+        EngineTelemetry.Drift(_drift, _drift.Status(Asset, state.State.ModelHash ?? ""));
         return base.OnActivateAsync(cancellationToken);
     }
 
@@ -74,7 +74,7 @@ internal sealed partial class RiskGrain(
     {
         _engine?.Dispose();
         _shadow?.Dispose();
-        EngineTelemetry.DriftGone(Asset); // the next activation, on whichever silo, reports it
+        EngineTelemetry.DriftGone(_drift); // the next activation, on whichever silo, reports it
         return base.OnDeactivateAsync(reason, cancellationToken);
     }
 
