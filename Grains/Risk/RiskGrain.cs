@@ -36,7 +36,9 @@ public sealed class RiskState
 /// the features hash, so anyone with the model files can recompute it. A promoted set replaces the served one
 /// without a restart, and only once the contract's registry allows its hash. With a model store (PostgreSQL), the
 /// served set is named by its hash and loaded from the store, so every silo serves the same bytes; a set first read
-/// from the local folder (a fresh cluster, a promoted directory) is published to the store as it is served.
+/// from the local folder (a fresh cluster, a promoted directory) is published to the store as it is served. A side whose
+/// live coverage has drifted is priced within the conservative fallback's bounds, and a challenger may score every
+/// decision in shadow (both owned here, <c>RiskGrain.Learning.cs</c>).
 /// </summary>
 internal sealed partial class RiskGrain(
     [PersistentState("risk", "aml")] IPersistentState<RiskState> state,
