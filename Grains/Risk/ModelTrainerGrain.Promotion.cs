@@ -62,23 +62,26 @@ internal sealed partial class ModelTrainerGrain
                 return;
         }
 
-        state.State.Stage = TrainerStages.Proposed;
-        state.State.ProposalReason = judgement.Reason;
+        // The proposal is sent before the stage moves: a refused setModel leaves the challenger in shadow, judged again next tick.
+        string how;
         if (await AllowedAsync(hash))
         {
-            await VerdictAsync($"challenger {hash} {judgement.Reason}; already registered on-chain");
+            how = "already registered on-chain";
         }
         else if (proposers.FirstOrDefault() is { } proposer)
         {
             var proposal = await proposer.ProposeAsync(hash);
             (state.State.OpId, state.State.Eta) = (proposal.Applied ? null : proposal.OpId, proposal.Eta);
-            await VerdictAsync($"challenger {hash} {judgement.Reason}; " +
-                               (proposal.Applied ? "registered on-chain at once (governance delay 0)" : $"setModel queued as {proposal.OpId}, runnable from {proposal.Eta}"));
+            how = proposal.Applied ? "registered on-chain at once (governance delay 0)" : $"setModel queued as {proposal.OpId}, runnable from {proposal.Eta}";
         }
         else
         {
-            await VerdictAsync($"challenger {hash} {judgement.Reason}; waiting for governance to register it (queue setModel({hash}, true) on the admin page)");
+            how = $"waiting for governance to register it (queue setModel({hash}, true) on the admin page)";
         }
+
+        state.State.Stage = TrainerStages.Proposed;
+        state.State.ProposalReason = judgement.Reason;
+        await VerdictAsync($"challenger {hash} {judgement.Reason}; {how}");
     }
 
     private async Task TryPromoteProposedAsync()

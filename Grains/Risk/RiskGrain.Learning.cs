@@ -86,7 +86,7 @@ internal sealed partial class RiskGrain
         }
 
         var status = _drift.Status(Asset, served.ModelHash);
-        EngineTelemetry.Drift(status);
+        EngineTelemetry.Drift(_drift, status);
         return status;
     }
 

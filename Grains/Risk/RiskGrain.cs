@@ -29,13 +29,14 @@ public sealed class RiskState
 
 /// <summary>
 /// One asset's risk models: which set is served and its promotion, the market's features at the latest closed
-/// candle (fed by the market), and the learning loop's part (<c>RiskGrain.Learning.cs</c>: the drift watch whose
-/// fallback flags the workers price by, the shadow challenger). The pricing itself is <see cref="RiskEngineGrain"/>'s, a stateless worker on every silo
-/// that asks this grain what to price with; every answer carries the model hash and the features hash, so anyone with
-/// the model files can recompute it. A promoted set replaces the served one without a restart, and only once the
-/// contract's registry allows its hash. With a model store (PostgreSQL), the served set is named by its hash and loaded
-/// from the store, so every silo serves the same bytes; a set first read from the local folder (a fresh cluster, a
-/// promoted directory) is published to the store as it is served.
+/// candle (fed by the market), and the learning loop's part (<c>RiskGrain.Learning.cs</c>): a side whose live coverage
+/// has drifted is priced within the conservative fallback's bounds (the flags travel to the workers in
+/// <see cref="RiskServing"/>), and a challenger may score every decision in shadow. The pricing itself is
+/// <see cref="RiskEngineGrain"/>'s, a stateless worker on every silo that asks this grain what to price with; every
+/// answer carries the model hash and the features hash, so anyone with the model files can recompute it. A promoted set
+/// replaces the served one without a restart, and only once the contract's registry allows its hash. With a model store
+/// (PostgreSQL), the served set is named by its hash and loaded from the store, so every silo serves the same bytes; a
+/// set first read from the local folder (a fresh cluster, a promoted directory) is published to the store as it is served.
 /// </summary>
 internal sealed partial class RiskGrain(
     [PersistentState("risk", "aml")] IPersistentState<RiskState> state,
@@ -64,7 +65,7 @@ internal sealed partial class RiskGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _drift.Restore(state.State.LongFallback, state.State.ShortFallback);
-        EngineTelemetry.Drift(_drift.Status(Asset, state.State.ModelHash ?? ""));
+        EngineTelemetry.Drift(_drift, _drift.Status(Asset, state.State.ModelHash ?? ""));
         return base.OnActivateAsync(cancellationToken);
     }
 
@@ -72,7 +73,7 @@ internal sealed partial class RiskGrain(
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _shadow?.Dispose();
-        EngineTelemetry.DriftGone(Asset); // the next activation, on whichever silo, reports it
+        EngineTelemetry.DriftGone(_drift); // the next activation, on whichever silo, reports it
         return base.OnDeactivateAsync(reason, cancellationToken);
     }
 

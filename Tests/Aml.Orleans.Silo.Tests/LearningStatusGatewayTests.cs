@@ -28,5 +28,10 @@ public sealed class LearningStatusGatewayTests(GatewayFixture fixture)
         Assert.Equal("none", status.TrainerStage);
         Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
         Assert.Equal(StatusCode.NotFound, unlisted.StatusCode);
+
+        // The gauge the alert AmlRiskFallback reads, under the name the rule uses, once the risk grain reported its watch.
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync(new Uri(fixture.AdminBase, "/metrics"));
+        Assert.Matches("""aml_risk_fallback\{[^}]*asset="BTC-USD"[^}]*side="long"[^}]*\} 0""", metrics);
     }
 }

@@ -7,7 +7,7 @@ namespace Aml.Orleans.Grains.Tests.Learning;
 public sealed class GaugeListener : IDisposable
 {
     private readonly MeterListener _listener = new();
-    private readonly Dictionary<(string Asset, string Side), double> _values = [];
+    private readonly List<(string Asset, string Side, double Value)> _values = [];
 
     /// <summary>Listens to the engine's instrument <paramref name="name"/>.</summary>
     public GaugeListener(string name)
@@ -24,12 +24,15 @@ public sealed class GaugeListener : IDisposable
         _listener.Start();
     }
 
-    /// <summary>The gauge's value for an asset's side now, or null when it reports none.</summary>
-    public double? Read(string asset, string side)
+    /// <summary>
+    /// The values the gauge reports for an asset's side now: one per risk grain activation in this process (the test
+    /// process hosts other fixtures' clusters, whose grains of the same asset report beside this one's).
+    /// </summary>
+    public IReadOnlyList<double> Read(string asset, string side)
     {
         _values.Clear();
         _listener.RecordObservableInstruments();
-        return _values.TryGetValue((asset, side), out var value) ? value : null;
+        return [.. _values.Where(v => v.Asset == asset && v.Side == side).Select(v => v.Value)];
     }
 
     /// <inheritdoc />
@@ -48,6 +51,6 @@ public sealed class GaugeListener : IDisposable
             };
         }
 
-        _values[(asset ?? "", side ?? "")] = value;
+        _values.Add((asset ?? "", side ?? "", value));
     }
 }
