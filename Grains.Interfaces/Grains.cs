@@ -29,19 +29,21 @@ public interface IMarketGrain : IGrainWithStringKey
     Task<IReadOnlyList<MarketCandle>> GetCandlesAsync(int limit);
 }
 
-/// <summary>One asset's risk models (key: <see cref="AssetSymbol"/>): deterministic assessments clamped to on-chain bounds.</summary>
+/// <summary>
+/// One asset's risk models (key: <see cref="AssetSymbol"/>): which model set is served, its promotion, and the market's
+/// features fed on each candle close. It prices nothing itself: <see cref="IRiskEngineGrain"/> workers do, from
+/// <see cref="GetServingAsync"/>.
+/// </summary>
 [Alias("aml.IRiskGrain")]
 public interface IRiskGrain : IGrainWithStringKey
 {
-    /// <summary>Scores a position with the current market features and the trader's profile.</summary>
-    Task<RiskAssessment> AssessAsync(RiskRequest request);
+    /// <summary>What the engine workers price with now: the served set's hash and the latest features, or why nothing can be priced.</summary>
+    [ReadOnly]
+    Task<RiskServing> GetServingAsync();
 
-    /// <summary>
-    /// Scores many positions at once, reading the market's features once and scoring the compiled trees (bit-identical
-    /// to <see cref="AssessAsync"/>), in request order. No explanations: a book shard's reassessment sweep only compares
-    /// the terms with the position's.
-    /// </summary>
-    Task<IReadOnlyList<RiskAssessment>> AssessBatchAsync(IReadOnlyList<RiskRequest> requests);
+    /// <summary>The market's features at a candle that just closed (the market grain feeds them; an older set is ignored).</summary>
+    [OneWay]
+    Task OnCandleClosedAsync(MarketFeatures features);
 
     /// <summary>Swaps in another model set (already registered on-chain) without a restart, publishing it to the model store.</summary>
     Task<ModelStatus> UseModelAsync(string modelDirectory);
@@ -54,11 +56,43 @@ public interface IRiskGrain : IGrainWithStringKey
     Task<ModelStatus> GetModelAsync();
 
     /// <summary>
-    /// The exact inputs of a recent single assessment (a quote's or a reassessment's) by its features hash, for the
-    /// outcome store once the answer becomes a decision; null when it is no longer held (see <c>RiskOptions.RecentInputs</c>).
+    /// Runs the challenger (a set in the model store) in shadow from now on: it scores every decision the champion makes
+    /// and never acts. Replaces a challenger already in shadow.
     /// </summary>
+    Task StartShadowAsync(string challengerHash);
+
+    /// <summary>Ends the shadow run (the challenger was promoted or retired).</summary>
+    Task StopShadowAsync();
+
+    /// <summary>
+    /// After outcomes matured: scores the decisions recorded since the last call with the shadow challenger, and moves the
+    /// drift watch on the champion's newest matured decisions (a side that enters or leaves the fallback changes what
+    /// <see cref="GetServingAsync"/> tells the engine workers). Returns the watch.
+    /// </summary>
+    Task<DriftStatus> ReviewOutcomesAsync();
+
+    /// <summary>The drift watch as it stands.</summary>
     [ReadOnly]
-    Task<DecisionInputs?> RecallInputsAsync(string featuresHash);
+    Task<DriftStatus> GetDriftAsync();
+}
+
+/// <summary>
+/// The risk engine for one asset (key: <see cref="AssetSymbol"/>) as a stateless worker on every silo: it prices with the
+/// set its risk grain serves (loaded once per silo by hash and kept) and the features fed to that grain at the last
+/// candle close, at the market's latest price. Deterministic assessments clamped to the on-chain bounds; nothing is
+/// written and no call queues behind another asset's or another quote's.
+/// </summary>
+[Alias("aml.IRiskEngineGrain")]
+public interface IRiskEngineGrain : IGrainWithStringKey
+{
+    /// <summary>Scores a position with the current market features and the trader's profile, or says why it cannot now.</summary>
+    Task<RiskResult> AssessAsync(RiskRequest request);
+
+    /// <summary>
+    /// Scores many positions at once, over the compiled trees (bit-identical to <see cref="AssessAsync"/>), in request
+    /// order. No explanations and no inputs: a book shard's reassessment sweep only compares the terms with the position's.
+    /// </summary>
+    Task<RiskBatchResult> AssessBatchAsync(IReadOnlyList<RiskRequest> requests);
 }
 
 /// <summary>
@@ -236,9 +270,22 @@ public interface ISingleUseGrain : IGrainWithStringKey
 [Alias("aml.IModelTrainerGrain")]
 public interface IModelTrainerGrain : IGrainWithStringKey
 {
-    /// <summary>Trains a challenger now and promotes it if it beats the champion on the recent window.</summary>
+    /// <summary>Trains a challenger now (market history plus matured outcomes) and, if it beats the champion on the recent window, runs it in shadow.</summary>
     Task<ModelStatus> RetrainAsync();
 
     /// <summary>Starts the periodic retrain reminder.</summary>
     Task EnsureScheduledAsync();
+
+    /// <summary>Runs <paramref name="challengerHash"/> (a set in the model store) in shadow against the champion, as a retrain does with its own.</summary>
+    Task<TrainerStatus> ChallengeAsync(string challengerHash);
+
+    /// <summary>
+    /// One step of the loop, as each reminder tick takes it: judge the shadow challenger on its matured decisions (propose it
+    /// on-chain when it wins, retire it when it loses), or, once proposed, switch the risk grain when the chain allows it.
+    /// </summary>
+    Task<TrainerStatus> ReviewAsync();
+
+    /// <summary>Where the loop stands.</summary>
+    [ReadOnly]
+    Task<TrainerStatus> GetStatusAsync();
 }

@@ -30,13 +30,20 @@ public sealed record Decision(
     string ModelHash,
     string FeaturesHash);
 
-/// <summary>A quote: the OPEN decision the trader is asked to sign (its EIP-712 digest), or a reason it was refused.</summary>
+/// <summary>
+/// A quote: the OPEN decision the trader is asked to sign (its EIP-712 digest), or a reason it was refused. Quotes are
+/// not stored: <paramref name="Inputs"/>, what the decision was computed from, travel with the quote and come back with
+/// the open (the gateway seals them into the quote token), so the outcome store gets them however late the open is.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("aml.QuoteResult")]
-public sealed record QuoteResult(bool Accepted, string? Reason, Decision? Decision, string? Digest, RiskExplanation? Explanation);
+public sealed record QuoteResult(bool Accepted, string? Reason, Decision? Decision, string? Digest, RiskExplanation? Explanation, DecisionInputs? Inputs = null);
 
-/// <summary>The quoted decision, its digest and the trader's signature over it (65-byte r‖s‖v hex).</summary>
+/// <summary>
+/// The quoted decision, its digest and the trader's signature over it (65-byte r‖s‖v hex), with the quote's inputs for
+/// the outcome store (null: recorded without them).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("aml.OpenPositionCommand")]
-public sealed record OpenPositionCommand(Decision Quote, string Digest, string TraderSignature);
+public sealed record OpenPositionCommand(Decision Quote, string Digest, string TraderSignature, DecisionInputs? Inputs = null);
 
 /// <summary>A CLOSE handed out for the trader's wallet to send, or the reason the position cannot close now.</summary>
 [GenerateSerializer, Immutable, Alias("aml.CloseResult")]

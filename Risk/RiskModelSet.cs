@@ -28,7 +28,21 @@ public sealed record RiskTrainingOptions
 
     /// <summary>Trees per model.</summary>
     public int Trees { get; init; } = 100;
+
+    /// <summary>
+    /// Real matured outcomes the risk score needs before it learns from them: below this many it trains on the simulated
+    /// positions drawn on market history alone (<c>TrainingSet.RiskSamples</c>); from it on, the real ones join its trees'
+    /// training rows. 500: a liquidation rate of a few percent then gives tens of real positives, enough for 16-leaf trees
+    /// with 50 rows a leaf not to fit a handful of them.
+    /// </summary>
+    public int MinLiveOutcomes { get; init; } = 500;
 }
+
+/// <summary>
+/// A real decision's matured outcome as a risk-score training row: the market at the decision, the side, the leverage and
+/// maintenance margin the position took, and whether it was liquidated within 24 h (or its excursion reached <c>1/L − mm</c>).
+/// </summary>
+public sealed record LiveOutcome(DateTimeOffset DecidedAt, float[] MarketFeatures, bool IsLong, double Leverage, double MaintenanceMargin, bool Liquidated);
 
 /// <summary>A model set's leverage quantile on a window: samples, empirical coverage, mean pinball loss.</summary>
 public sealed record ModelEvaluation(int Samples, double Coverage, double PinballLoss);
@@ -123,19 +137,24 @@ public sealed class RiskModelSet
         "the engine accepts trader features (they enter featuresHash) but no model reads them";
 
     /// <summary>Trains one asset's set (see the pooled overload).</summary>
-    public static RiskModelSet Train(CandleSeries series, DateTimeOffset from, DateTimeOffset to, RiskTrainingOptions? options = null)
+    public static RiskModelSet Train(
+        CandleSeries series, DateTimeOffset from, DateTimeOffset to, RiskTrainingOptions? options = null, IReadOnlyList<LiveOutcome>? liveOutcomes = null)
     {
         ArgumentNullException.ThrowIfNull(series);
-        return Train([series], from, to, options);
+        return Train([series], from, to, options, liveOutcomes);
     }
 
     /// <summary>
     /// Trains and calibrates on the candles with <c>from ≤ t</c> whose label horizons end strictly before <c>to</c>.
     /// One series gives a per-asset set; several give a pooled set on their volatility-normalised features, which
     /// prices any asset. The window is split in time: trees on the first part, calibration (conformal scores,
-    /// isotonic steps) on the next, validation metrics on the last.
+    /// isotonic steps) on the next, validation metrics on the last. With at least <see cref="RiskTrainingOptions.MinLiveOutcomes"/>
+    /// <paramref name="liveOutcomes"/>, the risk score's trees also learn from those real outcomes (whenever they happened:
+    /// they are training rows only, so calibration and the validation metrics stay on the market history's time split and
+    /// compare with other sets'); <c>risk_live_outcomes</c> in the metrics says how many it learnt from.
     /// </summary>
-    public static RiskModelSet Train(IReadOnlyList<CandleSeries> series, DateTimeOffset from, DateTimeOffset to, RiskTrainingOptions? options = null)
+    public static RiskModelSet Train(
+        IReadOnlyList<CandleSeries> series, DateTimeOffset from, DateTimeOffset to, RiskTrainingOptions? options = null, IReadOnlyList<LiveOutcome>? liveOutcomes = null)
     {
         ArgumentNullException.ThrowIfNull(series);
         if (series.Count == 0)
@@ -167,17 +186,23 @@ public sealed class RiskModelSet
         var threshold = ExcursionModel.Fit(context, train, calibration, TrainingSet.ShortHorizon, (s, isLong) => s.Execution(isLong), options.Trees);
 
         var risk = TrainingSet.RiskSamples(samples, options.Seed);
+        var live = LiveRows(liveOutcomes, options.MinLiveOutcomes);
         var riskScore = WithMissingValues(context).Append(context.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
         {
             NumberOfTrees = options.Trees, NumberOfLeaves = 16, MinimumExampleCountPerLeaf = 50, LearningRate = 0.1,
             NumberOfThreads = 1, FeatureColumnName = ModelInput, LabelColumnName = "Label",
-        })).Fit(context.Data.LoadFromEnumerable(risk.Where(r => r.Time < calibrationFrom).Select(r => r.Row)));
+        })).Fit(context.Data.LoadFromEnumerable(risk.Where(r => r.Time < calibrationFrom).Select(r => r.Row).Concat(live)));
         var riskTrees = CompiledTrees.From(riskScore, RiskScoreRow.Width);
         var isotonic = IsotonicCalibration.Fit(risk.Where(r => r.Time >= calibrationFrom && r.Time < validationFrom)
             .Select(r => (riskTrees.Score(r.Row.Features), r.Row.Label)).ToList());
 
         var validationMetrics = new ModelValidation(options, leverage, threshold, riskTrees, isotonic)
             .Measure(validation, risk.Where(r => r.Time < calibrationFrom).ToList(), risk.Where(r => r.Time >= validationFrom).ToList());
+        if (live.Count > 0)
+        {
+            validationMetrics.Metrics["risk_live_outcomes"] = live.Count; // absent otherwise: a set trained as before keeps its hash
+        }
+
         var files = new[]
         {
             Serialize(context, leverage.Mean, typeof(ExcursionRow)), Serialize(context, leverage.Scale, typeof(ExcursionRow)),
@@ -317,6 +342,33 @@ public sealed class RiskModelSet
             new ExcursionModel(Read(modelFiles[0]), Read(modelFiles[1]), calibration.Leverage, TrainingSet.LongHorizon),
             new ExcursionModel(Read(modelFiles[2]), Read(modelFiles[3]), calibration.Threshold, TrainingSet.ShortHorizon),
             Read(modelFiles[4]), calibration.Risk, manifest, modelFiles, calibrationBytes);
+    }
+
+    // The real outcomes as risk-score rows, or none below the minimum (see RiskTrainingOptions.MinLiveOutcomes).
+    private static List<RiskScoreRow> LiveRows(IReadOnlyList<LiveOutcome>? outcomes, int minimum)
+    {
+        if (outcomes is null || outcomes.Count < minimum)
+        {
+            return [];
+        }
+
+        var rows = new List<RiskScoreRow>(outcomes.Count);
+        foreach (var outcome in outcomes)
+        {
+            if (outcome.MarketFeatures is null || outcome.MarketFeatures.Length != FeatureWindow.MarketFeatureNames.Count)
+            {
+                throw new ArgumentException($"liveOutcomes: the outcome of {outcome.DecidedAt:O} holds {outcome.MarketFeatures?.Length ?? 0} market features, not {FeatureWindow.MarketFeatureNames.Count}", nameof(outcomes));
+            }
+
+            if (!(outcome.Leverage >= 1) || !(outcome.MaintenanceMargin is >= 0 and < 1))
+            {
+                throw new ArgumentException($"liveOutcomes: the outcome of {outcome.DecidedAt:O} has leverage {outcome.Leverage} (≥ 1) or maintenance margin {outcome.MaintenanceMargin} (in [0, 1)) out of range", nameof(outcomes));
+            }
+
+            rows.Add(new RiskScoreRow { Features = ModelFeatures.Risk(outcome.MarketFeatures, outcome.IsLong, outcome.Leverage, outcome.MaintenanceMargin), Label = outcome.Liquidated });
+        }
+
+        return rows;
     }
 
     private static Dictionary<string, string> ModelCard(bool pooled) => new(StringComparer.Ordinal)

@@ -11,12 +11,19 @@ using Grpc.Net.Client;
 
 namespace Aml.Orleans.Benchmarks.Load;
 
-/// <summary>What the gateway measured under <see cref="Clients"/> concurrent signed-in clients.</summary>
+/// <summary>
+/// What the gateway measured under <see cref="Clients"/> concurrent signed-in clients. <see cref="FirstQuote"/> is each
+/// client's first quote (cold: it is not part of <see cref="Quote"/>); the CPU figures are the silo's user + system time
+/// over a phase divided by its calls (a machine shared with other work inflates latency far more than these).
+/// </summary>
 internal sealed record GatewayResult(
     int Clients,
     Latencies MarketRead,
+    Latencies FirstQuote,
     Latencies Quote,
     double QuotesPerSecond,
+    TimeSpan SiloCpuPerMarketRead,
+    TimeSpan SiloCpuPerQuote,
     Latencies OpenAck,
     Latencies OpenToOnChain);
 
@@ -40,19 +47,31 @@ internal sealed class GatewayLoad(LoadStack stack)
         var clients = await Task.WhenAll(Enumerable.Range(0, settings.Clients).Select(c => SignInAsync(c)));
         try
         {
+            // Each client's first call of a kind runs cold (its HTTP/2 stream, the JIT of the path): timed on its own, and
+            // the steady-state figures start after it.
+            var firstQuote = new Latencies();
+            await Task.WhenAll(clients.Select(c => RepeatAsync(1, new Latencies(), () =>
+                new Markets.MarketsClient(c.Channel).GetMarketAsync(new GetMarketRequest { Asset = asset }, c.Headers).ResponseAsync)));
+            await Task.WhenAll(clients.Select(c => RepeatAsync(1, firstQuote, () => QuoteAsync(c, asset))));
+
             var read = new Latencies();
+            var readCpu = stack.SiloCpuTime();
             await Task.WhenAll(clients.Select(c => RepeatAsync(settings.QuotesPerClient, read, () =>
                 new Markets.MarketsClient(c.Channel).GetMarketAsync(new GetMarketRequest { Asset = asset }, c.Headers).ResponseAsync)));
+            readCpu = stack.SiloCpuTime() - readCpu;
 
             var quote = new Latencies();
+            var quoteCpu = stack.SiloCpuTime();
             var quoting = Stopwatch.StartNew();
             await Task.WhenAll(clients.Select(c => RepeatAsync(settings.QuotesPerClient, quote, () => QuoteAsync(c, asset))));
             var quotesPerSecond = quote.Count / quoting.Elapsed.TotalSeconds;
+            quoteCpu = stack.SiloCpuTime() - quoteCpu;
 
             var ack = new Latencies();
             var onChain = new Latencies();
             await Task.WhenAll(clients.Select(c => OpenAllAsync(c, asset, ack, onChain)));
-            return new GatewayResult(settings.Clients, read, quote, quotesPerSecond, ack, onChain);
+            return new GatewayResult(
+                settings.Clients, read, firstQuote, quote, quotesPerSecond, readCpu / Math.Max(1, read.Count), quoteCpu / Math.Max(1, quote.Count), ack, onChain);
         }
         finally
         {

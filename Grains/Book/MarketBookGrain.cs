@@ -298,19 +298,15 @@ internal sealed partial class MarketBookGrain(
     private async Task ReassessAsync(List<(PositionKey Key, BookRow Row, string Trader)> candidates, DateTimeOffset now, long retryAtMs)
     {
         var nextAtMs = (now + positions.Value.ReassessInterval).ToUnixTimeMilliseconds();
-        IReadOnlyList<RiskAssessment> assessments;
-        try
-        {
-            var traders = candidates.Select(c => c.Trader).Distinct(StringComparer.Ordinal).ToArray();
-            var profiles = await Task.WhenAll(traders.Select(t => GrainFactory.GetGrain<ITraderGrain>(t).GetProfileAsync()));
-            var byTrader = traders.Zip(profiles).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
-            var requests = candidates.Select(c => TermsHysteresis.Request(c.Row.IsLong, c.Row.Collateral, c.Row.Size, byTrader[c.Trader])).ToArray();
-            assessments = await GrainFactory.GetGrain<IRiskGrain>(_shard.Market).AssessBatchAsync(requests);
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or FileNotFoundException or InvalidDataException)
+        var traders = candidates.Select(c => c.Trader).Distinct(StringComparer.Ordinal).ToArray();
+        var profiles = await Task.WhenAll(traders.Select(t => GrainFactory.GetGrain<ITraderGrain>(t).GetProfileAsync()));
+        var byTrader = traders.Zip(profiles).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
+        var requests = candidates.Select(c => TermsHysteresis.Request(c.Row.IsLong, c.Row.Collateral, c.Row.Size, byTrader[c.Trader])).ToArray();
+        var priced = await GrainFactory.GetGrain<IRiskEngineGrain>(_shard.Market).AssessBatchAsync(requests);
+        if (priced.Assessments is not { } assessments)
         {
             // As a position does when its models cannot answer: try again one interval later.
-            LogBatchFailed(_shard.ToString(), candidates.Count, ex.Message);
+            LogBatchFailed(_shard.ToString(), candidates.Count, priced.Refusal ?? "refused");
             foreach (var c in candidates)
             {
                 RescheduleIfUntouched(c.Key, retryAtMs, nextAtMs);

@@ -47,6 +47,19 @@ public static class ChainHostingExtensions
         return silo;
     }
 
+    /// <summary>
+    /// Lets the model trainer queue (and, after the governance delay, run) its promotions' <c>setModel</c> with
+    /// <paramref name="adminKey"/>. Only for a stack whose silo holds the admin key; needs <see cref="AddAmlChain"/>.
+    /// </summary>
+    public static ISiloBuilder AddAmlModelProposer(this ISiloBuilder silo, string adminKey)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentException.ThrowIfNullOrEmpty(adminKey);
+        silo.Services.AddSingleton<Risk.IModelProposer>(services => new ChainModelProposer(
+            services.GetRequiredService<ChainContext>(), adminKey, services.GetRequiredService<TimeProvider>()));
+        return silo;
+    }
+
     /// <summary>Schedules each market's outcome maturing once the silo serves grains (idempotent: the reminder is upserted).</summary>
     private sealed class OutcomeMaturingStarter(IGrainFactory grains, string[] assets) : IHostedService
     {

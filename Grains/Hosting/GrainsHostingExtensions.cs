@@ -4,6 +4,8 @@ using Aml.Orleans.Grains.Positions;
 using Aml.Orleans.Grains.Risk;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Aml.Orleans.Grains.Hosting;
 
@@ -23,6 +25,8 @@ public static class GrainsHostingExtensions
         Action<TrainerOptions>? trainer = null)
     {
         silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.TryAddSingleton<ServedEngines>();
+        silo.Services.TryAddSingleton<Traders.TraderProfileCache>();
         silo.Services.AddOptions<MarketOptions>().Configure(o => markets?.Invoke(o));
         silo.Services.AddOptions<PositionOptions>().Configure(o => positions?.Invoke(o));
         silo.Services.AddOptions<MarketCatalogOptions>().Configure(o => catalog?.Invoke(o));
@@ -30,5 +34,25 @@ public static class GrainsHostingExtensions
         silo.Services.AddOptions<TrainerOptions>().Configure(o => trainer?.Invoke(o));
         silo.Services.AddHostedService<BookSpreadTrigger>(); // shards follow the cluster as it grows
         return silo;
+    }
+
+    /// <summary>
+    /// Starts the daily reminder of each asset's model trainer that has training history configured
+    /// (<c>Aml:Trainer:History</c>), once the silo serves grains; idempotent (the reminder is upserted). Needs a reminder service.
+    /// </summary>
+    public static ISiloBuilder ScheduleAmlTrainers(this ISiloBuilder silo)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        silo.Services.AddSingleton<IHostedService>(services => new TrainerStarter(
+            services.GetRequiredService<IGrainFactory>(), [.. services.GetRequiredService<IOptions<TrainerOptions>>().Value.History.Keys]));
+        return silo;
+    }
+
+    private sealed class TrainerStarter(IGrainFactory grains, string[] assets) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) =>
+            Task.WhenAll(assets.Select(asset => grains.GetGrain<Interfaces.IModelTrainerGrain>(asset).EnsureScheduledAsync()));
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

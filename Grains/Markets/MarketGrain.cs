@@ -109,6 +109,12 @@ internal sealed partial class MarketGrain(
         }
 
         _dirty = true;
+        if (Features() is { } features)
+        {
+            // The risk engine prices with the features of the latest closed candle: its risk grain holds them for the workers.
+            _ = GrainFactory.GetGrain<IRiskGrain>(this.GetPrimaryKeyString()).OnCandleClosedAsync(features);
+        }
+
         return Task.FromResult(new TickOutcome(TickRejection.Accepted, 0));
     }
 
@@ -121,16 +127,17 @@ internal sealed partial class MarketGrain(
         Task.FromResult<IReadOnlyList<MarketCandle>>(state.State.Candles.TakeLast(Math.Max(0, limit)).ToArray());
 
     /// <inheritdoc />
-    public Task<MarketFeatures?> GetFeaturesAsync()
+    public Task<MarketFeatures?> GetFeaturesAsync() => Task.FromResult(Features());
+
+    private MarketFeatures? Features()
     {
         if (!_features.TryGetMarketFeatures(out var values) || _features.Last is not { } last)
         {
-            return Task.FromResult<MarketFeatures?>(null);
+            return null;
         }
 
         var lastPrice = state.State.LastPriceE8 > 0 ? state.State.LastPriceE8 : state.State.Candles[^1].CloseE8;
-        return Task.FromResult<MarketFeatures?>(new MarketFeatures(
-            last.OpenTime, lastPrice, state.State.LastTickAt, FeatureWindow.MarketFeatureNames, values, _features.QuoteVolume24h()));
+        return new MarketFeatures(last.OpenTime, lastPrice, state.State.LastTickAt, FeatureWindow.MarketFeatureNames, values, _features.QuoteVolume24h());
     }
 
     /// <inheritdoc />

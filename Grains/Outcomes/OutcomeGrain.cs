@@ -10,6 +10,8 @@ namespace Aml.Orleans.Grains.Outcomes;
 /// training label takes the candles after its close), the max adverse excursion against the decision's price, whether
 /// the leverage quantile covered it, and whether the position was liquidated within the horizon (its settlement, from
 /// the chain's final event). Runs on an hourly reminder; idempotent, so a tick that finds nothing new writes nothing.
+/// Each tick then has the risk grain review the outcomes (its shadow challenger scores the new decisions, its drift watch
+/// reads the newly matured ones).
 /// </summary>
 internal sealed partial class OutcomeGrain(IEnumerable<OutcomeStoreTable> stores, TimeProvider clock, ILogger<OutcomeGrain> logger)
     : Grain, IOutcomeGrain, IRemindable
@@ -24,7 +26,19 @@ internal sealed partial class OutcomeGrain(IEnumerable<OutcomeStoreTable> stores
         await this.RegisterOrUpdateReminder("mature", Bar, Bar);
 
     /// <inheritdoc />
-    public async Task ReceiveReminder(string reminderName, TickStatus status) => await MatureAsync();
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        await MatureAsync();
+        try
+        {
+            // The shadow challenger scores what was recorded and the drift watch reads what matured.
+            await GrainFactory.GetGrain<IRiskGrain>(Asset).ReviewOutcomesAsync();
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FileNotFoundException or InvalidDataException)
+        {
+            LogReviewFailed(Asset, ex.Message); // no model served yet, or no store: the next tick tries again
+        }
+    }
 
     /// <inheritdoc />
     public async Task<int> MatureAsync()
@@ -65,6 +79,9 @@ internal sealed partial class OutcomeGrain(IEnumerable<OutcomeStoreTable> stores
 
         return matured;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outcomes {Asset}: the risk grain's review of the outcomes failed: {Reason}")]
+    private partial void LogReviewFailed(string asset, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outcomes {Asset}: decision {Digest} of {DecidedAt} has no candles in its horizon; left unmatured")]
     private partial void LogNoCandles(string asset, string digest, DateTimeOffset decidedAt);

@@ -37,7 +37,7 @@ public sealed record Settlement(string PositionId, PositionStatus Status, DateTi
 /// candles cover the horizon, the max adverse excursion over it (<see cref="MatureAsync"/>). Writes are idempotent:
 /// a decision recorded twice is one row, a settlement or a maturing applies once.
 /// </summary>
-public sealed class OutcomeStoreTable(NpgsqlDataSource dataSource)
+public sealed partial class OutcomeStoreTable(NpgsqlDataSource dataSource)
 {
     /// <summary>How the decision and the inputs are written as JSON: exact round trips, NaN features included.</summary>
     public static readonly JsonSerializerOptions Json = new()

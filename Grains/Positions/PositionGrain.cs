@@ -19,6 +19,7 @@ internal sealed partial class PositionGrain(
     IOptions<PositionOptions> options,
     IOptions<MarketCatalogOptions> catalog,
     IEnumerable<Outcomes.OutcomeStoreTable> outcomes,
+    IEnumerable<Chain.ChainContext> chains,
     TimeProvider clock,
     ILogger<PositionGrain> logger) : Grain, IPositionGrain, IPositionEngineGrain
 {
@@ -98,8 +99,13 @@ internal sealed partial class PositionGrain(
             return new PositionResult(false, $"position {PositionId} exists already ({s.Status})", await GetSnapshotAsync());
         }
 
-        var oracle = GrainFactory.GetGrain<IOracleGrain>(_options.OracleKey);
-        if (quote.Kind != DecisionKind.Open || quote.PositionId != PositionId || await oracle.GetDigestAsync(quote) != command.Digest)
+        // The digest is pure hashing under the deployment's domain: computed here, not asked of the oracle.
+        if (chains.FirstOrDefault() is not { } chain)
+        {
+            return new PositionResult(false, "this silo is not connected to a chain: there is no contract to open on", null);
+        }
+
+        if (quote.Kind != DecisionKind.Open || quote.PositionId != PositionId || chain.DigestOf(quote) != command.Digest)
         {
             return new PositionResult(false, $"the digest {command.Digest} is not that of an OPEN for position {PositionId}", null);
         }
@@ -109,7 +115,7 @@ internal sealed partial class PositionGrain(
             return new PositionResult(false, "the quote expired: ask for a new one", null);
         }
 
-        var audit = await oracle.SubmitAsync(quote, command.TraderSignature);
+        var audit = await GrainFactory.GetGrain<IOracleGrain>(_options.OracleKey).SubmitAsync(quote, command.TraderSignature);
         if (audit.Status == SubmissionStatus.Failed)
         {
             return new PositionResult(false, audit.Outcome, null);
@@ -122,7 +128,7 @@ internal sealed partial class PositionGrain(
         (s.ModelHash, s.FeaturesHash, s.PendingDecision, s.PendingDigest) = (quote.ModelHash, quote.FeaturesHash, quote, command.Digest);
         s.UpdatedAt = clock.GetUtcNow();
         await SaveAsync();
-        await RecordDecisionAsync(quote, command.Digest);
+        await RecordDecisionAsync(quote, command.Digest, command.Inputs);
         await GrainFactory.GetGrain<ITraderGrain>(s.Trader).RecordOpenAsync(PositionId, (double)quote.Size / quote.Collateral, clock.GetUtcNow());
         return new PositionResult(true, null, await GetSnapshotAsync());
     }
@@ -330,14 +336,10 @@ internal sealed partial class PositionGrain(
     {
         var s = state.State;
         var profile = await GrainFactory.GetGrain<ITraderGrain>(s.Trader).GetProfileAsync();
-        RiskAssessment assessment;
-        try
+        var priced = await GrainFactory.GetGrain<IRiskEngineGrain>(s.Asset).AssessAsync(TermsHysteresis.Request(s.IsLong, s.Collateral, s.Size, profile));
+        if (priced.Assessment is not { } assessment)
         {
-            assessment = await GrainFactory.GetGrain<IRiskGrain>(s.Asset).AssessAsync(TermsHysteresis.Request(s.IsLong, s.Collateral, s.Size, profile));
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or FileNotFoundException or InvalidDataException)
-        {
-            LogReassessFailed(PositionId, ex.Message);
+            LogReassessFailed(PositionId, priced.Refusal ?? "refused");
             await SaveAsync();
             return;
         }
@@ -379,7 +381,7 @@ internal sealed partial class PositionGrain(
         await SaveAsync();
         if (audit.Status != SubmissionStatus.Failed)
         {
-            await RecordDecisionAsync(decision, audit.Digest);
+            await RecordDecisionAsync(decision, audit.Digest, assessment.Inputs);
         }
 
         LogAdjustRouted(PositionId, s.MaintenanceMarginBps, margin, assessment.MaxLeverageX100, audit.Digest);
@@ -607,15 +609,17 @@ internal sealed partial class PositionGrain(
     }
 
     // The outcome store is the learning loop's record, not part of the decision: a failed write is logged, never fatal.
-    private async Task RecordDecisionAsync(Decision decision, string digest)
+    // The inputs are the assessment's own (an ADJUST) or came back with the quote (an OPEN); inputs of another decision
+    // are not stored beside this one.
+    private async Task RecordDecisionAsync(Decision decision, string digest, DecisionInputs? inputs)
     {
+        var matching = inputs is not null && Outcomes.DecisionInputsCheck.Matches(inputs, decision) ? inputs : null;
         foreach (var store in outcomes)
         {
             try
             {
-                var inputs = await GrainFactory.GetGrain<IRiskGrain>(decision.Asset).RecallInputsAsync(decision.FeaturesHash);
-                await store.RecordAsync(digest, decision, inputs?.ModelHash == decision.ModelHash ? inputs : null, Aml.Orleans.Risk.RiskModelSet.LeverageHorizonHours);
-                if (inputs is null)
+                await store.RecordAsync(digest, decision, matching, Aml.Orleans.Risk.RiskModelSet.LeverageHorizonHours);
+                if (matching is null)
                 {
                     LogInputsGone(PositionId, digest, decision.FeaturesHash);
                 }
@@ -648,7 +652,7 @@ internal sealed partial class PositionGrain(
     [LoggerMessage(Level = LogLevel.Error, Message = "Position {PositionId}: the outcome store did not take decision {Digest}: {Reason}")]
     private partial void LogOutcomeNotStored(string positionId, string digest, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Position {PositionId}: decision {Digest} is recorded without its features {FeaturesHash} (no longer held by the risk grain)")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Position {PositionId}: decision {Digest} is recorded without its features {FeaturesHash} (the open brought none, or not this decision's)")]
     private partial void LogInputsGone(string positionId, string digest, string featuresHash);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Position {PositionId} follows chain event {EventName}: version {Version}, {Status}")]

@@ -32,4 +32,10 @@ public sealed class PositionOptions
 
     /// <summary>…or the risk score by this much (bps).</summary>
     public int ScoreHysteresisBps { get; set; } = 1_000;
+
+    /// <summary>
+    /// How old a trader's profile a quote may price with (the silo keeps each trader's last read this long): a profile
+    /// moves only when one of their positions opens or ends, and the quote's inputs record the profile it used.
+    /// </summary>
+    public TimeSpan QuoteProfileMaxAge { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -1,21 +1,34 @@
+using Aml.Orleans.Grains.Chain;
 using Aml.Orleans.Grains.Domain;
 using Aml.Orleans.Grains.Interfaces;
 using Aml.Orleans.Grains.Markets;
 using Aml.Orleans.Grains.Telemetry;
+using Aml.Orleans.Grains.Traders;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
 namespace Aml.Orleans.Grains.Positions;
 
 /// <summary>
-/// Prices an OPEN without state: the trader's profile and the market's features through the asset's risk models, the
-/// decision the trader signs, its digest. Nothing is written, no position is activated: the decision travels back to
-/// the gateway with the quote, and <see cref="IPositionGrain.OpenAsync"/> takes it from there.
+/// Prices an OPEN without state: the trader's profile (read at most <see cref="PositionOptions.QuoteProfileMaxAge"/>
+/// ago) through the asset's risk engine worker, the decision the trader signs, its digest computed here (it is pure
+/// EIP-712 hashing under the deployment's domain). Nothing is written, no position is activated, no call queues behind
+/// another quote: the decision and its inputs travel back to the gateway with the quote, and
+/// <see cref="IPositionGrain.OpenAsync"/> takes them from there. Reentrant: it holds nothing per call, and a stateless
+/// worker that is not takes one request at a time per activation (at most one activation per core), so quotes queued
+/// behind each other's grain calls.
 /// </summary>
 [StatelessWorker]
-internal sealed class QuoteGrain(IOptions<PositionOptions> options, IOptions<MarketCatalogOptions> catalog, TimeProvider clock) : Grain, IQuoteGrain
+[Reentrant]
+internal sealed class QuoteGrain(
+    IOptions<PositionOptions> options,
+    IOptions<MarketCatalogOptions> catalog,
+    IEnumerable<ChainContext> chains,
+    TraderProfileCache profiles,
+    TimeProvider clock) : Grain, IQuoteGrain
 {
     private readonly DecisionFactory _decisions = new(catalog.Value, options.Value, clock);
+    private readonly ChainContext? _chain = chains.FirstOrDefault();
 
     /// <inheritdoc />
     public async Task<QuoteResult> QuoteAsync(string positionId, QuoteRequest request)
@@ -28,16 +41,17 @@ internal sealed class QuoteGrain(IOptions<PositionOptions> options, IOptions<Mar
             return Refused(violation);
         }
 
-        var profile = await GrainFactory.GetGrain<ITraderGrain>(request.Trader).GetProfileAsync();
-        RiskAssessment assessment;
-        try
+        if (_chain is null)
         {
-            assessment = await GrainFactory.GetGrain<IRiskGrain>(request.Asset).AssessAsync(
-                new RiskRequest(request.IsLong, request.Collateral, request.RequestedLeverageX100, profile, Explain: true));
+            return Refused("this silo is not connected to a chain: there is no contract to sign a decision for");
         }
-        catch (Exception ex) when (ex is InvalidOperationException or FileNotFoundException or InvalidDataException)
+
+        var profile = await profiles.GetAsync(GrainFactory, request.Trader, options.Value.QuoteProfileMaxAge);
+        var priced = await GrainFactory.GetGrain<IRiskEngineGrain>(request.Asset).AssessAsync(
+            new RiskRequest(request.IsLong, request.Collateral, request.RequestedLeverageX100, profile, Explain: true));
+        if (priced.Assessment is not { } assessment)
         {
-            return Refused($"the risk engine cannot price {request.Asset} now: {ex.Message}");
+            return Refused($"the risk engine cannot price {request.Asset} now: {priced.Refusal}");
         }
 
         var grantedX100 = Math.Min(request.RequestedLeverageX100, assessment.MaxLeverageX100);
@@ -52,11 +66,11 @@ internal sealed class QuoteGrain(IOptions<PositionOptions> options, IOptions<Mar
         }
 
         var decision = _decisions.Open(positionId, request, size, assessment);
-        var digest = await GrainFactory.GetGrain<IOracleGrain>(options.Value.OracleKey).GetDigestAsync(decision);
+        var digest = _chain.DigestOf(decision);
         var capped = grantedX100 < request.RequestedLeverageX100
             ? $"leverage capped at {Units.Leverage(grantedX100):0.##}x by the risk model (asked {Units.Leverage(request.RequestedLeverageX100):0.##}x)"
             : null;
-        return new QuoteResult(true, capped, decision, digest, assessment.Explanation);
+        return new QuoteResult(true, capped, decision, digest, assessment.Explanation, assessment.Inputs);
     }
 
     private string? Violation(QuoteRequest request)

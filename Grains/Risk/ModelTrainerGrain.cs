@@ -1,56 +1,34 @@
 using Aml.Orleans.Grains.Interfaces;
+using Aml.Orleans.Grains.Outcomes;
 using Aml.Orleans.Risk;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Aml.Orleans.Grains.Risk;
 
-/// <summary>Where each asset's training history is and how often to retrain.</summary>
-public sealed class TrainerOptions
-{
-    /// <summary>Candle files per asset (merged in time order).</summary>
-    public Dictionary<string, string[]> History { get; set; } = new(StringComparer.Ordinal);
-
-    /// <summary>Training starts here (null: at the first candle).</summary>
-    public DateTimeOffset? HistoryFrom { get; set; }
-
-    /// <summary>The most recent stretch, held out of training, on which challenger and champion are compared.</summary>
-    public TimeSpan RecentWindow { get; set; } = TimeSpan.FromDays(60);
-
-    /// <summary>How often the reminder retrains (and checks a pending promotion's registration).</summary>
-    public TimeSpan Period { get; set; } = TimeSpan.FromDays(1);
-
-    /// <summary>Training settings.</summary>
-    public RiskTrainingOptions Training { get; set; } = new();
-}
-
-/// <summary>A trainer's durable state: the challenger waiting for its on-chain registration, and the last verdict.</summary>
-[GenerateSerializer, Alias("aml.TrainerState")]
-public sealed class TrainerState
-{
-    [Id(0)] public string? PendingDirectory { get; set; }
-    [Id(1)] public string? PendingHash { get; set; }
-    [Id(2)] public string? LastVerdict { get; set; }
-    [Id(3)] public DateTimeOffset? LastRunAt { get; set; }
-}
-
 /// <summary>
-/// Retrains an asset's models on a reminder. The challenger is trained on history up to the recent window and
-/// compared with the champion on that window by the leverage quantile's pinball loss; it is promoted only when it
-/// scores lower, and only once the contract's registry allows its hash (registration is governance's act: the
-/// silo holds no admin key). Until then it waits as a pending promotion that each reminder tick re-checks.
-/// Position outcomes shape the trader profiles the risk score reads; the models themselves learn from the market.
+/// Retrains an asset's models on a reminder, from the market's history plus the matured outcomes of real decisions (the
+/// risk score learns from them once there are <see cref="RiskTrainingOptions.MinLiveOutcomes"/>; before that it learns
+/// from simulated positions on the history). A challenger that beats the champion on the recent window of history runs in
+/// shadow on live decisions (the risk grain scores every decision with it, it never acts), and is promoted only when its
+/// matured shadow metrics beat the champion's (<see cref="PromotionRule"/>): its hash is then proposed on-chain through
+/// the governance delay, and the risk grain switches only once the contract's registry allows it.
 /// </summary>
 internal sealed partial class ModelTrainerGrain(
     [PersistentState("trainer", "aml")] IPersistentState<TrainerState> state,
     IOptions<TrainerOptions> options,
     IOptions<RiskOptions> riskOptions,
     IEnumerable<IModelRegistry> registries,
+    IEnumerable<IModelProposer> proposers,
     IEnumerable<Storage.ModelStoreTable> stores,
+    IEnumerable<OutcomeStoreTable> outcomes,
+    IEnumerable<ShadowStoreTable> shadows,
     TimeProvider clock,
     ILogger<ModelTrainerGrain> logger) : Grain, IModelTrainerGrain, IRemindable
 {
     private string Asset => this.GetPrimaryKeyString();
+
+    private IRiskGrain Risk => GrainFactory.GetGrain<IRiskGrain>(Asset);
 
     /// <inheritdoc />
     public async Task EnsureScheduledAsync() =>
@@ -62,10 +40,15 @@ internal sealed partial class ModelTrainerGrain(
         if (state.State.PendingDirectory is not null)
         {
             await TryPromotePendingAsync();
-            return;
         }
-
-        await RetrainAsync();
+        else if (state.State.Stage == TrainerStages.None)
+        {
+            await RetrainAsync();
+        }
+        else
+        {
+            await ReviewAsync();
+        }
     }
 
     /// <inheritdoc />
@@ -77,58 +60,83 @@ internal sealed partial class ModelTrainerGrain(
         var end = series.Candles[^1].OpenTime;
         var windowStart = end - options.Value.RecentWindow;
         var from = options.Value.HistoryFrom ?? series.Candles[0].OpenTime;
+        var live = outcomes.FirstOrDefault() is { } outcomeStore ? await outcomeStore.MaturedOutcomesAsync(Asset) : [];
 
         // Training takes seconds to minutes: off the grain's scheduler, so the silo keeps serving meanwhile.
-        var challenger = await Task.Run(() => RiskModelSet.Train(series, from, windowStart, options.Value.Training));
-        var risk = GrainFactory.GetGrain<IRiskGrain>(Asset);
-        var champion = await ChampionAsync(risk, stores.FirstOrDefault());
+        var challenger = await Task.Run(() => RiskModelSet.Train(series, from, windowStart, options.Value.Training, live));
+        var store = stores.FirstOrDefault();
+        var champion = await ChampionAsync(Risk, store);
         var challengerScore = challenger.Evaluate(series, windowStart, end);
         var championScore = champion?.Evaluate(series, windowStart, end);
         state.State.LastRunAt = clock.GetUtcNow();
+        var learnt = live.Count >= options.Value.Training.MinLiveOutcomes
+            ? $"risk score learnt from {live.Count} matured outcomes"
+            : $"risk score on simulated positions ({live.Count} of {options.Value.Training.MinLiveOutcomes} matured outcomes)";
         if (championScore is not null && challengerScore.PinballLoss >= championScore.PinballLoss)
         {
-            state.State.LastVerdict = $"challenger {challenger.ModelHash} kept out: pinball loss {challengerScore.PinballLoss:F5} ≥ champion's {championScore.PinballLoss:F5}";
-            await state.WriteStateAsync();
-            LogVerdict(Asset, state.State.LastVerdict);
-            return await risk.GetModelAsync();
+            await VerdictAsync($"challenger {challenger.ModelHash} ({learnt}) kept out: pinball loss {challengerScore.PinballLoss:F5} ≥ champion's {championScore.PinballLoss:F5} on the recent window");
+            return await Risk.GetModelAsync();
         }
 
+        if (champion is not null && store is not null && shadows.Any())
+        {
+            await store.PublishAsync(challenger);
+            await ChallengeAsync(challenger.ModelHash);
+            await VerdictAsync($"challenger {challenger.ModelHash} ({learnt}) beats the champion on the recent window (pinball loss {challengerScore.PinballLoss:F5} vs " +
+                               $"{championScore!.PinballLoss:F5}); it runs in shadow until {options.Value.ShadowDecisions} decisions per side have matured");
+            return await Risk.GetModelAsync();
+        }
+
+        // Nothing served yet (or no PostgreSQL to shadow in): the first set goes straight to its registration.
         var directory = Path.Combine(riskOptions.Value.ModelsRoot, Asset, "candidates", challenger.ModelHash[2..14]);
         challenger.Save(directory);
         state.State.PendingDirectory = directory;
         state.State.PendingHash = challenger.ModelHash;
-        state.State.LastVerdict = $"challenger {challenger.ModelHash} beats the champion (pinball loss {challengerScore.PinballLoss:F5} vs " +
-                                  $"{championScore?.PinballLoss.ToString("F5", System.Globalization.CultureInfo.InvariantCulture) ?? "none"}, " +
-                                  $"coverage {challengerScore.Coverage:P1}); promotion waits for its on-chain registration";
-        await state.WriteStateAsync();
-        LogVerdict(Asset, state.State.LastVerdict);
-        return await TryPromotePendingAsync() ?? await ChampionStatusOrPendingAsync(risk);
+        await VerdictAsync($"challenger {challenger.ModelHash} ({learnt}, pinball loss {challengerScore.PinballLoss:F5}, coverage {challengerScore.Coverage:P1}) " +
+                           "has no champion to shadow; promotion waits for its on-chain registration");
+        return await TryPromotePendingAsync() ?? await ChampionStatusOrPendingAsync();
     }
 
     private async Task<ModelStatus?> TryPromotePendingAsync()
     {
         var hash = state.State.PendingHash!;
+        if (!await AllowedAsync(hash))
+        {
+            return null; // not registered yet: the next reminder tick looks again
+        }
+
+        var status = await Risk.UseModelAsync(state.State.PendingDirectory!);
+        state.State.PendingDirectory = null;
+        state.State.PendingHash = null;
+        await VerdictAsync($"promoted {hash}");
+        return status;
+    }
+
+    private async Task<bool> AllowedAsync(string hash)
+    {
         foreach (var registry in registries)
         {
             if (!await registry.IsAllowedAsync(hash))
             {
-                return null; // not registered yet: the next reminder tick looks again
+                return false;
             }
         }
 
-        var status = await GrainFactory.GetGrain<IRiskGrain>(Asset).UseModelAsync(state.State.PendingDirectory!);
-        state.State.LastVerdict = $"promoted {hash}";
-        state.State.PendingDirectory = null;
-        state.State.PendingHash = null;
-        await state.WriteStateAsync();
-        return status;
+        return true;
     }
 
-    private async Task<ModelStatus> ChampionStatusOrPendingAsync(IRiskGrain risk)
+    private async Task VerdictAsync(string verdict)
+    {
+        state.State.LastVerdict = verdict;
+        await state.WriteStateAsync();
+        LogVerdict(Asset, verdict);
+    }
+
+    private async Task<ModelStatus> ChampionStatusOrPendingAsync()
     {
         try
         {
-            return await risk.GetModelAsync();
+            return await Risk.GetModelAsync();
         }
         catch (FileNotFoundException)
         {

@@ -1,6 +1,4 @@
-using Aml.Orleans.Grains.Domain;
 using Aml.Orleans.Grains.Interfaces;
-using Aml.Orleans.Grains.Markets;
 using Aml.Orleans.Grains.Storage;
 using Aml.Orleans.Grains.Telemetry;
 using Aml.Orleans.Risk;
@@ -14,132 +12,111 @@ namespace Aml.Orleans.Grains.Risk;
 public sealed class RiskState
 {
     [Id(0)] public string? ModelDirectory { get; set; }
-    [Id(1)] public long Assessments { get; set; }
 
     /// <summary>The served set's hash: with a model store, re-activation (on any silo) loads it by this hash.</summary>
     [Id(2)] public string? ModelHash { get; set; }
+
+    /// <summary>The challenger in shadow (a set in the model store), and from when (database time) it scores decisions.</summary>
+    [Id(3)] public string? ShadowHash { get; set; }
+
+    [Id(4)] public DateTimeOffset ShadowSince { get; set; }
+
+    /// <summary>The drift watch's flags: the side is priced by the conservative fallback.</summary>
+    [Id(5)] public bool LongFallback { get; set; }
+
+    [Id(6)] public bool ShortFallback { get; set; }
 }
 
 /// <summary>
-/// One asset's risk models. Assessments read the market's features at the latest closed candle and the trader's
-/// profile, run the FastTree set, and clamp to the market's on-chain bounds; the answer carries the model hash and
-/// the features hash, so anyone with the model files can recompute it. A promoted set replaces the served one
-/// without a restart, and only once the contract's registry allows its hash. With a model store (PostgreSQL), the
-/// served set is named by its hash and loaded from the store, so every silo serves the same bytes; a set first read
-/// from the local folder (a fresh cluster, a promoted directory) is published to the store as it is served.
+/// One asset's risk models: which set is served and its promotion, the market's features at the latest closed
+/// candle (fed by the market), and the learning loop's part (<c>RiskGrain.Learning.cs</c>): a side whose live coverage
+/// has drifted is priced within the conservative fallback's bounds (the flags travel to the workers in
+/// <see cref="RiskServing"/>), and a challenger may score every decision in shadow. The pricing itself is
+/// <see cref="RiskEngineGrain"/>'s, a stateless worker on every silo that asks this grain what to price with; every
+/// answer carries the model hash and the features hash, so anyone with the model files can recompute it. A promoted set
+/// replaces the served one without a restart, and only once the contract's registry allows its hash. With a model store
+/// (PostgreSQL), the served set is named by its hash and loaded from the store, so every silo serves the same bytes; a
+/// set first read from the local folder (a fresh cluster, a promoted directory) is published to the store as it is served.
 /// </summary>
 internal sealed partial class RiskGrain(
     [PersistentState("risk", "aml")] IPersistentState<RiskState> state,
     IOptions<RiskOptions> options,
-    IOptions<MarketCatalogOptions> catalog,
     IEnumerable<IModelRegistry> registries,
     IEnumerable<ModelStoreTable> stores,
     IEnumerable<ModelCards> cards,
+    IEnumerable<Outcomes.OutcomeStoreTable> outcomes,
+    IEnumerable<Outcomes.ShadowStoreTable> shadows,
+    ServedEngines engines,
     TimeProvider clock,
     ILogger<RiskGrain> logger) : Grain, IRiskGrain
 {
-    private RiskEngine? _engine;
+    private readonly DriftWatch _drift = new(options.Value, 1 - new RiskEngineOptions().LeverageAlpha);
+    private ShadowScorer? _shadow;
     private RiskModelSet? _models;
     private DateTimeOffset _loadedAt;
     private string _servedFrom = "";
-    private readonly Dictionary<string, DecisionInputs> _recent = new(StringComparer.Ordinal);
-    private readonly Queue<string> _recentOrder = new();
+    private MarketFeatures? _features;
+    private RiskServing? _serving;
+    private Task<string?>? _loading;
 
     private string Asset => this.GetPrimaryKeyString();
 
     /// <inheritdoc />
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _drift.Restore(state.State.LongFallback, state.State.ShortFallback);
+        EngineTelemetry.Drift(_drift, _drift.Status(Asset, state.State.ModelHash ?? ""));
+        return base.OnActivateAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        _engine?.Dispose();
+        _shadow?.Dispose();
+        EngineTelemetry.DriftGone(_drift); // the next activation, on whichever silo, reports it
         return base.OnDeactivateAsync(reason, cancellationToken);
     }
 
     /// <inheritdoc />
-    public async Task<RiskAssessment> AssessAsync(RiskRequest request)
+    /// <remarks>
+    /// Answered from memory once the set is loaded and the features are in (the market feeds each candle close): one
+    /// immutable record for every worker until the set, the features or the drift watch's fallback flags change.
+    /// Nothing to serve is a refusal naming what is missing.
+    /// </remarks>
+    public async Task<RiskServing> GetServingAsync()
     {
-        ArgumentNullException.ThrowIfNull(request);
-        using var activity = EngineTelemetry.Source.StartActivity("aml.risk.assess");
-        activity?.SetTag("aml.asset", Asset);
-        var engine = await EngineAsync();
-        var features = await FeaturesAsync();
-        var input = Input(features, request);
-        var bounds = Bounds();
-        var output = engine.Assess(input, bounds);
-        Remember(input, bounds, output);
-        FeatureContribution[] explanation = request.Explain
-            ? [.. engine.Explain(input, options.Value.ExplainTop).Select(c => new FeatureContribution(c.Model, c.Feature, c.Value, c.Amount))]
-            : [];
-        state.State.Assessments++;
-        return Assessment(output, features, new RiskExplanation(explanation));
+        if (_serving is { } serving)
+        {
+            return serving;
+        }
+
+        if (await ModelsAsync() is { } refusal)
+        {
+            return new RiskServing(null, null, null, refusal, _drift.Fallback); // not kept: a set trained into the folder is served at the next ask
+        }
+
+        _features ??= await GrainFactory.GetGrain<IMarketGrain>(Asset).GetFeaturesAsync();
+        if (_features is null)
+        {
+            return new RiskServing(_models!.ModelHash, null, null,
+                $"{Asset}: the market has not seen {FeatureWindow.WarmUp} closed candles yet, so there are no features to assess", _drift.Fallback);
+        }
+
+        return _serving = new RiskServing(_models!.ModelHash, state.State.ModelDirectory ?? CurrentDirectoryIfNoStore, _features, null, _drift.Fallback);
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<RiskAssessment>> AssessBatchAsync(IReadOnlyList<RiskRequest> requests)
+    public Task OnCandleClosedAsync(MarketFeatures features)
     {
-        ArgumentNullException.ThrowIfNull(requests);
-        using var activity = EngineTelemetry.Source.StartActivity("aml.risk.assess_batch");
-        activity?.SetTag("aml.asset", Asset);
-        activity?.SetTag("aml.batch", requests.Count);
-        var engine = await EngineAsync();
-        var features = await FeaturesAsync();
-        var inputs = requests.Select(r => Input(features, r)).ToArray();
-        var outputs = engine.AssessBatch(inputs, Bounds());
-        state.State.Assessments += outputs.Length;
-        var none = new RiskExplanation([]);
-        return outputs.Select(o => Assessment(o, features, none)).ToArray();
-    }
-
-    /// <inheritdoc />
-    public Task<DecisionInputs?> RecallInputsAsync(string featuresHash) =>
-        Task.FromResult(_recent.TryGetValue(featuresHash, out var inputs) ? inputs : null);
-
-    // A quote is stateless and the trader's open comes back later with the decision alone: the inputs wait here, newest
-    // RecentInputs kept, until the position records its decision. The batch path keeps none: its answers are only
-    // compared with the positions' terms, and an ADJUST comes from a single assessment.
-    private void Remember(RiskInput input, MarketBounds bounds, RiskOutput output)
-    {
-        if (_recent.ContainsKey(output.FeaturesHash))
+        ArgumentNullException.ThrowIfNull(features);
+        if (_features is null || features.AsOf >= _features.AsOf)
         {
-            return;
+            _features = features;
+            _serving = null;
         }
 
-        var t = input.Trader;
-        _recent[output.FeaturesHash] = new DecisionInputs(
-            output.FeaturesHash, output.ModelHash, RiskEngine.FeatureBytes(input), input.MarketFeatures, input.IsLong, input.RequestedLeverage,
-            input.NotionalToQuoteVolume, [t.PositionsOpened, t.SmoothedLiquidationRate, t.MeanLeverage, t.MeanHoldingHours, t.RecentPnlFraction, t.ActivityPerDay],
-            [bounds.MinLeverageX100, bounds.MaxLeverageX100, bounds.MinMaintenanceBps, bounds.MaxMaintenanceBps, bounds.LiquidationFeeBps],
-            output.LeverageAlpha, output.LeverageQuantile, output.MaxLeverageX100, output.MaintenanceMarginBps, output.RiskScoreBps);
-        _recentOrder.Enqueue(output.FeaturesHash);
-        while (_recentOrder.Count > Math.Max(1, options.Value.RecentInputs))
-        {
-            _recent.Remove(_recentOrder.Dequeue());
-        }
+        return Task.CompletedTask;
     }
-
-    private async Task<MarketFeatures> FeaturesAsync() =>
-        await GrainFactory.GetGrain<IMarketGrain>(Asset).GetFeaturesAsync()
-        ?? throw new InvalidOperationException($"{Asset}: the market has not seen {FeatureWindow.WarmUp} closed candles yet, so there are no features to assess");
-
-    private MarketBounds Bounds()
-    {
-        var terms = catalog.Value.For(Asset);
-        return new MarketBounds(100, terms.MaxLeverageX100, terms.MinMaintenanceMarginBps, terms.MaxMaintenanceMarginBps, terms.LiquidationPenaltyBps);
-    }
-
-    private static RiskInput Input(MarketFeatures features, RiskRequest request)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        var notionalUsd = Units.UsdcOf(request.Collateral) * Units.Leverage(request.RequestedLeverageX100);
-        var profile = request.Trader;
-        return new RiskInput(
-            [.. features.Values], request.IsLong, Units.Leverage(request.RequestedLeverageX100), notionalUsd / Math.Max(features.QuoteVolume24h, 1),
-            new TraderFeatures(profile.PositionsOpened, profile.SmoothedLiquidationRate, profile.MeanLeverage, profile.MeanHoldingHours,
-                profile.RecentPnl / (double)Math.Max(request.Collateral, 1), profile.ActivityPerDay));
-    }
-
-    private static RiskAssessment Assessment(RiskOutput output, MarketFeatures features, RiskExplanation explanation) => new(
-        output.MaxLeverageX100, output.MaintenanceMarginBps, output.RiskScoreBps, output.ModelHash, output.FeaturesHash,
-        features.LastPriceE8, features.LastTickAt == default ? features.AsOf : features.LastTickAt, explanation);
 
     /// <inheritdoc />
     public async Task<ModelStatus> UseModelAsync(string modelDirectory)
@@ -189,37 +166,70 @@ internal sealed partial class RiskGrain(
     }
 
     /// <inheritdoc />
+    /// <remarks>Its count of assessments is this silo's: each silo's engine workers count their own.</remarks>
     public async Task<ModelStatus> GetModelAsync()
     {
-        await EngineAsync();
-        return new ModelStatus(Asset, _models!.ModelHash, _servedFrom, _loadedAt, state.State.Assessments);
+        var models = await ServedModelsAsync();
+        return new ModelStatus(Asset, models.ModelHash, _servedFrom, _loadedAt, engines.Assessments(Asset));
     }
+
+    // The served set for an operator's or the learning loop's call: one that does not exist is an error there (the
+    // trainer tells this case apart), where the workers get it as a refusal.
+    private async Task<RiskModelSet> ServedModelsAsync() =>
+        await ModelsAsync() is { } refusal ? throw new FileNotFoundException(refusal) : _models!;
 
     private string CurrentDirectory => state.State.ModelDirectory ?? Path.Combine(options.Value.ModelsRoot, Asset);
 
+    // Where a worker on another silo reads the set when there is no store to load it by hash from.
+    private string? CurrentDirectoryIfNoStore => stores.Any() ? null : CurrentDirectory;
+
     private static string StoreSource(string modelHash) => $"model store {modelHash}";
 
-    // The set this grain serves: by hash from the store when it has one and knows the hash; else from the folder,
-    // publishing it so that the next activation, on any silo, finds it by hash.
-    private async ValueTask<RiskEngine> EngineAsync()
+    // The set this grain serves, loaded once: reads interleave, so the first ones share one load. Null once it is
+    // loaded; else why it cannot be (asked again next time: a set may have been trained into the folder meanwhile).
+    private async ValueTask<string?> ModelsAsync()
     {
-        if (_engine is not null)
+        if (_models is not null)
         {
-            return _engine;
+            return null;
         }
 
+        var loading = _loading ??= LoadModelsAsync();
+        var refusal = await loading;
+        if (refusal is not null && _loading == loading)
+        {
+            _loading = null;
+        }
+
+        return refusal;
+    }
+
+    // By hash from the store when it has one and knows the hash; else from the folder, publishing it so that the next
+    // activation, on any silo, finds it by hash.
+    private async Task<string?> LoadModelsAsync()
+    {
         var store = stores.FirstOrDefault();
         if (store is not null && state.State.ModelHash is { } hash && await store.LoadAsync(hash) is { } stored)
         {
             Serve(stored, StoreSource(hash));
-            return _engine!;
+            return null;
         }
 
-        var models = RiskModelSet.Load(CurrentDirectory);
+        RiskModelSet models;
+        try
+        {
+            models = RiskModelSet.Load(CurrentDirectory);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
+        {
+            // The boundary with the file system: a missing or unreadable set becomes the refusal the workers pass on.
+            return $"{Asset}: {ex.Message}";
+        }
+
         await PublishAsync(models);
         Serve(models, CurrentDirectory);
         await RecordServingAsync(models.ModelHash);
-        return _engine!;
+        return null;
     }
 
     private async Task PublishAsync(RiskModelSet models)
@@ -244,12 +254,11 @@ internal sealed partial class RiskGrain(
 
     private void Serve(RiskModelSet models, string source)
     {
-        var previous = _engine;
         _models = models;
         _servedFrom = source;
-        _engine = new RiskEngine(models);
+        _serving = null;
         _loadedAt = clock.GetUtcNow();
-        previous?.Dispose();
+        engines.Offer(Asset, models); // the workers on this silo score with it without loading it again
         EngineTelemetry.ServingModel(Asset, models.ModelHash);
         LogServing(Asset, models.ModelHash, source);
     }

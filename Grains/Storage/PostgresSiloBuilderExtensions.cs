@@ -101,6 +101,7 @@ public static class PostgresSiloBuilderExtensions
         // is priced by and the decisions' outcomes.
         builder.Services.TryAddSingleton<ModelStoreTable>();
         builder.Services.TryAddSingleton<Outcomes.OutcomeStoreTable>();
+        builder.Services.TryAddSingleton<Outcomes.ShadowStoreTable>();
         builder.Services.TryAddSingleton<ModelCards>();
         return builder;
     }

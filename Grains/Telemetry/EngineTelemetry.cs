@@ -10,7 +10,7 @@ namespace Aml.Orleans.Grains.Telemetry;
 /// assessment, the oracle's signing and the transaction that carries the decision read as one trace: the send span
 /// links to the submit spans of every decision in its batch, whose traces began at the tick.
 /// </summary>
-public static class EngineTelemetry
+public static partial class EngineTelemetry
 {
     /// <summary>Name of the ActivitySource and the Meter.</summary>
     public const string Name = "Aml.Orleans";

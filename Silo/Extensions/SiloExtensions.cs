@@ -44,9 +44,14 @@ public static partial class SiloExtensions
                 },
                 risk: r => builder.Configuration.GetSection("Aml:Risk").Bind(r),
                 trainer: t => ReadTrainerOptions(builder.Configuration, t));
+            silo.ScheduleAmlTrainers();
             if (deployment is not null)
             {
                 silo.AddAmlChain(deployment, o => ReadOracleKeys(builder.Configuration, o), builder.Configuration.GetConnectionString("Postgres"));
+                if (builder.Configuration["Aml:Chain:AdminKey"] is { Length: > 0 } adminKey)
+                {
+                    silo.AddAmlModelProposer(adminKey); // dev: the trainer queues its promotions itself
+                }
             }
 
             silo.AddActivityPropagation();
@@ -167,6 +172,16 @@ public static partial class SiloExtensions
         foreach (var asset in configuration.GetSection("Aml:Trainer:History").GetChildren())
         {
             options.History[asset.Key] = asset.GetChildren().Select(c => c.Value).OfType<string>().ToArray();
+        }
+
+        if (configuration["Aml:Trainer:Period"] is { Length: > 0 } period)
+        {
+            options.Period = TimeSpan.Parse(period, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (configuration["Aml:Trainer:ShadowDecisions"] is { Length: > 0 } perSide)
+        {
+            options.ShadowDecisions = int.Parse(perSide, System.Globalization.CultureInfo.InvariantCulture);
         }
     }
 

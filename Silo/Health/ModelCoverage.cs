@@ -16,7 +16,9 @@ internal static class ModelCoverage
     private static readonly ConcurrentDictionary<string, RiskModelSet> Sets = new(StringComparer.Ordinal);
 
     /// <summary>(coverage, target) per asset; an asset without a model or without 24 h of candles after the warm-up is left out.</summary>
-    public static async Task<Dictionary<string, (double Coverage, double Target)>> MeasureAsync(IGrainFactory grains, IEnumerable<string> assets)
+    /// <remarks>A set promoted from the model store (by the trainer, after its shadow run) has no directory: it is read from <paramref name="store"/> by hash.</remarks>
+    public static async Task<Dictionary<string, (double Coverage, double Target)>> MeasureAsync(
+        IGrainFactory grains, IEnumerable<string> assets, Grains.Storage.ModelStoreTable? store = null)
     {
         var result = new Dictionary<string, (double, double)>(StringComparer.Ordinal);
         foreach (var asset in assets)
@@ -28,7 +30,12 @@ internal static class ModelCoverage
                 continue;
             }
 
-            var set = Sets.GetOrAdd(model.ModelHash, _ => RiskModelSet.Load(model.Directory));
+            if (!Sets.TryGetValue(model.ModelHash, out var set))
+            {
+                set = (store is null ? null : await store.LoadAsync(model.ModelHash)) ?? RiskModelSet.Load(model.Directory);
+                Sets[model.ModelHash] = set;
+            }
+
             var series = new CandleSeries(asset, TimeSpan.FromHours(1), candles.Select(c => c.ToRiskCandle()).ToList(), []);
             var evaluation = await Task.Run(() => set.Evaluate(series, candles[FeatureWindow.WarmUp].OpenTime, candles[^1].OpenTime));
             result[asset] = (evaluation.Coverage, set.Manifest.LeverageCoverage);

@@ -101,7 +101,7 @@ internal sealed partial class OperationsSampler : BackgroundService
     {
         try
         {
-            var measured = await ModelCoverage.MeasureAsync(_grains, assets);
+            var measured = await ModelCoverage.MeasureAsync(_grains, assets, _services.GetService<Grains.Storage.ModelStoreTable>());
             _coverage = measured.Select(m => new Measurement<double>(m.Value.Coverage, new KeyValuePair<string, object?>("asset", m.Key))).ToList();
             _coverageTarget = measured.Select(m => new Measurement<double>(m.Value.Target, new KeyValuePair<string, object?>("asset", m.Key))).ToList();
         }

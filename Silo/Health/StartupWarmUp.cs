@@ -2,6 +2,10 @@ using System.Diagnostics;
 using System.Text;
 using Aml.Orleans.Ethereum;
 using Aml.Orleans.Grains.Chain;
+using IRiskEngineGrain = Aml.Orleans.Grains.Interfaces.IRiskEngineGrain;
+using RiskRequest = Aml.Orleans.Grains.Interfaces.RiskRequest;
+using TraderProfile = Aml.Orleans.Grains.Interfaces.TraderProfile;
+using Aml.Orleans.Grains.Markets;
 using Aml.Orleans.Grains.Risk;
 using Aml.Orleans.Risk;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -11,11 +15,16 @@ namespace Aml.Orleans.Silo.Health;
 
 /// <summary>
 /// Once the silo is up, runs each hot path once — a quorum over a dummy digest with the oracle's keys, an ABI encode
-/// of a decision, an explanation and a batch scoring per model set under <see cref="RiskOptions.ModelsRoot"/> — so the
-/// first liquidation and the first quote do not pay the JIT (a third of the CPU on them before). Readiness waits for it.
+/// of a decision, an explanation and a batch scoring per model set under <see cref="RiskOptions.ModelsRoot"/>, and one
+/// assessment per listed market through this silo's risk engine worker (its set loaded) — so the first liquidation and
+/// the first quote do not pay the JIT (a third of the CPU on them before) or the model load. Readiness waits for it.
 /// </summary>
 internal sealed partial class StartupWarmUp(
-    IServiceProvider services, IHostApplicationLifetime lifetime, IOptions<RiskOptions> risk, ILogger<StartupWarmUp> logger)
+    IServiceProvider services,
+    IHostApplicationLifetime lifetime,
+    IOptions<RiskOptions> risk,
+    IOptions<MarketCatalogOptions> catalog,
+    ILogger<StartupWarmUp> logger)
     : BackgroundService, IHealthCheck
 {
     private readonly TaskCompletionSource<string> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -42,7 +51,9 @@ internal sealed partial class StartupWarmUp(
         {
             var signed = await QuorumAndEncodeAsync(stoppingToken);
             var sets = ScoreModelSets();
-            var summary = $"warm-up done in {clock.ElapsedMilliseconds} ms: {(signed ? "one quorum and one decision encode" : "no chain or too few keys here, no quorum")}, {sets} model set(s) explained and batch-scored";
+            var (markets, priced) = await ServeListedMarketsAsync(stoppingToken);
+            var summary = $"warm-up done in {clock.ElapsedMilliseconds} ms: {(signed ? "one quorum and one decision encode" : "no chain or too few keys here, no quorum")}, {sets} model set(s) explained and batch-scored, " +
+                          $"{markets} listed market(s) through this silo's risk engine ({priced} priced, the rest without a set or features yet)";
             LogDone(summary);
             _done.TrySetResult(summary);
         }
@@ -91,6 +102,35 @@ internal sealed partial class StartupWarmUp(
 
         return sets;
     }
+
+    // One assessment per listed market through its engine worker on this silo: the risk grain loads and publishes
+    // its set, and this silo's engine loads it by hash, before the first quote instead of during it. A market without
+    // a set or without features yet answers with a refusal, which warms the same path. Best effort: a market whose
+    // grains cannot answer yet (its database down) leaves its first quote to load it, and readiness to the other checks.
+    private async Task<(int Markets, int Priced)> ServeListedMarketsAsync(CancellationToken cancellationToken)
+    {
+        var grains = services.GetRequiredService<IGrainFactory>();
+        var newcomer = new TraderProfile("0x0000000000000000000000000000000000000000", 0, 0, 0.05, 0, 0, 0, 0);
+        var (markets, priced) = (0, 0);
+        foreach (var asset in catalog.Value.Markets.Keys)
+        {
+            try
+            {
+                var result = await grains.GetGrain<IRiskEngineGrain>(asset).AssessAsync(new RiskRequest(true, 1_000_000, 200, newcomer, Explain: true))
+                    .WaitAsync(cancellationToken);
+                (markets, priced) = (markets + 1, priced + (result.Assessment is null ? 0 : 1));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogMarketNotWarmed(asset, ex.Message);
+            }
+        }
+
+        return (markets, priced);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Silo warm-up: the risk engine of {Asset} did not answer ({Reason}); its first quote loads it")]
+    private partial void LogMarketNotWarmed(string asset, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Silo {Summary}")]
     private partial void LogDone(string summary);

@@ -81,6 +81,21 @@ internal sealed class AdminServiceImpl(
     }
 
     /// <inheritdoc />
+    public override async Task<LearningStatusResponse> GetLearningStatus(ModelStatusRequest request, ServerCallContext context)
+    {
+        try
+        {
+            var drift = await RiskOf(request.Asset).GetDriftAsync();
+            var trainer = await cluster.GetGrain<IModelTrainerGrain>(request.Asset).GetStatusAsync();
+            return LearningStatusProto.From(drift, trainer);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException)
+        {
+            throw RpcErrors.FailedPrecondition($"{request.Asset} serves no model set: {ex.Message}");
+        }
+    }
+
+    /// <inheritdoc />
     public override async Task<ModelStatusResponse> PromoteModel(PromoteModelRequest request, ServerCallContext context)
     {
         if (string.IsNullOrWhiteSpace(request.ModelDirectory))

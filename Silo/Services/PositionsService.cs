@@ -4,6 +4,7 @@ using Aml.Orleans.Grains.Chain;
 using Aml.Orleans.Grains.Domain;
 using Aml.Orleans.Grains.Interfaces;
 using Aml.Orleans.Grains.Markets;
+using Aml.Orleans.Grains.Outcomes;
 using Aml.Orleans.Grains.Positions;
 using Aml.Orleans.Protos;
 using Aml.Orleans.Silo.Auth;
@@ -29,7 +30,6 @@ internal sealed class PositionsService(
     IClusterClient cluster,
     IServiceProvider services,
     IOptions<MarketCatalogOptions> catalog,
-    IOptions<PositionOptions> positionOptions,
     QuoteSeal seal,
     GatewayRateLimits limits) : Positions.PositionsBase
 {
@@ -71,7 +71,7 @@ internal sealed class PositionsService(
 
         var response = new QuoteResponse
         {
-            Accepted = true, Reason = quote.Reason ?? "", PositionId = positionId, Decision = ToProto(decision), Digest = digest, QuoteToken = seal.Seal(digest),
+            Accepted = true, Reason = quote.Reason ?? "", PositionId = positionId, Decision = ToProto(decision), Digest = digest, QuoteToken = seal.Seal(digest, quote.Inputs),
         };
         foreach (var c in quote.Explanation?.TopContributions ?? [])
         {
@@ -99,7 +99,7 @@ internal sealed class PositionsService(
         string digest;
         try
         {
-            digest = await cluster.GetGrain<IOracleGrain>(positionOptions.Value.OracleKey).GetDigestAsync(decision);
+            digest = Chain().DigestOf(decision); // pure EIP-712 hashing under the deployment's domain
         }
         catch (Exception ex) when (ex is OverflowException or ArgumentException or FormatException)
         {
@@ -111,13 +111,13 @@ internal sealed class PositionsService(
             throw RpcErrors.InvalidArgument("decision", "is not the quoted decision: its digest differs");
         }
 
-        if (!seal.Verify(digest, request.QuoteToken))
+        if (!seal.TryOpen(digest, request.QuoteToken, out var inputs) || (inputs is not null && !DecisionInputsCheck.Matches(inputs, decision)))
         {
-            throw RpcErrors.InvalidArgument("quote_token", "is not this gateway's seal over the digest");
+            throw RpcErrors.InvalidArgument("quote_token", "is not this gateway's token for the quoted decision");
         }
 
         limits.Acquire(RateLimitedCall.Open, trader, context);
-        var result = await cluster.GetGrain<IPositionGrain>(request.PositionId).OpenAsync(new OpenPositionCommand(decision, digest, request.TraderSignature));
+        var result = await cluster.GetGrain<IPositionGrain>(request.PositionId).OpenAsync(new OpenPositionCommand(decision, digest, request.TraderSignature, inputs));
         return result.Accepted
             ? await LiveAsync(result.Position!)
             : throw RpcErrors.FailedPrecondition(result.Reason ?? $"position {request.PositionId} cannot be opened");

@@ -24,6 +24,7 @@ public sealed class GatewayTests(GatewayFixture fixture)
             l => l is not null, "the warm-up line in the silo's log", seconds: 5);
         Assert.Contains("one quorum and one decision encode", line, StringComparison.Ordinal);
         Assert.Matches(@"[1-9]\d* model set\(s\) explained and batch-scored", line);
+        Assert.Matches(@"[1-9]\d* listed market\(s\) through this silo's risk engine", line);
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public sealed class OutcomeStoreTests(ChainClusterFixture fixture)
         var position = fixture.Client.GetGrain<IPositionGrain>(positionId);
         var quote = await fixture.Client.GetGrain<IQuoteGrain>(0).QuoteAsync(positionId, new QuoteRequest(trader.Address.ToString(), Asset, true, Collateral, 300));
         Assert.True(quote.Accepted, quote.Reason);
-        var opened = await position.OpenAsync(new OpenPositionCommand(quote.Decision!, quote.Digest!, Hex.Encode(trader.SignHash(Hex.Decode(quote.Digest!)).ToRsv())));
+        var opened = await position.OpenAsync(new OpenPositionCommand(quote.Decision!, quote.Digest!, Hex.Encode(trader.SignHash(Hex.Decode(quote.Digest!)).ToRsv()), quote.Inputs));
         Assert.True(opened.Accepted, opened.Reason);
         await ClusterFixture.EventuallyAsync(position.GetSnapshotAsync, s => s is { Status: PositionStatus.Open }, "open");
         await using var dataSource = NpgsqlDataSource.Create(fixture.Database.ConnectionString);

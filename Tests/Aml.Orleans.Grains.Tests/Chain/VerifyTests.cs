@@ -182,7 +182,7 @@ public sealed class VerifyTests(ChainClusterFixture fixture)
             var position = fixture.Client.GetGrain<IPositionGrain>(positionId);
             var quote = await fixture.Client.GetGrain<IQuoteGrain>(0).QuoteAsync(positionId, new QuoteRequest(trader.Address.ToString(), Asset, isLong, 400_000_000, 400));
             Assert.True(quote.Accepted, quote.Reason);
-            var result = await position.OpenAsync(new OpenPositionCommand(quote.Decision!, quote.Digest!, Hex.Encode(trader.SignHash(Hex.Decode(quote.Digest!)).ToRsv())));
+            var result = await position.OpenAsync(new OpenPositionCommand(quote.Decision!, quote.Digest!, Hex.Encode(trader.SignHash(Hex.Decode(quote.Digest!)).ToRsv()), quote.Inputs));
             Assert.True(result.Accepted, result.Reason);
             await ClusterFixture.EventuallyAsync(position.GetSnapshotAsync, s => s is { Status: PositionStatus.Open }, "open on chain");
             await ClusterFixture.EventuallyAsync(() => fixture.Oracle.GetAuditAsync(quote.Digest!), a => a is { TransactionHash: not null, Status: SubmissionStatus.Applied }, "audited with its transaction");

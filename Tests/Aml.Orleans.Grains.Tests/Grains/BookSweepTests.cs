@@ -72,8 +72,8 @@ public sealed class BookSweepTests(ClusterFixture fixture)
         await fixture.FeedBtcMarketAsync();
         var trader = "0x" + Guid.NewGuid().ToString("N")[..20] + "00000000000000000000";
         var profile = await fixture.Client.GetGrain<ITraderGrain>(trader).GetProfileAsync();
-        var fit = await fixture.Client.GetGrain<IRiskGrain>("BTC-USD").AssessAsync(TermsHysteresis.Request(true, Collateral, 3 * Collateral, profile));
-        return (trader, fit);
+        var fit = await fixture.Client.GetGrain<IRiskEngineGrain>("BTC-USD").AssessAsync(TermsHysteresis.Request(true, Collateral, 3 * Collateral, profile));
+        return (trader, fit.Assessment ?? throw new InvalidOperationException($"BTC-USD is not priced: {fit.Refusal}"));
     }
 
     private async Task DeactivateAsync(IAddressable grain)

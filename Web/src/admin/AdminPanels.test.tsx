@@ -30,6 +30,11 @@ function fakeGateway() {
       setMarketMode: () => receipt,
       freezePosition: () => receipt,
       getModelStatus: (r) => ({ asset: r.asset, modelHash: "0xmodel-" + r.asset, directory: "/models/" + r.asset, loadedAt: "2026-12-03T09:00:00Z", assessments: 7n }),
+      getLearningStatus: (r) => ({
+        asset: r.asset, modelHash: "0xmodel-" + r.asset, target: 0.95, margin: 0.1, recovery: 0.05, window: 50,
+        long: { matured: 50, coverage: 0.84, fallback: true }, short: { matured: 12, coverage: 1, fallback: false },
+        trainerStage: "shadow", challengerHash: "0xchallenger", trainerVerdict: "",
+      }),
       promoteModel: (r) => (calls.promoted.push(r.modelDirectory), { asset: r.asset, modelHash: "0xpromoted", directory: r.modelDirectory }),
       listGovernance: () => ({ operations, governanceDelay: 86_400n, chainTime: 1_800_000_000n }),
       queueGovernance: (r) => (calls.queued.push(r), { opId: "0x" + "33".repeat(32), function: "setGovernanceDelay", eta: 1_800_086_400n }),
@@ -107,5 +112,16 @@ describe("the admin console's panels", () => {
     fireEvent.click(within(screen.getByTestId("model-BTC-USD")).getByText("Promote"));
     await waitFor(() => expect(screen.getByTestId("model-BTC-USD").textContent).toContain("0xpromoted"));
     expect(calls.promoted).toEqual(["/models/new"]);
+  });
+
+  it("shows each asset's drift watch per side, alerting while a side is in the fallback, and the trainer's challenger", async () => {
+    const { admin } = fakeGateway();
+    render(<AdminPanels admin={admin} assets={["BTC-USD"]} />);
+    const learning = await screen.findByTestId("learning-BTC-USD");
+    expect(learning.textContent).toBe(
+      "drift watch (target 95 %, fallback below 85 %): longs: 84.0 % of the last 50, conservative fallback; " +
+        "shorts: 100.0 % of the last 12 (of 50). Trainer: shadow 0xchallenger",
+    );
+    expect(learning.getAttribute("role")).toBe("alert");
   });
 });

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from "react";
 import type { ModelStatusResponse, OracleBacklogResponse } from "../gen/aml/v1/admin_pb";
 import type { AdminClient } from "./adminApi";
+import { Learning } from "./Learning";
 import { OutcomeLine } from "./OutcomeLine";
 import { errorText, useAction } from "./useAction";
 
@@ -40,6 +41,7 @@ export function Models({ admin, assets }: { admin: AdminClient; assets: string[]
             >
               Promote
             </button>
+            <Learning admin={admin} asset={asset} />
           </div>
         );
       })}
