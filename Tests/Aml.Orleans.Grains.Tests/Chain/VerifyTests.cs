@@ -104,10 +104,11 @@ public sealed class VerifyTests(ChainClusterFixture fixture)
         var position = fixture.Client.GetGrain<IPositionGrain>(positionId);
         var open = (await position.GetSnapshotAsync())!;
         await fixture.MoveMarketAsync(Asset, open.LiquidationPriceE8 - open.LiquidationPriceE8 / 100); // a crash past the band, confirmed
-        var liquidated = await ClusterFixture.EventuallyAsync(position.GetSnapshotAsync,
-            s => s is { OnChainVersion: > 1, PendingDigest: null, LastDecisionDigest: not null } && s.LastDecisionDigest != openDigest, "liquidated (in part or whole)");
-        var digest = liquidated!.LastDecisionDigest!;
-        await ClusterFixture.EventuallyAsync(() => fixture.Oracle.GetAuditAsync(digest), a => a is { TransactionHash: not null, Status: SubmissionStatus.Applied }, "audited");
+        // The oracle's audit names the LIQUIDATE once it landed (whichever of the position or its book shard decided it).
+        var liquidation = await ClusterFixture.EventuallyAsync(() => fixture.Database.ScalarAsync<byte[]>(
+            "SELECT coalesce((SELECT decision_digest FROM aml_audit_decision WHERE position_id = @id AND kind = 'LIQUIDATE' AND status = 'APPLIED' " +
+            "ORDER BY created_at LIMIT 1), ''::bytea)", ("id", positionId)), d => d.Length == 32, "a LIQUIDATE applied on-chain", seconds: 30);
+        var digest = Hex.Encode(liquidation);
         await fixture.MoveMarketAsync(Asset, 47_000_00000000);
 
         var real = await ReadAsync(digest);
