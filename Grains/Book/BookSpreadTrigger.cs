@@ -27,14 +27,14 @@ internal sealed partial class BookSpreadTrigger(
         {
             await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(stoppingToken))
             {
-                var active = snapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).ToHashSet();
+                var active = ActiveSilos(snapshot);
                 if (active.SetEquals(spreadFor) || active.MinBy(s => s.Generation) is not { } oldest || !oldest.Equals(local.SiloAddress))
                 {
                     continue;
                 }
 
                 await Task.Delay(SettleDelay, stoppingToken);
-                if (!membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).ToHashSet().SetEquals(active))
+                if (!ActiveSilos(membership.CurrentSnapshot).SetEquals(active))
                 {
                     continue; // it changed again: the next update spreads
                 }
@@ -48,6 +48,9 @@ internal sealed partial class BookSpreadTrigger(
             // the silo is stopping
         }
     }
+
+    private static HashSet<SiloAddress> ActiveSilos(ClusterMembershipSnapshot snapshot) =>
+        snapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).ToHashSet();
 
     private async Task SpreadAsync()
     {
