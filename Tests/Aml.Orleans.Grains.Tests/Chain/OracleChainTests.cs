@@ -29,11 +29,13 @@ public sealed class OracleChainTests(ChainClusterFixture fixture)
         Assert.Equal((long)chain.Size, snapshot.Size);
         Assert.Equal(EntryE8, snapshot.EntryPriceE8);
         Assert.Equal(chain.Version, snapshot.OnChainVersion);
-        var settled = await fixture.Oracle.GetAuditAsync(audit.Digest);
-        Assert.Equal(SubmissionStatus.Applied, settled!.Status);
+        var settled = await EventuallyAppliedAsync(audit.Digest);
         Assert.NotNull(settled.TransactionHash);
-        Assert.Equal("APPLIED", await fixture.Database.ScalarAsync<string>(
-            "SELECT status FROM aml_audit_decision WHERE decision_digest = @digest", ("digest", Hex.Decode(audit.Digest))));
+        // The row follows the oracle's state (staged with it, written after it), so it may trail the grain by a flush.
+        await ClusterFixture.EventuallyAsync(
+            () => fixture.Database.ScalarAsync<string>(
+                "SELECT status FROM aml_audit_decision WHERE decision_digest = @digest", ("digest", Hex.Decode(audit.Digest))),
+            status => status == "APPLIED", "the audit row marked APPLIED");
     }
 
     [Fact]
@@ -48,7 +50,7 @@ public sealed class OracleChainTests(ChainClusterFixture fixture)
             var (positionId, audit) = await fixture.OpenAsync(Asset, 6, isLong: true, Collateral, 500, 100, EntryE8);
             digest = audit.Digest;
             await EventuallyOpenAsync(positionId);
-            Assert.Equal(SubmissionStatus.Applied, (await fixture.Oracle.GetAuditAsync(digest))!.Status);
+            await EventuallyAppliedAsync(digest);
         }
         finally
         {
@@ -111,12 +113,11 @@ public sealed class OracleChainTests(ChainClusterFixture fixture)
         await EventuallyOpenAsync(positionId);
         var decisionAgain = (await fixture.Client.GetGrain<IPositionGrain>(positionId).GetSnapshotAsync())!;
 
-        var settled = await fixture.Oracle.GetAuditAsync(first.Digest);
+        var settled = await EventuallyAppliedAsync(first.Digest);
         var again = await fixture.Oracle.SubmitAsync(
             new Decision(DecisionKind.Open, positionId, Asset, decisionAgain.Trader, false, Collateral, Collateral * 3, 300, 100, 0, 1_000,
                 EntryE8, 0, 0, 0, ChainClusterFixture.TestModelHash, ChainClusterFixture.TestModelHash), null);
 
-        Assert.Equal(SubmissionStatus.Applied, settled!.Status);
         Assert.NotEqual(first.Digest, again.Digest); // a different decision is judged on its own (and refused: no signature)
         Assert.Equal(SubmissionStatus.Failed, again.Status);
         var replay = await fixture.Oracle.GetAuditAsync(first.Digest);
@@ -207,6 +208,12 @@ public sealed class OracleChainTests(ChainClusterFixture fixture)
         var contract = new MarginManagerClient(fixture.Chain.Rpc, Address.Parse(fixture.Chain.Deployment.MarginManager));
         Assert.False(await contract.IsLiquidatableAsync(Bytes32.Parse(positionId), global::Aml.Orleans.Grains.Domain.Units.ToE18(crashE8)));
     }
+
+    // The indexer can open the position from the chain's event before the oracle's receipt round marks the decision
+    // applied: both follow the same block, in either order.
+    private async Task<DecisionAudit> EventuallyAppliedAsync(string digest) =>
+        (await ClusterFixture.EventuallyAsync(
+            () => fixture.Oracle.GetAuditAsync(digest), a => a is { Status: SubmissionStatus.Applied }, $"decision {digest} applied"))!;
 
     private async Task<PositionSnapshot> EventuallyOpenAsync(string positionId) =>
         (await ClusterFixture.EventuallyAsync(
