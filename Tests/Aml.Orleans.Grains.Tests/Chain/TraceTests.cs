@@ -34,19 +34,27 @@ public sealed class TraceTests(ChainClusterFixture fixture) : IDisposable
         await ClusterFixture.EventuallyAsync(() => position.GetSnapshotAsync(), s => (s!.Status == PositionStatus.Liquidated || s.OnChainVersion > 1) && s.PendingDigest is null, "liquidated");
 
         // The shard decided it (the only position of this market) and submitted it with its round: the first such round
-        // (a chain event that re-publishes the row at a crossed band may start another one).
-        var liquidate = _spans.Where(s => s.OperationName == "aml.book.liquidate" && ((string?)s.GetTagItem("aml.shard"))!.StartsWith(Asset, StringComparison.Ordinal))
-            .OrderBy(s => s.StartTimeUtc).First();
+        // (a chain event that re-publishes the row at a crossed band may start another one). A span is recorded when it
+        // stops, and the indexer can deliver the liquidation to the position before the shard's round, the oracle's send
+        // or its receipt round has ended: each span is waited for, not read once.
+        var liquidate = (await SpansEventuallyAsync(
+            s => s.OperationName == "aml.book.liquidate" && ((string?)s.GetTagItem("aml.shard"))!.StartsWith(Asset, StringComparison.Ordinal),
+            "the shard's liquidation round")).OrderBy(s => s.StartTimeUtc).First();
         var trace = liquidate.TraceId;
         Assert.Contains(_spans, s => s.OperationName == "aml.tick" && s.TraceId == trace);
         Assert.Contains(_spans, s => s.OperationName == "aml.oracle.submit_batch" && s.TraceId == trace);
-        var send = Assert.Single(_spans, s => s.OperationName == "aml.oracle.send" && s.Links.Any(l => l.Context.TraceId == trace));
+        var send = Assert.Single(await SpansEventuallyAsync(
+            s => s.OperationName == "aml.oracle.send" && s.Links.Any(l => l.Context.TraceId == trace), "the send linked to the trace"));
         Assert.NotNull(send.GetTagItem("aml.tx_hash"));
         // The receipt is settled in a later turn than the send (the oracle never waits for it), in a span of its own.
-        var settle = Assert.Single(_spans, s => s.OperationName == "aml.oracle.settle" && s.Links.Any(l => l.Context.TraceId == trace));
+        var settle = Assert.Single(await SpansEventuallyAsync(
+            s => s.OperationName == "aml.oracle.settle" && s.Links.Any(l => l.Context.TraceId == trace), "the receipt round linked to the trace"));
         Assert.Equal(send.GetTagItem("aml.tx_hash"), settle.GetTagItem("aml.tx_hash"));
         Assert.Contains(settle.Events, e => e.Name == "receipt");
     }
+
+    private Task<List<Activity>> SpansEventuallyAsync(Func<Activity, bool> match, string what) =>
+        ClusterFixture.EventuallyAsync(() => Task.FromResult(_spans.Where(match).ToList()), found => found.Count > 0, what);
 
     public void Dispose() => _listener.Dispose();
 }
