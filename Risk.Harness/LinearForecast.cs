@@ -26,7 +26,8 @@ internal static class LinearForecast
                 refitAt = t;
             }
 
-            result[t] = (Predict(hours, regressors, beta!, t), residualVariance);
+            var logSigma = Predict(hours, regressors, beta!, t);
+            result[t] = double.IsFinite(logSigma) ? (logSigma, residualVariance) : throw new InvalidOperationException($"{name}: a regressor is missing at priced hour {t}");
         }
 
         return new VolatilityForecast(name, result);

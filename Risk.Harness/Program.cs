@@ -18,7 +18,7 @@ foreach (var variant in args[3..])
     if (settings.ContainsKey("skill"))
     {
         // D4 needs no model set: the forecasts are fitted here, walk-forward.
-        Skill.Report(market);
+        Skill.Report(market, root, settings["skill"] == "ablate");
         continue;
     }
 
@@ -71,7 +71,7 @@ foreach (var variant in args[3..])
 
     if (settings.TryGetValue("forecast", out var forecastName))
     {
-        ForecastPolicy.Report(market, terms[AmlPolicy.Knobs.ToList().IndexOf(AmlPolicy.DefaultKnob)], volscaled.Value, forecastName);
+        ForecastPolicy.Report(market, root, terms[AmlPolicy.Knobs.ToList().IndexOf(AmlPolicy.DefaultKnob)], volscaled.Value, forecastName);
         continue;
     }
 

@@ -13,10 +13,13 @@ internal static class Skill
     private static readonly string[] HarAll = [.. HarRange, "weekend", "quote_shock", "trade_shock", "trade_absent", "down24", "garch"];
 
     /// <summary>Every D4 candidate's forecast at the window's decision hours that have 30 days of contiguous history.</summary>
-    public static (VolatilityHours Hours, List<int> Priced, List<VolatilityForecast> Forecasts) Candidates(Market market)
+    public static (VolatilityHours Hours, List<int> Priced, List<VolatilityForecast> Forecasts) Candidates(Market market, string root)
     {
         var hours = VolatilityHours.Build(market.Tape.Hourly, market.Tape.Contiguous);
         Garch.AddTo(hours, market.Tape.Hourly);
+        // D5's cross asset: BTC for the others, ETH for BTC.
+        var crossTape = new Backtest.MarketTape(CandleLoader.Load(Path.Combine(root, "data", "market", $"{(market.Asset == "BTC" ? "ETH" : "BTC")}USDT-1h.csv")));
+        hours.AddCrossAsset(market.Tape.Hourly, VolatilityHours.Build(crossTape.Hourly, crossTape.Contiguous), crossTape.Hourly);
         var priced = market.Points.Select(p => p.Hour).Where(t => hours.Usable[t]).ToList();
         var raw = new VolatilityForecast("s24", priced.ToDictionary(t => t, t => (hours["s24"][t], 0.0)));
         var garch = new VolatilityForecast("garch", priced.ToDictionary(t => t, t => (hours["garch"][t], 0.0)));
@@ -29,12 +32,32 @@ internal static class Skill
             LinearForecast.Fit("har+range", hours, priced, HarRange),
             LinearForecast.Fit("har+all", hours, priced, HarAll),
             TreeForecast.Fit(hours, priced),
+            LinearForecast.Fit("har+all+x", hours, priced, [.. HarAll, .. VolatilityHours.CrossNames.Select(n => "x_" + n)]),
         ]);
     }
 
-    public static void Report(Market market)
+    /// <summary>Which of har+all's additions carry its skill: each added to har alone, and each left out of har+all.</summary>
+    public static List<VolatilityForecast> Ablations(VolatilityHours hours, List<int> priced)
     {
-        var (hours, priced, forecasts) = Candidates(market);
+        (string Name, string[] Regressors)[] groups =
+        [
+            ("weekend", ["weekend"]), ("volume", ["quote_shock", "trade_shock", "trade_absent"]), ("down24", ["down24"]), ("garch", ["garch"]),
+        ];
+        return
+        [
+            .. groups.Select(g => LinearForecast.Fit($"har+{g.Name}", hours, priced, [.. Har, .. g.Regressors])),
+            .. groups.Select(g => LinearForecast.Fit($"all-{g.Name}", hours, priced, [.. HarAll.Except(g.Regressors)])),
+        ];
+    }
+
+    public static void Report(Market market, string root, bool ablate)
+    {
+        var (hours, priced, forecasts) = Candidates(market, root);
+        if (ablate)
+        {
+            forecasts = [.. forecasts.Where(f => f.Name is "har" or "har+all"), .. Ablations(hours, priced)];
+        }
+
         var y = priced.Select(t => Math.Log(hours.Target[t])).ToArray();
         var past = priced.Select(t => Math.Exp(hours["s24"][t])).ToArray();
         var next = priced.Select(t => hours.Target[t]).ToArray();

@@ -95,6 +95,36 @@ internal sealed class VolatilityHours
         return hours;
     }
 
+    /// <summary>
+    /// Adds another asset's σ at the same close as regressors "x_…" (cross-asset stress: alts move with BTC), NaN where
+    /// that asset has no usable hour at this close.
+    /// </summary>
+    public void AddCrossAsset(IReadOnlyList<Candle> own, VolatilityHours other, IReadOnlyList<Candle> otherCandles)
+    {
+        var index = new Dictionary<DateTimeOffset, int>();
+        for (var i = 0; i < otherCandles.Count; i++)
+        {
+            index[otherCandles[i].OpenTime] = i;
+        }
+
+        foreach (var name in CrossNames)
+        {
+            var values = Enumerable.Repeat(double.NaN, own.Count).ToArray();
+            for (var t = 0; t < own.Count; t++)
+            {
+                if (index.TryGetValue(own[t].OpenTime, out var o) && other.Usable[o])
+                {
+                    values[t] = other[name][o];
+                }
+            }
+
+            Log["x_" + name] = values;
+        }
+    }
+
+    /// <summary>The other asset's regressors that <see cref="AddCrossAsset"/> adds.</summary>
+    public static IReadOnlyList<string> CrossNames { get; } = ["s1", "s4", "s24", "s7d", "quote_shock"];
+
     private static double Square(double x) => x * x;
 
     private static double[] Prefix(int n, Func<int, double> value)
