@@ -10,8 +10,6 @@ namespace Aml.Orleans.Risk.Harness;
 /// </summary>
 internal static class Oracle
 {
-    private static readonly double[] Ks = [0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 8, 12];
-
     public static void Report(Market market, Terms[] aml, List<FrontierPoint> volscaled, double weight)
     {
         var hourly = market.Tape.Hourly;
@@ -27,12 +25,7 @@ internal static class Oracle
             var past = float.IsFinite(p.Features[3]) ? p.Features[3] : 0.01;
             return (weight * Math.Sqrt(sum / 24)) + ((1 - weight) * past);
         }).ToArray();
-        var margin = 0.01 + (market.Bounds.LiquidationFeeBps / 10_000.0);
-        var frontier = Ks.Select(k =>
-        {
-            var m = Runner.Metrics(market, [.. market.Positions.Select(p => Baselines.Clamp(1 / ((k * future[p.Point] * Math.Sqrt(24)) + margin), margin, market.Bounds))]);
-            return new FrontierPoint(k, m.MeanLeverage, m.LiquidationRate, m.BadDebtBps);
-        }).ToList();
+        var frontier = SigmaPolicy.Frontier(market, future);
         var amlAt = Runner.Metrics(market, aml).MeanLeverage;
         foreach (var (label, leverage, rate, badDebt) in volscaled.Select(v => ($"volscaled k {v.Scale}", v.MeanLeverage, v.LiquidationRate, v.BadDebtBps))
                      .Append(("aml α 0.05", amlAt, Frontier.At(volscaled, amlAt).LiquidationRate, Frontier.At(volscaled, amlAt).BadDebtBps)))

@@ -15,6 +15,13 @@ var volscaled = new Lazy<List<FrontierPoint>>(() => Runner.VolScaledFrontier(mar
 foreach (var variant in args[3..])
 {
     var settings = variant.Split(',').Select(kv => kv.Split('=')).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : "");
+    if (settings.ContainsKey("skill"))
+    {
+        // D4 needs no model set: the forecasts are fitted here, walk-forward.
+        Skill.Report(market, root, settings["skill"] == "ablate");
+        continue;
+    }
+
     var (segments, sets) = WalkForwardSets.Get(market, cache);
     if (settings.ContainsKey("rank"))
     {
@@ -59,6 +66,12 @@ foreach (var variant in args[3..])
     if (settings.ContainsKey("oracle"))
     {
         Oracle.Report(market, terms[AmlPolicy.Knobs.ToList().IndexOf(AmlPolicy.DefaultKnob)], volscaled.Value, Number("oracle") ?? 1);
+        continue;
+    }
+
+    if (settings.TryGetValue("forecast", out var forecastName))
+    {
+        ForecastPolicy.Report(market, root, terms[AmlPolicy.Knobs.ToList().IndexOf(AmlPolicy.DefaultKnob)], volscaled.Value, forecastName);
         continue;
     }
 
