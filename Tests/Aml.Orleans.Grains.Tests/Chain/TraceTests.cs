@@ -12,6 +12,7 @@ public sealed class TraceTests(ChainClusterFixture fixture) : IDisposable
 {
     private const string Asset = "SOL-USD"; // a market of its own: other suites leave ETH and BTC at their last prices
     private readonly ConcurrentBag<Activity> _spans = [];
+    private readonly ChainEventDeliveries _deliveries = new();
     private readonly ActivityListener _listener = new()
     {
         // Orleans propagates context through its own spans, which exist only when someone listens (the silo's OpenTelemetry does).
@@ -29,12 +30,16 @@ public sealed class TraceTests(ChainClusterFixture fixture) : IDisposable
         var (positionId, _) = await fixture.OpenAsync(Asset, 7, isLong: true, 500_000_000, 2_000, 100, entry);
         var position = fixture.Client.GetGrain<IPositionGrain>(positionId);
         await ClusterFixture.EventuallyAsync(() => position.GetSnapshotAsync(), s => s is { Status: PositionStatus.Open }, "open");
+        // The open's second delivery (indexer or relay, whichever came last) re-publishes the row: after the tick it
+        // would re-arm the band the tick crossed and start a round of its own, in its own trace, whose identical
+        // LIQUIDATE could reach the oracle first and carry that trace instead of the tick's.
+        await _deliveries.BothLandedAsync(positionId);
 
         await fixture.TickAsync(Asset, entry * 95 / 100);
         await ClusterFixture.EventuallyAsync(() => position.GetSnapshotAsync(), s => (s!.Status == PositionStatus.Liquidated || s.OnChainVersion > 1) && s.PendingDigest is null, "liquidated");
 
         // The shard decided it (the only position of this market) and submitted it with its round: the first such round
-        // (a chain event that re-publishes the row at a crossed band may start another one).
+        // (a partial liquidation's chain event re-publishes the row and may start another one).
         var liquidate = _spans.Where(s => s.OperationName == "aml.book.liquidate" && ((string?)s.GetTagItem("aml.shard"))!.StartsWith(Asset, StringComparison.Ordinal))
             .OrderBy(s => s.StartTimeUtc).First();
         var trace = liquidate.TraceId;
@@ -42,11 +47,19 @@ public sealed class TraceTests(ChainClusterFixture fixture) : IDisposable
         Assert.Contains(_spans, s => s.OperationName == "aml.oracle.submit_batch" && s.TraceId == trace);
         var send = Assert.Single(_spans, s => s.OperationName == "aml.oracle.send" && s.Links.Any(l => l.Context.TraceId == trace));
         Assert.NotNull(send.GetTagItem("aml.tx_hash"));
-        // The receipt is settled in a later turn than the send (the oracle never waits for it), in a span of its own.
+        // The receipt is settled in a later turn than the send (the oracle never waits for it), in a span of its own;
+        // the indexer can deliver the liquidation to the position before that turn has ended.
+        await ClusterFixture.EventuallyAsync(
+            () => Task.FromResult(_spans.Count(s => s.OperationName == "aml.oracle.settle" && s.Links.Any(l => l.Context.TraceId == trace))),
+            n => n > 0, "the oracle's receipt round for the liquidation's transaction");
         var settle = Assert.Single(_spans, s => s.OperationName == "aml.oracle.settle" && s.Links.Any(l => l.Context.TraceId == trace));
         Assert.Equal(send.GetTagItem("aml.tx_hash"), settle.GetTagItem("aml.tx_hash"));
         Assert.Contains(settle.Events, e => e.Name == "receipt");
     }
 
-    public void Dispose() => _listener.Dispose();
+    public void Dispose()
+    {
+        _listener.Dispose();
+        _deliveries.Dispose();
+    }
 }
