@@ -53,9 +53,16 @@ public sealed class ClusterFixture : IAsyncLifetime
                     t.Training = new Aml.Orleans.Risk.RiskTrainingOptions { Trees = 20 };
                 });
         });
+        builder.ConfigureClient(client => client.Configure<global::Orleans.Configuration.ClientMessagingOptions>(o => o.ResponseTimeout = LongCallTimeout));
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }
+
+    /// <summary>
+    /// How long a test's call may take: a retrain trains FastTree sets inside one call (6.6 s in a full CI run), which
+    /// went past Orleans' default 30 s on two cores at a load of 32. The call still returns as soon as it is done.
+    /// </summary>
+    public static TimeSpan LongCallTimeout { get; } = TimeSpan.FromMinutes(2);
 
     /// <inheritdoc />
     public async Task DisposeAsync()
