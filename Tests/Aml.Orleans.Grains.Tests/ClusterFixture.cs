@@ -53,9 +53,16 @@ public sealed class ClusterFixture : IAsyncLifetime
                     t.Training = new Aml.Orleans.Risk.RiskTrainingOptions { Trees = 20 };
                 });
         });
+        builder.ConfigureClient(client => client.Configure<global::Orleans.Configuration.ClientMessagingOptions>(o => o.ResponseTimeout = LongCallTimeout));
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }
+
+    /// <summary>
+    /// How long a test's call may take: a retrain trains FastTree sets inside one call (6.6 s in a full CI run), which
+    /// went past Orleans' default 30 s on two cores at a load of 32. The call still returns as soon as it is done.
+    /// </summary>
+    public static TimeSpan LongCallTimeout { get; } = TimeSpan.FromMinutes(2);
 
     /// <inheritdoc />
     public async Task DisposeAsync()
@@ -81,7 +88,13 @@ public sealed class ClusterFixture : IAsyncLifetime
     }
 
     /// <summary>Polls <paramref name="probe"/> until it holds; grain-to-grain one-way calls land asynchronously.</summary>
-    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what, int seconds = 10)
+    /// <remarks>
+    /// The wait ends as soon as the condition holds: the bound (<paramref name="seconds"/>) only decides how late a
+    /// condition that never comes is reported. It leaves room for a 2-core CI machine that runs the suites (several
+    /// clusters, chains and PostgreSQL servers in one process) while other work is on it: what takes a second on a
+    /// quiet machine took tens of seconds on the shared one at a load of 40.
+    /// </remarks>
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what, int seconds = 30)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (true)

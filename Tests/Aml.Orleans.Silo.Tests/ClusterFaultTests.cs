@@ -54,20 +54,16 @@ public sealed class ClusterFaultTests(ClusterFaultFixture fixture, ITestOutputHe
         }
 
         await SettledAsync(ids, startE8 * 80 / 100, "every position liquidated on-chain and followed by its grain", seconds: 120);
+        var perPosition = await AuditCaughtUpAsync(ids);
 
         var liquidationEvents = 0;
         var appliedDecisions = 0;
-        foreach (var id in ids)
+        foreach (var (id, events, applied) in perPosition.Positions)
         {
-            var events = await fixture.Chain.Rpc.GetLogsAsync(new Ethereum.Rpc.LogFilter(
-                Address.Parse(fixture.Chain.Deployment.MarginManager),
-                [MarginManagerAbi.Definition.Event("PositionLiquidated").Topic0, Bytes32.Parse(id)], FromBlock: "0x0", ToBlock: "latest"));
-            var applied = await fixture.Database.ScalarAsync<long>(
-                "SELECT count(*) FROM aml_audit_decision WHERE position_id = @id AND kind = 'LIQUIDATE' AND status = 'APPLIED'", ("id", id));
-            Assert.True(events.Count > 0, $"position {id} was never liquidated");
-            Assert.Equal(events.Count, (int)applied); // each applied decision is one event: none lost, none sent twice
-            liquidationEvents += events.Count;
-            appliedDecisions += (int)applied;
+            Assert.True(events > 0, $"position {id} was never liquidated");
+            Assert.Equal(events, applied); // each applied decision is one event: none lost, none sent twice
+            liquidationEvents += events;
+            appliedDecisions += applied;
         }
 
         output.WriteLine($"killed silo 2 (kill -9) under load; {ticks} ticks delivered, {refused} refused during fail-over; " +
@@ -97,6 +93,7 @@ public sealed class ClusterFaultTests(ClusterFaultFixture fixture, ITestOutputHe
         fixture.ChainLink.Unblock();
 
         await SettledAsync(ids, startE8 * 80 / 100, "every queued decision landed once the chain answered", seconds: 90);
+        await AuditCaughtUpAsync(ids); // the order below is read from the APPLIED rows
 
         // In their order: the decision that liquidated each position, in the order the oracle took them in, landed in
         // blocks that never go backwards. (Version 2: the price feed kept following the market during the outage, so a
@@ -210,6 +207,35 @@ public sealed class ClusterFaultTests(ClusterFaultFixture fixture, ITestOutputHe
             () => Task.WhenAll(ids.Select(id => fixture.Feed.GetGrain<IPositionGrain>(id).GetSnapshotAsync())),
             all => all.All(s => s is { Status: PositionStatus.Open }), "all open", seconds: 30);
         return ids;
+    }
+
+    /// <summary>
+    /// Waits until each position's APPLIED LIQUIDATE rows in the audit are as many as its PositionLiquidated events, and
+    /// returns both counts per position. The grains follow the chain through the indexer, the rows follow the oracle's
+    /// own receipt round (after a fail-over, the re-activated oracle's): a settled grain does not mean a written row.
+    /// A decision applied twice could never catch up (the second landing is skipped, not applied).
+    /// </summary>
+    private Task<AuditCounts> AuditCaughtUpAsync(List<string> ids) =>
+        ClusterFixture.EventuallyAsync(
+            async () =>
+            {
+                var counts = new List<(string, int, int)>();
+                foreach (var id in ids)
+                {
+                    var applied = await fixture.Database.ScalarAsync<long>(
+                        "SELECT count(*) FROM aml_audit_decision WHERE position_id = @id AND kind = 'LIQUIDATE' AND status = 'APPLIED'", ("id", id));
+                    counts.Add((id, await CountLiquidationsAsync([id]), (int)applied));
+                }
+
+                return new AuditCounts(counts);
+            },
+            counts => counts.Positions.All(c => c.Events > 0 && c.Events == c.Applied),
+            "every liquidation on-chain with its APPLIED audit row",
+            seconds: 60);
+
+    private sealed record AuditCounts(List<(string Id, int Events, int Applied)> Positions)
+    {
+        public override string ToString() => string.Join(", ", Positions.Select(p => $"{p.Id[..10]}: {p.Events} on-chain, {p.Applied} applied"));
     }
 
     private async Task<(int Events, int Applied)> CountAsync(List<string> ids)

@@ -229,9 +229,7 @@ public sealed partial class GatewayDefectTests(GatewayFixture fixture)
         var before = await Positions.GetAsync(new GetPositionRequest { PositionId = id }, headers);
 
         var up = before.MarkPriceE8 + (before.MarkPriceE8 / 500); // +0.2 %: no band is near
-        await fixture.PriceAsync(Asset, up);
-        var after = await ClusterFixture.EventuallyAsync(async () => await Positions.GetAsync(new GetPositionRequest { PositionId = id }, headers),
-            p => p.MarkPriceE8 == up, "mark follows the market");
+        var after = await MarkedAtAsync(id, headers, up, p => p.MarkPriceE8 == up, "mark follows the market");
 
         Assert.True(after.MarginRatioBps > before.MarginRatioBps, $"{after.MarginRatioBps} > {before.MarginRatioBps}");
         Assert.True(after.Pnl > 0, $"pnl {after.Pnl}");
@@ -243,9 +241,7 @@ public sealed partial class GatewayDefectTests(GatewayFixture fixture)
         var (id, headers, _) = await OpenAsync(8, 200_000_000, 1_000);
         var open = await Positions.GetAsync(new GetPositionRequest { PositionId = id }, headers);
 
-        await fixture.PriceAsync(Asset, (open.WarningPriceE8 + open.LiquidationPriceE8) / 2);
-        var warned = await ClusterFixture.EventuallyAsync(async () => await Positions.GetAsync(new GetPositionRequest { PositionId = id }, headers),
-            p => p.Suggestion != "None", "warned");
+        var warned = await MarkedAtAsync(id, headers, (open.WarningPriceE8 + open.LiquidationPriceE8) / 2, p => p.Suggestion != "None", "warned");
         await fixture.PriceAsync(Asset, open.MarkPriceE8); // back to where it was, for the suites after this one
 
         Assert.Matches(UsdcAmount(), warned.SuggestionReason);
@@ -427,6 +423,23 @@ public sealed partial class GatewayDefectTests(GatewayFixture fixture)
             p => p.Status == "Open", "open", seconds: 30);
         return (quote.PositionId, headers, trader);
     }
+
+    /// <summary>
+    /// Moves the market to <paramref name="priceE8"/>, a move that wakes no position, and waits until the position read
+    /// at it satisfies <paramref name="done"/>, the feed ticking on at that price meanwhile as a live one does. A position
+    /// not woken takes the market's price as its mark only when the price is newer than its own last update, and the
+    /// open's second chain-event delivery (the indexer's or the oracle's relay, whichever comes last, maybe after the
+    /// first tick) is such an update.
+    /// </summary>
+    private Task<Position> MarkedAtAsync(string id, Metadata headers, long priceE8, Func<Position, bool> done, string what) =>
+        ClusterFixture.EventuallyAsync(
+            async () =>
+            {
+                await fixture.PriceAsync(Asset, priceE8);
+                return await Positions.GetAsync(new GetPositionRequest { PositionId = id }, headers);
+            },
+            done,
+            what);
 
     /// <summary>A tick no older than the open's block: the engine signs no CLOSE at an older price (the contract would refuse it).</summary>
     private async Task PriceAsNewAsTheOpenAsync()

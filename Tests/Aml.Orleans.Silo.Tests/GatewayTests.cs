@@ -21,7 +21,7 @@ public sealed class GatewayTests(GatewayFixture fixture)
         Assert.True((await http.GetAsync(new Uri(fixture.HttpBase, "/health/ready"))).IsSuccessStatusCode);
         var line = await ClusterFixture.EventuallyAsync( // the log pipe's copy, not the silo's work
             () => Task.FromResult(File.ReadLines(fixture.LogFile).FirstOrDefault(l => l.Contains("warm-up done", StringComparison.Ordinal))),
-            l => l is not null, "the warm-up line in the silo's log", seconds: 5);
+            l => l is not null, "the warm-up line in the silo's log");
         Assert.Contains("one quorum and one decision encode", line, StringComparison.Ordinal);
         Assert.Matches(@"[1-9]\d* model set\(s\) explained and batch-scored", line);
         Assert.Matches(@"[1-9]\d* listed market\(s\) through this silo's risk engine", line);

@@ -100,9 +100,8 @@ public sealed class TradingFlowTests(GatewayFixture fixture, ITestOutputHelper o
             var liquidation = long.Parse((await position.GetAttributeAsync("data-liquidation-e8"))!, CultureInfo.InvariantCulture);
             var warning = long.Parse((await position.GetAttributeAsync("data-warning-e8"))!, CultureInfo.InvariantCulture);
             Assert.True(warning > liquidation, $"a long's warning price {warning} sits above its liquidation price {liquidation}");
-            await fixture.PriceAsync(Asset, (warning + liquidation) / 2);
             var warned = position.GetByTestId("warning");
-            await warned.WaitForAsync();
+            await WhileTheFeedTicksAsync((warning + liquidation) / 2, () => warned.WaitForAsync());
             Assert.StartsWith("Warning: the mark", await warned.TextContentAsync(), StringComparison.Ordinal);
             await ShotAsync(page, "4-warning");
 
@@ -147,6 +146,35 @@ public sealed class TradingFlowTests(GatewayFixture fixture, ITestOutputHelper o
         finally
         {
             await File.WriteAllLinesAsync(Path.Combine(Logs, "browser-console.log"), console);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="wait"/> while the feed ticks at <paramref name="priceE8"/>, tick after tick, as a live feed
+    /// does. A warning wakes no position: the position shows the market's price as its mark only when the price is newer
+    /// than its own last update, and the open's second chain-event delivery (the indexer's, polling every 200 ms, or the
+    /// oracle's relay, whichever lands last) can be such an update after a single tick, which would leave the mark at the
+    /// entry and the warning unshown.
+    /// </summary>
+    private async Task WhileTheFeedTicksAsync(long priceE8, Func<Task> wait)
+    {
+        using var stop = new CancellationTokenSource();
+        await fixture.PriceAsync(Asset, priceE8);
+        var feed = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await fixture.PriceAsync(Asset, priceE8); // a feed transaction mined, then the tick: no faster than the chain
+            }
+        });
+        try
+        {
+            await wait();
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await feed;
         }
     }
 

@@ -67,7 +67,7 @@ public sealed class AnvilChain : IAsyncDisposable
         try
         {
             using var probe = new HttpClient();
-            await WaitUntilAnsweringAsync(new JsonRpcClient(probe, url));
+            await WaitUntilAnsweringAsync(new JsonRpcClient(probe, url), anvil, port);
             var deploymentFile = Path.Combine(directory, "deployment.json");
             await RunAsync("bash", Path.Combine(root, "aml"), "deploy", "--rpc-url", url.ToString().TrimEnd('/'), "--out", deploymentFile);
             var cast = Tool("AML_CAST", root, "cast");
@@ -204,15 +204,27 @@ public sealed class AnvilChain : IAsyncDisposable
             : throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} exited {process.ExitCode}: {await error}");
     }
 
-    private static async Task WaitUntilAnsweringAsync(JsonRpcClient rpc)
+    /// <summary>
+    /// Waits until <paramref name="anvil"/> answers on <paramref name="port"/>. An anvil that exited could not bind the
+    /// port (taken between its hand-out and the start), and whatever answers there is another process's chain.
+    /// </summary>
+    private static async Task WaitUntilAnsweringAsync(JsonRpcClient rpc, Process anvil, int port)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
+            if (anvil.HasExited)
+            {
+                throw new InvalidOperationException($"anvil exited with {anvil.ExitCode} before answering on port {port} (taken by another process?)");
+            }
+
             try
             {
                 await rpc.GetChainIdAsync();
-                return;
+                if (!anvil.HasExited)
+                {
+                    return;
+                }
             }
             catch (Exception) when (DateTime.UtcNow < deadline)
             {

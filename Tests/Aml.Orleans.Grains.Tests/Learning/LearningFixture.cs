@@ -99,6 +99,7 @@ public sealed class LearningFixture : IAsyncLifetime
             silo.Services.AddSingleton<global::Aml.Orleans.Grains.Risk.IModelRegistry, ChainModelRegistry>();
             silo.AddAmlModelProposer(adminKey);
         });
+        builder.ConfigureClient(client => client.Configure<global::Orleans.Configuration.ClientMessagingOptions>(o => o.ResponseTimeout = ClusterFixture.LongCallTimeout));
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }
