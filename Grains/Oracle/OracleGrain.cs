@@ -32,7 +32,7 @@ internal sealed partial class OracleGrain(
     IOptions<OracleOptions> options,
     IOptions<MarketCatalogOptions> catalog,
     TimeProvider clock,
-    IEnumerable<IDecisionAuditLog> auditLogs,
+    IOracleJournalStore journalStore,
     ILogger<OracleGrain> logger) : Grain, IOracleGrain, IRemindable
 {
     private const string ResumeReminder = "oracle-resume";
@@ -60,11 +60,27 @@ internal sealed partial class OracleGrain(
     private BatchEncoder? _encoder;
     private TransactionTracker? _transactions;
     private DateTimeOffset _lastReorgCheck;
-    private bool _auditFailing;
+
+    // The state's rows as stored: each write stores only what changed, with the audit rows of the same decisions.
+    private readonly OracleJournal _journal = new();
+
+    // Set when the state came from a grain-state blob written before the journal: cleared once the journal holds it.
+    private bool _blobToClear;
 
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (await journalStore.LoadAsync(this.GetPrimaryKeyString(), cancellationToken) is { } rows)
+        {
+            state.State = _journal.Rebuild(rows);
+        }
+        else if (state.RecordExists)
+        {
+            // Written whole before the journal: the first write stores all of it as rows, then the blob goes.
+            _journal.Import(state.State);
+            (_blobToClear, _unsaved) = (true, true);
+        }
+
         if (state.State.NextBatchNonce == 0)
         {
             state.State.NextBatchNonce = (ulong)clock.GetUtcNow().ToUnixTimeMilliseconds();
@@ -248,7 +264,7 @@ internal sealed partial class OracleGrain(
     }
 
     private bool HasWork => _intake.Count > 0 || _unsaved || state.State.Queue.Count > 0 || state.State.InFlightTransactions.Count > 0 ||
-                            state.State.Unconfirmed.Count > 0 || state.State.AuditOutbox.Count > 0;
+                            state.State.Unconfirmed.Count > 0 || _journal.HasChanges;
 
     private void ScheduleFlush() =>
         _flushTimer ??= this.RegisterGrainTimer(FlushAsync, new GrainTimerCreationOptions
@@ -272,8 +288,8 @@ internal sealed partial class OracleGrain(
     private static TaskCompletionSource NewCommitSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>
-    /// Makes every submission taken in since the last flush durable with one state write (which also stages their audit
-    /// rows, upserted at the end of the turn), then releases their callers: a whole group of decisions costs one round trip.
+    /// Makes every submission taken in since the last flush durable with one journal write (their rows and audit rows in
+    /// one transaction), then releases their callers: a whole group of decisions costs one round trip.
     /// </summary>
     private async Task CommitIntakeAsync()
     {
@@ -292,9 +308,8 @@ internal sealed partial class OracleGrain(
 
         try
         {
-            // The state holds the group's audit rows (staged): durable now; the rows are written after the batch is
-            // signed, off the tick-to-signed path.
-            StageAudit(group);
+            // One write: the group's new entries and the audit rows of all of it (the refused ones are only audited).
+            Journal(group);
             await SaveStateAsync();
             await EnsureResumeReminderAsync();
         }
@@ -352,10 +367,6 @@ internal sealed partial class OracleGrain(
             LogChainUnavailable(ex.Message);
             return; // the chain is unreachable: the work stays queued and durable
         }
-        finally
-        {
-            await DrainAuditOutboxAsync(); // the audit rows of what this turn committed and sent, in one upsert
-        }
 
         PruneSettled();
         if (!HasWork)
@@ -375,15 +386,8 @@ internal sealed partial class OracleGrain(
 
     private TransactionTracker Transactions => _transactions ??= new TransactionTracker(() => state.State, clock);
 
-    private void PruneSettled()
-    {
-        var horizon = clock.GetUtcNow() - _options.Retention;
-        foreach (var digest in state.State.Entries.Where(e => e.Value.Status is not (SubmissionStatus.Queued or SubmissionStatus.Sent) &&
-                                                              e.Value.UpdatedAt < horizon).Select(e => e.Key).ToList())
-        {
-            state.State.Entries.Remove(digest);
-        }
-    }
+    /// <summary>Forgets the settled entries past the retention window; the next write deletes their rows.</summary>
+    private void PruneSettled() => _journal.Prune(state.State, clock.GetUtcNow() - _options.Retention);
 
     private static void Settled(OracleEntry entry)
     {
@@ -395,69 +399,70 @@ internal sealed partial class OracleGrain(
         }
     }
 
-    /// <summary>Writes the state; until it is stored, the next flush turn writes it again before anything else.</summary>
+    /// <summary>
+    /// Writes what changed in the state since the last write, with its audit rows, in one round trip; until it is
+    /// stored, the next flush turn writes it again before anything else.
+    /// </summary>
     private async Task SaveStateAsync()
     {
         _unsaved = true;
-        await state.WriteStateAsync();
+        if (_journal.Delta(state.State) is { } delta)
+        {
+            try
+            {
+                await journalStore.WriteAsync(this.GetPrimaryKeyString(), delta);
+            }
+            catch (global::Orleans.Storage.InconsistentStateException)
+            {
+                // Another activation wrote, or a write committed without our hearing it: only a reload knows the truth.
+                DeactivateOnIdle();
+                throw;
+            }
+
+            _journal.Written(delta);
+            EngineTelemetry.OracleJournalRows.Record(delta.RowCount);
+            await ClearImportedBlobAsync();
+        }
+
         _unsaved = false;
     }
 
-    /// <summary>Stages the entries' audit rows, writes the state that holds both, then writes the rows.</summary>
+    /// <summary>Marks the entries changed (and their audit rows due), then writes.</summary>
     private async Task SaveAndAuditAsync(IEnumerable<OracleEntry> entries)
     {
-        StageAudit(entries);
+        Journal(entries);
         await SaveStateAsync();
-        await DrainAuditOutboxAsync();
     }
 
-    private void StageAudit(IEnumerable<OracleEntry> entries)
+    private void Journal(IEnumerable<OracleEntry> entries)
     {
         foreach (var entry in entries)
         {
-            state.State.AuditOutbox[entry.Digest] = entry.ToAudit();
+            _journal.Changed(entry);
         }
     }
 
-    /// <summary>
-    /// Writes the staged audit rows in one multi-row upsert per log; rows PostgreSQL refuses now stay staged and the
-    /// flush timer tries again (the grain state already holds the truth, and an upsert of the newest row is idempotent).
-    /// </summary>
-    private async Task DrainAuditOutboxAsync()
+    /// <summary>Clears the grain-state blob an older version wrote, once the journal holds its state (kept in memory).</summary>
+    private async Task ClearImportedBlobAsync()
     {
-        if (state.State.AuditOutbox.Count == 0)
+        if (!_blobToClear)
         {
             return;
         }
 
-        var staged = state.State.AuditOutbox.Values.ToList();
+        var kept = state.State;
         try
         {
-            foreach (var log in auditLogs)
-            {
-                await log.UpsertAsync(staged);
-            }
-
-            foreach (var audit in staged)
-            {
-                // Only the rows written: a newer row staged for the same digest meanwhile waits for the next drain.
-                if (state.State.AuditOutbox.TryGetValue(audit.Digest, out var current) && ReferenceEquals(current, audit))
-                {
-                    state.State.AuditOutbox.Remove(audit.Digest);
-                }
-            }
-
-            _auditFailing = false;
+            await state.ClearStateAsync();
+            _blobToClear = false;
         }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or global::Orleans.Storage.InconsistentStateException)
         {
-            if (!_auditFailing)
-            {
-                LogAuditFailed(staged.Count, ex.Message); // once per outage, not once per flush period
-                _auditFailing = true;
-            }
-
-            ScheduleFlush(); // the database is away: the rows wait for the next period
+            LogBlobNotCleared(ex.Message); // harmless meanwhile: the journal, once written, is what activation reads
+        }
+        finally
+        {
+            state.State = kept;
         }
     }
 }

@@ -5,18 +5,12 @@ using NpgsqlTypes;
 
 namespace Aml.Orleans.Grains.Oracle;
 
-/// <summary>Where the oracle keeps its audit trail: one row per decision, updated as the decision moves.</summary>
-public interface IDecisionAuditLog
-{
-    /// <summary>
-    /// Inserts or updates the rows of <paramref name="audits"/> (by digest) in one write: a batch of decisions costs one
-    /// round trip, not one per decision. Digests must be distinct.
-    /// </summary>
-    Task UpsertAsync(IReadOnlyList<DecisionAudit> audits, CancellationToken cancellationToken = default);
-}
-
-/// <summary>The audit trail in PostgreSQL (<c>aml_audit_decision</c>, migrations 0005 and 0011).</summary>
-public sealed class PostgresDecisionAuditLog(NpgsqlDataSource dataSource) : IDecisionAuditLog
+/// <summary>
+/// The oracle's audit trail in PostgreSQL (<c>aml_audit_decision</c>, migrations 0005 and 0011): one row per decision,
+/// updated as the decision moves. The rows go out in the same batch as the oracle's journal rows
+/// (<c>Storage/OracleJournalTable</c>), so a decision's audit row is stored exactly when its change is.
+/// </summary>
+public static class DecisionAuditRows
 {
     // One statement for the whole batch: the columns travel as arrays and unnest pairs them up again row by row. A new
     // row's created_at is now() plus its place in the batch in microseconds, so rows inserted together keep their order
@@ -31,16 +25,14 @@ public sealed class PostgresDecisionAuditLog(NpgsqlDataSource dataSource) : IDec
             outcome = EXCLUDED.outcome, signed_at = COALESCE(aml_audit_decision.signed_at, EXCLUDED.signed_at), updated_at = now()
         """;
 
-    /// <inheritdoc />
-    public async Task UpsertAsync(IReadOnlyList<DecisionAudit> audits, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The upsert of <paramref name="audits"/> (by digest; digests must be distinct) as one statement of a batch: a batch
+    /// of decisions costs one statement, not one per decision.
+    /// </summary>
+    public static NpgsqlBatchCommand UpsertCommand(IReadOnlyList<DecisionAudit> audits)
     {
         ArgumentNullException.ThrowIfNull(audits);
-        if (audits.Count == 0)
-        {
-            return;
-        }
-
-        await using var command = dataSource.CreateCommand(Upsert);
+        var command = new NpgsqlBatchCommand(Upsert);
         command.Parameters.Add(Column("digest", NpgsqlDbType.Bytea, audits.Select(a => Hex.Decode(a.Digest))));
         command.Parameters.Add(Column("position", NpgsqlDbType.Text, audits.Select(a => a.PositionId)));
         command.Parameters.Add(Column("kind", NpgsqlDbType.Text, audits.Select(a => a.Kind.ToString().ToUpperInvariant())));
@@ -51,7 +43,7 @@ public sealed class PostgresDecisionAuditLog(NpgsqlDataSource dataSource) : IDec
         command.Parameters.Add(Column("status", NpgsqlDbType.Text, audits.Select(a => a.Status.ToString().ToUpperInvariant())));
         command.Parameters.Add(Column("outcome", NpgsqlDbType.Text, audits.Select(a => a.Outcome)));
         command.Parameters.Add(Column("signed", NpgsqlDbType.TimestampTz, audits.Select(a => a.SignedAt?.UtcDateTime)));
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return command;
     }
 
     private static NpgsqlParameter<T[]> Column<T>(string name, NpgsqlDbType elementType, IEnumerable<T> values) =>

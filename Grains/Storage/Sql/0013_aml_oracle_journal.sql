@@ -1,0 +1,89 @@
+-- The oracle's state as a row journal (Grains/Oracle/OracleJournal.cs), replacing the one grain-state blob it rewrote on
+-- every write: each write stores only the rows that changed since the last one, in one batch (one round trip, one
+-- transaction) together with the audit rows of the same decisions, and activation rebuilds the state from the rows.
+-- Times are the oracle's clock; settled entries past the retention window are deleted by the write that follows the
+-- oracle's own pruning.
+
+-- One row per oracle: the fencing version (each write advances it by one, and only from the version the writer read,
+-- so a second activation of the same oracle cannot interleave its writes) and the next batch nonce.
+CREATE TABLE aml_oracle_journal
+(
+    oracle_key       text        NOT NULL,
+    version          bigint      NOT NULL,
+    next_batch_nonce bigint      NOT NULL,
+    updated_at       timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT pk_aml_oracle_journal PRIMARY KEY (oracle_key),
+    CONSTRAINT ck_aml_oracle_journal_version CHECK (version > 0 AND next_batch_nonce >= 0)
+);
+
+-- Every decision the oracle took in and still holds, by digest: the decision as submitted (UTF-8 JSON, never changed
+-- after the insert) and its progress (changed in place). queue_seq orders the queue; NULL when not queued.
+CREATE TABLE aml_oracle_entry
+(
+    oracle_key       text        NOT NULL,
+    digest           bytea       NOT NULL,
+    decision         bytea       NOT NULL,
+    trader_signature text        NULL,
+    trace_parent     text        NULL,
+    queued_at        timestamptz NOT NULL,
+    status           text        NOT NULL,
+    signer_bitmap    text        NOT NULL,
+    tx_hash          text        NULL,
+    outcome          text        NULL,
+    updated_at       timestamptz NOT NULL,
+    signed_at        timestamptz NULL,
+    queue_seq        bigint      NULL,
+    CONSTRAINT pk_aml_oracle_entry PRIMARY KEY (oracle_key, digest),
+    CONSTRAINT ck_aml_oracle_entry_digest CHECK (octet_length(digest) = 32)
+);
+
+-- The signed transactions in flight (mined = false) and mined but not yet confirmed (mined = true), with the exact raw
+-- bytes that are rebroadcast after a crash; seq orders each list.
+CREATE TABLE aml_oracle_transaction
+(
+    oracle_key  text        NOT NULL,
+    tx_hash     text        NOT NULL,
+    raw         bytea       NOT NULL,
+    nonce       bigint      NOT NULL,
+    digests     text[]      NOT NULL,
+    batch_nonce bigint      NULL,
+    sent_at     timestamptz NOT NULL,
+    mined       boolean     NOT NULL,
+    block       bigint      NOT NULL,
+    block_hash  text        NULL,
+    seq         bigint      NOT NULL,
+    CONSTRAINT pk_aml_oracle_transaction PRIMARY KEY (oracle_key, tx_hash),
+    CONSTRAINT ck_aml_oracle_transaction_numbers CHECK (nonce >= 0 AND block >= 0 AND (batch_nonce IS NULL OR batch_nonce >= 0))
+);
+
+-- The live CLOSE of each position (UTF-8 JSON of the signed decision).
+CREATE TABLE aml_oracle_close
+(
+    oracle_key  text  NOT NULL,
+    position_id text  NOT NULL,
+    signed      bytea NOT NULL,
+    CONSTRAINT pk_aml_oracle_close PRIMARY KEY (oracle_key, position_id)
+);
+
+-- The first statement of every journal write: advances the oracle's version from p_expected (0: no row yet) and stores
+-- the next batch nonce, or raises SQLSTATE AMLJ1, which aborts the whole write, when another writer got there first.
+CREATE FUNCTION aml_oracle_journal_advance(p_key text, p_expected bigint, p_next_batch_nonce bigint) RETURNS bigint
+    LANGUAGE plpgsql AS
+$$
+BEGIN
+    IF p_expected = 0 THEN
+        INSERT INTO aml_oracle_journal (oracle_key, version, next_batch_nonce)
+        VALUES (p_key, 1, p_next_batch_nonce)
+        ON CONFLICT (oracle_key) DO NOTHING;
+    ELSE
+        UPDATE aml_oracle_journal
+        SET version = version + 1, next_batch_nonce = p_next_batch_nonce, updated_at = now()
+        WHERE oracle_key = p_key AND version = p_expected;
+    END IF;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'the oracle journal of % is no longer at version %: another activation wrote it', p_key, p_expected
+            USING ERRCODE = 'AMLJ1';
+    END IF;
+    RETURN p_expected + 1;
+END
+$$;
