@@ -8,26 +8,23 @@ namespace Aml.Orleans.Grains.Oracle;
 /// <summary>
 /// The oracle's audit trail in PostgreSQL (<c>aml_audit_decision</c>, migrations 0005 and 0011): one row per decision,
 /// updated as the decision moves. The rows go out in the same batch as the oracle's journal rows
-/// (<c>Storage/OracleJournalTable</c>), so a decision's audit row is stored exactly when its change is.
+/// (<c>Storage/OracleJournalTable</c>), so a decision's audit row is stored, or staged in the outbox table when the audit
+/// table refuses it, exactly when its change is.
 /// </summary>
 public static class DecisionAuditRows
 {
-    // One statement for the whole batch: the columns travel as arrays and unnest pairs them up again row by row. A new
-    // row's created_at is now() plus its place in the batch in microseconds, so rows inserted together keep their order
-    // (one now() for all would tie them, and readers order by created_at).
-    private const string Upsert = """
-        INSERT INTO aml_audit_decision
-            (decision_digest, position_id, kind, features_hash, model_hash, signer_bitmap, tx_hash, status, outcome, signed_at, created_at, updated_at)
-        SELECT d, p, k, f, m, b, t, s, o, sa, now() + n * interval '1 microsecond', now()
-        FROM unnest(@digest, @position, @kind, @features, @model, @bitmap, @tx, @status, @outcome, @signed) WITH ORDINALITY AS r(d, p, k, f, m, b, t, s, o, sa, n)
-        ON CONFLICT (decision_digest) DO UPDATE SET
-            signer_bitmap = EXCLUDED.signer_bitmap, tx_hash = EXCLUDED.tx_hash, status = EXCLUDED.status,
-            outcome = EXCLUDED.outcome, signed_at = COALESCE(aml_audit_decision.signed_at, EXCLUDED.signed_at), updated_at = now()
-        """;
+    /// <summary>The column the audit statement returns: true when the rows went into the audit table.</summary>
+    public const string AuditedColumn = "audited";
+
+    // One call for the whole batch: the columns travel as arrays and the function (migration 0013) upserts them, or
+    // stages them in aml_oracle_audit_outbox when the audit table refuses, so the write around it still commits.
+    private const string Upsert =
+        $"SELECT aml_oracle_audit(@digest, @position, @kind, @features, @model, @bitmap, @tx, @status, @outcome, @signed) AS {AuditedColumn}";
 
     /// <summary>
-    /// The upsert of <paramref name="audits"/> (by digest; digests must be distinct) as one statement of a batch: a batch
-    /// of decisions costs one statement, not one per decision.
+    /// The upsert of <paramref name="audits"/> (by digest; digests must be distinct; none: only the staged rows) as one
+    /// statement of a batch, returning <see cref="AuditedColumn"/>: a batch of decisions costs one statement, not one per
+    /// decision.
     /// </summary>
     public static NpgsqlBatchCommand UpsertCommand(IReadOnlyList<DecisionAudit> audits)
     {

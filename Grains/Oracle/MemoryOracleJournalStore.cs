@@ -28,7 +28,7 @@ public sealed class MemoryOracleJournalStore : IOracleJournalStore
     }
 
     /// <inheritdoc />
-    public Task WriteAsync(string oracleKey, OracleJournalDelta delta, CancellationToken cancellationToken = default)
+    public Task<bool> WriteAsync(string oracleKey, OracleJournalDelta delta, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(delta);
         var journal = _journals.GetOrAdd(oracleKey, _ => new Journal());
@@ -44,8 +44,11 @@ public sealed class MemoryOracleJournalStore : IOracleJournalStore
             Apply(journal, delta);
         }
 
-        return Task.CompletedTask;
+        return Task.FromResult(true);
     }
+
+    /// <inheritdoc />
+    public Task<bool> DrainAuditAsync(CancellationToken cancellationToken = default) => Task.FromResult(true);
 
     private static void Apply(Journal journal, OracleJournalDelta delta)
     {

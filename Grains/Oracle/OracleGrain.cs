@@ -66,6 +66,10 @@ internal sealed partial class OracleGrain(
 
     // Set when the state came from a grain-state blob written before the journal: cleared once the journal holds it.
     private bool _blobToClear;
+    private bool _auditFailing;
+
+    // Set when the audit table refused a write's audit rows: they wait, durable, in the outbox table until it takes them.
+    private bool _auditStaged;
 
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -73,6 +77,7 @@ internal sealed partial class OracleGrain(
         if (await journalStore.LoadAsync(this.GetPrimaryKeyString(), cancellationToken) is { } rows)
         {
             state.State = _journal.Rebuild(rows);
+            _auditStaged = rows.AuditStaged;
         }
         else if (state.RecordExists)
         {
@@ -264,7 +269,7 @@ internal sealed partial class OracleGrain(
     }
 
     private bool HasWork => _intake.Count > 0 || _unsaved || state.State.Queue.Count > 0 || state.State.InFlightTransactions.Count > 0 ||
-                            state.State.Unconfirmed.Count > 0 || _journal.HasChanges;
+                            state.State.Unconfirmed.Count > 0 || _journal.HasChanges || _auditStaged;
 
     private void ScheduleFlush() =>
         _flushTimer ??= this.RegisterGrainTimer(FlushAsync, new GrainTimerCreationOptions
@@ -367,6 +372,10 @@ internal sealed partial class OracleGrain(
             LogChainUnavailable(ex.Message);
             return; // the chain is unreachable: the work stays queued and durable
         }
+        finally
+        {
+            await SaveDueAuditsAsync(); // the audit rows of what this turn took in and left queued, off the tick-to-signed path
+        }
 
         PruneSettled();
         if (!HasWork)
@@ -403,14 +412,17 @@ internal sealed partial class OracleGrain(
     /// Writes what changed in the state since the last write, with its audit rows, in one round trip; until it is
     /// stored, the next flush turn writes it again before anything else.
     /// </summary>
-    private async Task SaveStateAsync()
+    private async Task SaveStateAsync(bool withDueAudits = false)
     {
         _unsaved = true;
-        if (_journal.Delta(state.State) is { } delta)
+        if (_journal.Delta(state.State, withDueAudits) is { } delta)
         {
             try
             {
-                await journalStore.WriteAsync(this.GetPrimaryKeyString(), delta);
+                if (!await journalStore.WriteAsync(this.GetPrimaryKeyString(), delta))
+                {
+                    AuditStaged();
+                }
             }
             catch (global::Orleans.Storage.InconsistentStateException)
             {
@@ -425,6 +437,52 @@ internal sealed partial class OracleGrain(
         }
 
         _unsaved = false;
+    }
+
+    /// <summary>
+    /// Writes the audit rows of decisions taken in and still queued (their journal rows are stored already, and an
+    /// activation audits every queued one again), and moves staged audit rows into the audit table once it takes them;
+    /// when PostgreSQL refuses, the next flush period tries again.
+    /// </summary>
+    private async Task SaveDueAuditsAsync()
+    {
+        if (!_journal.HasAuditDue && !_auditStaged)
+        {
+            return;
+        }
+
+        try
+        {
+            if (_journal.HasAuditDue)
+            {
+                await SaveStateAsync(withDueAudits: true);
+            }
+
+            if (_auditStaged && await journalStore.DrainAuditAsync())
+            {
+                (_auditStaged, _auditFailing) = (false, false);
+            }
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+        {
+            if (!_auditFailing)
+            {
+                LogAuditFailed(ex.Message); // once per outage, not once per flush period
+                _auditFailing = true;
+            }
+
+            ScheduleFlush();
+        }
+    }
+
+    private void AuditStaged()
+    {
+        _auditStaged = true;
+        if (!_auditFailing)
+        {
+            LogAuditFailed("the audit table refused them; they are staged in aml_oracle_audit_outbox"); // once per outage
+            _auditFailing = true;
+        }
     }
 
     /// <summary>Marks the entries changed (and their audit rows due), then writes.</summary>

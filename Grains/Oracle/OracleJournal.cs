@@ -21,14 +21,22 @@ public sealed class OracleJournal
     // Entries changed since the last write (by digest), and audit rows of a state written before the journal.
     private readonly Dictionary<string, OracleEntry> _changed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DecisionAudit> _legacyAudits = new(StringComparer.Ordinal);
+
+    // Queued entries whose audit row may not be written yet: a decision just taken in is audited by the write that next
+    // changes it (it is sent) or by the turn's closing write, not by the intake write on the tick-to-signed path. Its
+    // row in the journal is what makes it durable; after a crash every queued entry is audited again (idempotent).
+    private readonly Dictionary<string, OracleEntry> _auditDue = new(StringComparer.Ordinal);
     private DateTimeOffset? _pruneBefore;
     private long _nextSeq = 1;
 
     /// <summary>The version of the last write (0: nothing stored yet).</summary>
     public long Version { get; private set; }
 
-    /// <summary>True while an entry's change or a legacy audit row waits for a write.</summary>
-    public bool HasChanges => _changed.Count > 0 || _legacyAudits.Count > 0;
+    /// <summary>True while an entry's change or an audit row waits for a write.</summary>
+    public bool HasChanges => _changed.Count > 0 || _legacyAudits.Count > 0 || _auditDue.Count > 0;
+
+    /// <summary>True while a queued entry's audit row waits for a write (<see cref="Delta"/> with <c>withDueAudits</c>).</summary>
+    public bool HasAuditDue => _auditDue.Count > 0;
 
     /// <summary>
     /// <paramref name="entry"/> changed (or was taken in): the next write stores its row, when the state holds it, and its
@@ -47,8 +55,13 @@ public sealed class OracleJournal
         var state = new OracleState { NextBatchNonce = rows.NextBatchNonce };
         foreach (var row in rows.Entries)
         {
-            state.Entries[row.Progress.Digest] = row.ToEntry();
+            var entry = state.Entries[row.Progress.Digest] = row.ToEntry();
             _storedEntries.Add(row.Progress.Digest);
+            if (entry.Status == SubmissionStatus.Queued)
+            {
+                _auditDue[entry.Digest] = entry; // its audit row may not have been written before the crash
+            }
+
             if (row.Progress.QueueSeq is { } seq)
             {
                 _storedQueue[row.Progress.Digest] = seq;
@@ -120,15 +133,18 @@ public sealed class OracleJournal
     /// <summary>Neither queued nor sent: what pruning may delete (here and in the store's rows).</summary>
     public static bool IsSettled(SubmissionStatus status) => status is not (SubmissionStatus.Queued or SubmissionStatus.Sent);
 
-    /// <summary>What changed in <paramref name="state"/> since the last write; null when nothing did.</summary>
-    public OracleJournalDelta? Delta(OracleState state)
+    /// <summary>
+    /// What changed in <paramref name="state"/> since the last write; null when nothing did. The audit rows of entries
+    /// taken in and still queued wait, unless <paramref name="withDueAudits"/>.
+    /// </summary>
+    public OracleJournalDelta? Delta(OracleState state, bool withDueAudits = false)
     {
         ArgumentNullException.ThrowIfNull(state);
         var delta = new OracleJournalDelta { ExpectedVersion = Version, NextBatchNonce = state.NextBatchNonce, PruneBefore = _pruneBefore };
-        AddEntries(state, delta);
+        AddEntries(state, delta, withDueAudits);
         AddTransactions(state, delta);
         AddCloses(state, delta);
-        var unchanged = delta.RowCount == 1 && state.NextBatchNonce == _storedBatchNonce && _pruneBefore is null;
+        var unchanged = delta.RowCount == 1 && delta.AuditsDeferred.Count == 0 && state.NextBatchNonce == _storedBatchNonce && _pruneBefore is null;
         return unchanged ? null : delta;
     }
 
@@ -157,11 +173,14 @@ public sealed class OracleJournal
         delta.RemovedTransactions.ForEach(hash => _storedTransactions.Remove(hash));
         delta.Closes.ForEach(c => _storedCloses[c.PositionId] = c.Close);
         delta.RemovedCloses.ForEach(id => _storedCloses.Remove(id));
-        foreach (var audit in delta.Audits)
+        foreach (var digest in delta.Audits.Select(a => a.Digest).Concat(delta.AuditsDeferred.Select(e => e.Digest)))
         {
-            _changed.Remove(audit.Digest);
-            _legacyAudits.Remove(audit.Digest);
+            _changed.Remove(digest);
+            _legacyAudits.Remove(digest);
+            _auditDue.Remove(digest);
         }
+
+        delta.AuditsDeferred.ForEach(e => _auditDue[e.Digest] = e);
 
         (_storedBatchNonce, Version) = (delta.NextBatchNonce, delta.ExpectedVersion + 1);
         if (delta.PruneBefore == _pruneBefore)
@@ -170,7 +189,7 @@ public sealed class OracleJournal
         }
     }
 
-    private void AddEntries(OracleState state, OracleJournalDelta delta)
+    private void AddEntries(OracleState state, OracleJournalDelta delta, bool withDueAudits)
     {
         bool Held(string digest) => _changed.TryGetValue(digest, out var entry) &&
                                     state.Entries.TryGetValue(digest, out var held) && ReferenceEquals(entry, held);
@@ -178,11 +197,25 @@ public sealed class OracleJournal
         var queueSeqs = JournalOrder.Assign(state.Queue, Held, d => _storedQueue.TryGetValue(d, out var s) ? s : null, ref _nextSeq);
         foreach (var (digest, entry) in _changed)
         {
-            delta.Audits.Add(entry.ToAudit());
-            if (Held(digest))
+            var held = Held(digest);
+            if (held && entry.Status == SubmissionStatus.Queued && !withDueAudits)
+            {
+                delta.AuditsDeferred.Add(entry);
+            }
+            else
+            {
+                delta.Audits.Add(entry.ToAudit());
+            }
+
+            if (held)
             {
                 AddEntry(delta, entry, queueSeqs);
             }
+        }
+
+        if (withDueAudits)
+        {
+            delta.Audits.AddRange(_auditDue.Values.Where(e => !_changed.ContainsKey(e.Digest)).Select(e => e.ToAudit()));
         }
 
         // Entries the queue renumbered without a change of their own (their place moved), and any that left the queue
@@ -197,7 +230,7 @@ public sealed class OracleJournal
             }
         }
 
-        delta.Audits.AddRange(_legacyAudits.Values.Where(a => !_changed.ContainsKey(a.Digest)));
+        delta.Audits.AddRange(_legacyAudits.Values.Where(a => !_changed.ContainsKey(a.Digest) && !(withDueAudits && _auditDue.ContainsKey(a.Digest))));
     }
 
     private void AddEntry(OracleJournalDelta delta, OracleEntry entry, Dictionary<string, long> queueSeqs)

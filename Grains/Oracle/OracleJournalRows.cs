@@ -14,18 +14,23 @@ public interface IOracleJournalStore
     /// <summary>
     /// Writes <paramref name="delta"/> all or nothing, with its audit rows, advancing the version from
     /// <see cref="OracleJournalDelta.ExpectedVersion"/>; throws <see cref="global::Orleans.Storage.InconsistentStateException"/>
-    /// (and writes nothing) when the stored version is another.
+    /// (and writes nothing) when the stored version is another. Returns false when the audit table refused the audit rows:
+    /// they are then staged, durable with the rest, until <see cref="DrainAuditAsync"/> gets them in.
     /// </summary>
-    Task WriteAsync(string oracleKey, OracleJournalDelta delta, CancellationToken cancellationToken = default);
+    Task<bool> WriteAsync(string oracleKey, OracleJournalDelta delta, CancellationToken cancellationToken = default);
+
+    /// <summary>Moves staged audit rows into the audit table; true when none is left.</summary>
+    Task<bool> DrainAuditAsync(CancellationToken cancellationToken = default);
 }
 
-/// <summary>An oracle's stored rows, as loaded.</summary>
+/// <summary>An oracle's stored rows, as loaded; <paramref name="AuditStaged"/> when audit rows wait in the outbox.</summary>
 public sealed record OracleJournalRows(
     long Version,
     ulong NextBatchNonce,
     IReadOnlyList<JournalEntryRow> Entries,
     IReadOnlyList<JournalTransactionRow> Transactions,
-    IReadOnlyList<JournalCloseRow> Closes);
+    IReadOnlyList<JournalCloseRow> Closes,
+    bool AuditStaged = false);
 
 /// <summary>One decision the oracle holds: what was submitted (written once) and its progress.</summary>
 public sealed record JournalEntryRow(
@@ -126,6 +131,9 @@ public sealed class OracleJournalDelta
 
     /// <summary>The newest audit row of every decision this write touches (distinct digests).</summary>
     public List<DecisionAudit> Audits { get; } = [];
+
+    /// <summary>Entries taken in and still queued whose audit row waits for a later write (their journal row is in this one).</summary>
+    public List<OracleEntry> AuditsDeferred { get; } = [];
 
     /// <summary>When set, the settled entries (neither queued nor sent) last updated before it are deleted.</summary>
     public DateTimeOffset? PruneBefore { get; init; }

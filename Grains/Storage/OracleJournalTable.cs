@@ -82,6 +82,7 @@ public sealed class OracleJournalTable(NpgsqlDataSource dataSource) : IOracleJou
         batch.BatchCommands.Add(Keyed($"SELECT {EntryColumns} FROM aml_oracle_entry WHERE oracle_key = @key", oracleKey));
         batch.BatchCommands.Add(Keyed($"SELECT {TransactionColumns} FROM aml_oracle_transaction WHERE oracle_key = @key", oracleKey));
         batch.BatchCommands.Add(Keyed("SELECT position_id, signed FROM aml_oracle_close WHERE oracle_key = @key", oracleKey));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT EXISTS (SELECT 1 FROM aml_oracle_audit_outbox)"));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
@@ -110,11 +111,13 @@ public sealed class OracleJournalTable(NpgsqlDataSource dataSource) : IOracleJou
             closes.Add(new JournalCloseRow(reader.GetString(0), Deserialize<SignedDecision>(reader.GetFieldValue<byte[]>(1))));
         }
 
-        return new OracleJournalRows(version, nextBatchNonce, entries, transactions, closes);
+        await reader.NextResultAsync(cancellationToken);
+        var staged = await reader.ReadAsync(cancellationToken) && reader.GetBoolean(0);
+        return new OracleJournalRows(version, nextBatchNonce, entries, transactions, closes, staged);
     }
 
     /// <inheritdoc />
-    public async Task WriteAsync(string oracleKey, OracleJournalDelta delta, CancellationToken cancellationToken = default)
+    public async Task<bool> WriteAsync(string oracleKey, OracleJournalDelta delta, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(oracleKey);
         ArgumentNullException.ThrowIfNull(delta);
@@ -126,11 +129,6 @@ public sealed class OracleJournalTable(NpgsqlDataSource dataSource) : IOracleJou
         AddEntries(batch, oracleKey, delta);
         AddTransactions(batch, oracleKey, delta);
         AddCloses(batch, oracleKey, delta);
-        if (delta.Audits.Count > 0)
-        {
-            batch.BatchCommands.Add(DecisionAuditRows.UpsertCommand(delta.Audits));
-        }
-
         if (delta.PruneBefore is { } horizon)
         {
             var prune = Keyed(Prune, oracleKey);
@@ -138,14 +136,44 @@ public sealed class OracleJournalTable(NpgsqlDataSource dataSource) : IOracleJou
             batch.BatchCommands.Add(prune);
         }
 
+        if (delta.Audits.Count > 0)
+        {
+            batch.BatchCommands.Add(DecisionAuditRows.UpsertCommand(delta.Audits)); // last: its result is the one read
+        }
+
         try
         {
-            await batch.ExecuteNonQueryAsync(cancellationToken);
+            return await ExecuteAsync(batch, cancellationToken);
         }
         catch (PostgresException ex) when (ex.SqlState == FenceSqlState)
         {
             throw new InconsistentStateException(ex.MessageText, "", delta.ExpectedVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), ex);
         }
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> DrainAuditAsync(CancellationToken cancellationToken = default)
+    {
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(DecisionAuditRows.UpsertCommand([]));
+        return await ExecuteAsync(batch, cancellationToken);
+    }
+
+    /// <summary>Runs <paramref name="batch"/>; false when its audit statement staged its rows instead of writing them.</summary>
+    private static async Task<bool> ExecuteAsync(NpgsqlBatch batch, CancellationToken cancellationToken)
+    {
+        var audited = true;
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        do
+        {
+            if (reader.FieldCount == 1 && reader.GetName(0) == DecisionAuditRows.AuditedColumn && await reader.ReadAsync(cancellationToken))
+            {
+                audited = reader.GetBoolean(0);
+            }
+        }
+        while (await reader.NextResultAsync(cancellationToken));
+
+        return audited;
     }
 
     private static void AddEntries(NpgsqlBatch batch, string oracleKey, OracleJournalDelta delta)

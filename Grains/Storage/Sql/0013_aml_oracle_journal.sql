@@ -1,6 +1,7 @@
 -- The oracle's state as a row journal (Grains/Oracle/OracleJournal.cs), replacing the one grain-state blob it rewrote on
 -- every write: each write stores only the rows that changed since the last one, in one batch (one round trip, one
--- transaction) together with the audit rows of the same decisions, and activation rebuilds the state from the rows.
+-- transaction) together with the audit rows of the same decisions (staged in an outbox table when the audit table
+-- refuses them), and activation rebuilds the state from the rows.
 -- Times are the oracle's clock; settled entries past the retention window are deleted by the write that follows the
 -- oracle's own pruning.
 
@@ -85,5 +86,65 @@ BEGIN
             USING ERRCODE = 'AMLJ1';
     END IF;
     RETURN p_expected + 1;
+END
+$$;
+
+-- Audit rows the audit table refused (it was away, locked out, or a row failed a check), kept until it takes them: a
+-- journal write must never fail, nor the engine stop, because of its audit rows, and none may be lost.
+CREATE TABLE aml_oracle_audit_outbox
+(
+    decision_digest bytea       NOT NULL,
+    position_id     text        NOT NULL,
+    kind            text        NOT NULL,
+    features_hash   bytea       NOT NULL,
+    model_hash      bytea       NOT NULL,
+    signer_bitmap   bigint      NOT NULL,
+    tx_hash         bytea       NULL,
+    status          text        NOT NULL,
+    outcome         text        NULL,
+    signed_at       timestamptz NULL,
+    staged_order    bigint      GENERATED ALWAYS AS IDENTITY,
+    CONSTRAINT pk_aml_oracle_audit_outbox PRIMARY KEY (decision_digest)
+);
+
+-- The audit statement of a journal write: upserts the given rows (and any staged earlier, which rows given now for the
+-- same digest replace) into aml_audit_decision and returns true; when that fails, stages the given rows instead and
+-- returns false, so the journal write around it still commits. Called with empty arrays it only drains the outbox.
+-- A new audit row's created_at is now() plus its place in the call in microseconds, so rows inserted together keep
+-- their order (readers order by created_at); staged rows come just before.
+CREATE FUNCTION aml_oracle_audit(
+    p_digest bytea[], p_position text[], p_kind text[], p_features bytea[], p_model bytea[], p_bitmap bigint[], p_tx bytea[],
+    p_status text[], p_outcome text[], p_signed timestamptz[]) RETURNS boolean
+    LANGUAGE plpgsql AS
+$$
+BEGIN
+    BEGIN
+        WITH moved AS (
+            DELETE FROM aml_oracle_audit_outbox
+            RETURNING decision_digest, position_id, kind, features_hash, model_hash, signer_bitmap, tx_hash, status, outcome, signed_at, staged_order),
+        given AS (
+            SELECT d, p, k, f, m, b, t, s, o, sa, n
+            FROM unnest(p_digest, p_position, p_kind, p_features, p_model, p_bitmap, p_tx, p_status, p_outcome, p_signed)
+                WITH ORDINALITY AS r(d, p, k, f, m, b, t, s, o, sa, n)
+            UNION ALL
+            SELECT decision_digest, position_id, kind, features_hash, model_hash, signer_bitmap, tx_hash, status, outcome, signed_at,
+                   row_number() OVER (ORDER BY staged_order) - count(*) OVER ()
+            FROM moved WHERE NOT (decision_digest = ANY (p_digest)))
+        INSERT INTO aml_audit_decision
+            (decision_digest, position_id, kind, features_hash, model_hash, signer_bitmap, tx_hash, status, outcome, signed_at, created_at, updated_at)
+        SELECT d, p, k, f, m, b, t, s, o, sa, now() + n * interval '1 microsecond', now() FROM given
+        ON CONFLICT (decision_digest) DO UPDATE SET
+            signer_bitmap = EXCLUDED.signer_bitmap, tx_hash = EXCLUDED.tx_hash, status = EXCLUDED.status,
+            outcome = EXCLUDED.outcome, signed_at = COALESCE(aml_audit_decision.signed_at, EXCLUDED.signed_at), updated_at = now();
+        RETURN true;
+    EXCEPTION WHEN OTHERS THEN
+        INSERT INTO aml_oracle_audit_outbox
+            (decision_digest, position_id, kind, features_hash, model_hash, signer_bitmap, tx_hash, status, outcome, signed_at)
+        SELECT * FROM unnest(p_digest, p_position, p_kind, p_features, p_model, p_bitmap, p_tx, p_status, p_outcome, p_signed)
+        ON CONFLICT (decision_digest) DO UPDATE SET
+            signer_bitmap = EXCLUDED.signer_bitmap, tx_hash = EXCLUDED.tx_hash, status = EXCLUDED.status, outcome = EXCLUDED.outcome,
+            signed_at = COALESCE(aml_oracle_audit_outbox.signed_at, EXCLUDED.signed_at);
+        RETURN false;
+    END;
 END
 $$;
