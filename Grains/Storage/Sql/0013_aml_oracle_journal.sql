@@ -91,21 +91,13 @@ $$;
 
 -- Audit rows the audit table refused (it was away, locked out, or a row failed a check), kept until it takes them: a
 -- journal write must never fail, nor the engine stop, because of its audit rows, and none may be lost.
-CREATE TABLE aml_oracle_audit_outbox
-(
-    decision_digest bytea       NOT NULL,
-    position_id     text        NOT NULL,
-    kind            text        NOT NULL,
-    features_hash   bytea       NOT NULL,
-    model_hash      bytea       NOT NULL,
-    signer_bitmap   bigint      NOT NULL,
-    tx_hash         bytea       NULL,
-    status          text        NOT NULL,
-    outcome         text        NULL,
-    signed_at       timestamptz NULL,
-    staged_order    bigint      GENERATED ALWAYS AS IDENTITY,
-    CONSTRAINT pk_aml_oracle_audit_outbox PRIMARY KEY (decision_digest)
-);
+-- Its columns are the audit table's (as a row of it is staged), without the two times the upsert sets.
+CREATE TABLE aml_oracle_audit_outbox (LIKE aml_audit_decision);
+ALTER TABLE aml_oracle_audit_outbox
+    DROP COLUMN created_at,
+    DROP COLUMN updated_at,
+    ADD COLUMN staged_order bigint GENERATED ALWAYS AS IDENTITY,
+    ADD CONSTRAINT pk_aml_oracle_audit_outbox PRIMARY KEY (decision_digest);
 
 -- The audit statement of a journal write: upserts the given rows (and any staged earlier, which rows given now for the
 -- same digest replace) into aml_audit_decision and returns true; when that fails, stages the given rows instead and
