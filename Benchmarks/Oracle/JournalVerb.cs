@@ -12,7 +12,7 @@ namespace Aml.Orleans.Benchmarks.Oracle;
 /// <c>Aml.Orleans.Benchmarks journal --pg CONNECTION [--entries 10000] [--runs 5]</c>: the oracle's three writes of a
 /// cascade of <c>--entries</c> liquidations (the intake group; the send round that signs them all into batches of 50;
 /// a settle round of 20 receipts), each written as the previous version did (the whole state as one grain-state blob,
-/// through the provider's own query, plus the audit upsert after it) and as the journal does (the changed rows and their
+/// through the provider's own query, plus the audit upsert after it, where that version made it) and as the journal does (the changed rows and their
 /// audit rows in one batch), on the same PostgreSQL in the same run. Reports per write the bytes PostgreSQL wrote to its
 /// WAL and the median time over <c>--runs</c> fresh oracles. Migrates the database first.
 /// </summary>
@@ -73,7 +73,9 @@ internal static class JournalVerb
         foreach (var (step, state, changed) in cascade.Writes())
         {
             byte[] payload = [];
-            var audits = changed.Select(e => e.ToAudit()).ToList();
+            // The previous version staged the intake's audit rows in the blob and upserted them after the send write of the
+            // same turn, merged by digest with the sent ones: one audit upsert for both.
+            var audits = step == CascadeStates.Steps[0] ? [] : changed.Select(e => e.ToAudit()).ToList();
             var (wal, ms) = await WalAndTimeAsync(dataSource, async () =>
             {
                 await using var write = dataSource.CreateCommand(writeQuery);
@@ -88,9 +90,12 @@ internal static class JournalVerb
                 payload = JsonSerializer.SerializeToUtf8Bytes(state); // as the grain-state serializer did, on the grain's turn
                 write.Parameters.AddWithValue("PayloadBinary", payload);
                 version = Convert.ToInt32(await write.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
-                await using var audit = dataSource.CreateBatch();
-                audit.BatchCommands.Add(DecisionAuditRows.UpsertCommand(audits));
-                await audit.ExecuteNonQueryAsync();
+                if (audits.Count > 0)
+                {
+                    await using var audit = dataSource.CreateBatch();
+                    audit.BatchCommands.Add(DecisionAuditRows.UpsertCommand(audits));
+                    await audit.ExecuteNonQueryAsync();
+                }
             });
             measured.Add(new Measured(step, Blob: true, payload.Length, wal, ms));
         }
