@@ -62,6 +62,7 @@ internal sealed partial class OracleGrain(
     private DateTimeOffset _lastReorgCheck;
 
     // The state's rows as stored: each write stores only what changed, with the audit rows of the same decisions.
+    // Writes from SignAsync and the flush turns never overlap: neither interleaves.
     private readonly OracleJournal _journal = new();
 
     // Set when the state came from a grain-state blob written before the journal: cleared once the journal holds it.
@@ -293,8 +294,9 @@ internal sealed partial class OracleGrain(
     private static TaskCompletionSource NewCommitSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>
-    /// Makes every submission taken in since the last flush durable with one journal write (their rows and audit rows in
-    /// one transaction), then releases their callers: a whole group of decisions costs one round trip.
+    /// Makes every submission taken in since the last flush durable with one journal write (their rows; the audit rows of
+    /// those refused), then releases their callers: a whole group of decisions costs one round trip. The queued ones are
+    /// audited by the send round's write or the turn's closing one, off the tick-to-signed path.
     /// </summary>
     private async Task CommitIntakeAsync()
     {
@@ -313,7 +315,7 @@ internal sealed partial class OracleGrain(
 
         try
         {
-            // One write: the group's new entries and the audit rows of all of it (the refused ones are only audited).
+            // One write: the group's new entries (the refused ones are only audited).
             Journal(group);
             await SaveStateAsync();
             await EnsureResumeReminderAsync();
