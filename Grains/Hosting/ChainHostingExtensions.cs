@@ -15,7 +15,7 @@ namespace Aml.Orleans.Grains.Hosting;
 public static class ChainHostingExtensions
 {
     /// <summary>
-    /// Registers the chain context for <paramref name="deployment"/>, the event relay, the audit table (when
+    /// Registers the chain context for <paramref name="deployment"/>, the event relay, the oracle's journal and audit table (when
     /// <paramref name="postgresConnectionString"/> is given) and a start-up task that starts the log indexer.
     /// </summary>
     public static ISiloBuilder AddAmlChain(
@@ -37,12 +37,15 @@ public static class ChainHostingExtensions
         if (!string.IsNullOrEmpty(postgresConnectionString))
         {
             silo.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(Storage.PostgresSiloBuilderExtensions.NormalizeConnectionString(postgresConnectionString)));
-            silo.Services.AddSingleton<IDecisionAuditLog, PostgresDecisionAuditLog>();
+            // The oracle's state as a row journal, written in one batch with its audit rows.
+            silo.Services.AddSingleton<IOracleJournalStore, Storage.OracleJournalTable>();
             // Recorded decisions mature from the markets' candles on an hourly reminder per listed market.
             silo.Services.AddSingleton<IHostedService>(services => new OutcomeMaturingStarter(
                 services.GetRequiredService<IGrainFactory>(), deployment.Catalog().Keys.ToArray()));
         }
 
+        // Without a database the journal lives in memory, as grain state then does.
+        silo.Services.TryAddSingleton<IOracleJournalStore, MemoryOracleJournalStore>();
         silo.Services.AddSingleton<IHostedService>(services => new IndexerStarter(services.GetRequiredService<IGrainFactory>(), deployment.OracleKey));
         return silo;
     }

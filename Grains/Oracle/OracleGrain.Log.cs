@@ -35,6 +35,9 @@ internal sealed partial class OracleGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "Oracle cannot reach the chain, work stays queued: {Reason}")]
     private partial void LogChainUnavailable(string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} audit rows not written yet, they stay staged for the database: {Reason}")]
-    private partial void LogAuditFailed(int count, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The audit rows of queued decisions are not written yet, the next flush tries again: {Reason}")]
+    private partial void LogAuditFailed(string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The oracle's state is in its journal, but the grain-state blob it came from could not be cleared yet: {Reason}")]
+    private partial void LogBlobNotCleared(string reason);
 }

@@ -32,7 +32,7 @@ internal sealed partial class OracleGrain(
     IOptions<OracleOptions> options,
     IOptions<MarketCatalogOptions> catalog,
     TimeProvider clock,
-    IEnumerable<IDecisionAuditLog> auditLogs,
+    IOracleJournalStore journalStore,
     ILogger<OracleGrain> logger) : Grain, IOracleGrain, IRemindable
 {
     private const string ResumeReminder = "oracle-resume";
@@ -60,11 +60,33 @@ internal sealed partial class OracleGrain(
     private BatchEncoder? _encoder;
     private TransactionTracker? _transactions;
     private DateTimeOffset _lastReorgCheck;
+
+    // The state's rows as stored: each write stores only what changed, with the audit rows of the same decisions.
+    // Writes from SignAsync and the flush turns never overlap: neither interleaves.
+    private readonly OracleJournal _journal = new();
+
+    // Set when the state came from a grain-state blob written before the journal: cleared once the journal holds it.
+    private bool _blobToClear;
     private bool _auditFailing;
+
+    // Set when the audit table refused a write's audit rows: they wait, durable, in the outbox table until it takes them.
+    private bool _auditStaged;
 
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (await journalStore.LoadAsync(this.GetPrimaryKeyString(), cancellationToken) is { } rows)
+        {
+            state.State = _journal.Rebuild(rows);
+            _auditStaged = rows.AuditStaged;
+        }
+        else if (state.RecordExists)
+        {
+            // Written whole before the journal: the first write stores all of it as rows, then the blob goes.
+            _journal.Import(state.State);
+            (_blobToClear, _unsaved) = (true, true);
+        }
+
         if (state.State.NextBatchNonce == 0)
         {
             state.State.NextBatchNonce = (ulong)clock.GetUtcNow().ToUnixTimeMilliseconds();
@@ -248,7 +270,7 @@ internal sealed partial class OracleGrain(
     }
 
     private bool HasWork => _intake.Count > 0 || _unsaved || state.State.Queue.Count > 0 || state.State.InFlightTransactions.Count > 0 ||
-                            state.State.Unconfirmed.Count > 0 || state.State.AuditOutbox.Count > 0;
+                            state.State.Unconfirmed.Count > 0 || _journal.HasChanges || _auditStaged;
 
     private void ScheduleFlush() =>
         _flushTimer ??= this.RegisterGrainTimer(FlushAsync, new GrainTimerCreationOptions
@@ -272,8 +294,9 @@ internal sealed partial class OracleGrain(
     private static TaskCompletionSource NewCommitSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>
-    /// Makes every submission taken in since the last flush durable with one state write (which also stages their audit
-    /// rows, upserted at the end of the turn), then releases their callers: a whole group of decisions costs one round trip.
+    /// Makes every submission taken in since the last flush durable with one journal write (their rows; the audit rows of
+    /// those refused), then releases their callers: a whole group of decisions costs one round trip. The queued ones are
+    /// audited by the send round's write or the turn's closing one, off the tick-to-signed path.
     /// </summary>
     private async Task CommitIntakeAsync()
     {
@@ -292,9 +315,8 @@ internal sealed partial class OracleGrain(
 
         try
         {
-            // The state holds the group's audit rows (staged): durable now; the rows are written after the batch is
-            // signed, off the tick-to-signed path.
-            StageAudit(group);
+            // One write: the group's new entries (the refused ones are only audited).
+            Journal(group);
             await SaveStateAsync();
             await EnsureResumeReminderAsync();
         }
@@ -354,7 +376,7 @@ internal sealed partial class OracleGrain(
         }
         finally
         {
-            await DrainAuditOutboxAsync(); // the audit rows of what this turn committed and sent, in one upsert
+            await SaveDueAuditsAsync(); // the audit rows of what this turn took in and left queued, off the tick-to-signed path
         }
 
         PruneSettled();
@@ -375,15 +397,8 @@ internal sealed partial class OracleGrain(
 
     private TransactionTracker Transactions => _transactions ??= new TransactionTracker(() => state.State, clock);
 
-    private void PruneSettled()
-    {
-        var horizon = clock.GetUtcNow() - _options.Retention;
-        foreach (var digest in state.State.Entries.Where(e => e.Value.Status is not (SubmissionStatus.Queued or SubmissionStatus.Sent) &&
-                                                              e.Value.UpdatedAt < horizon).Select(e => e.Key).ToList())
-        {
-            state.State.Entries.Remove(digest);
-        }
-    }
+    /// <summary>Forgets the settled entries past the retention window; the next write deletes their rows.</summary>
+    private void PruneSettled() => _journal.Prune(state.State, clock.GetUtcNow() - _options.Retention);
 
     private static void Settled(OracleEntry entry)
     {
@@ -395,69 +410,119 @@ internal sealed partial class OracleGrain(
         }
     }
 
-    /// <summary>Writes the state; until it is stored, the next flush turn writes it again before anything else.</summary>
-    private async Task SaveStateAsync()
+    /// <summary>
+    /// Writes what changed in the state since the last write, with its audit rows, in one round trip; until it is
+    /// stored, the next flush turn writes it again before anything else.
+    /// </summary>
+    private async Task SaveStateAsync(bool withDueAudits = false)
     {
         _unsaved = true;
-        await state.WriteStateAsync();
+        if (_journal.Delta(state.State, withDueAudits) is { } delta)
+        {
+            try
+            {
+                if (!await journalStore.WriteAsync(this.GetPrimaryKeyString(), delta))
+                {
+                    AuditStaged();
+                }
+            }
+            catch (global::Orleans.Storage.InconsistentStateException)
+            {
+                // Another activation wrote, or a write committed without our hearing it: only a reload knows the truth.
+                DeactivateOnIdle();
+                throw;
+            }
+
+            _journal.Written(delta);
+            EngineTelemetry.OracleJournalRows.Record(delta.RowCount);
+            await ClearImportedBlobAsync();
+        }
+
         _unsaved = false;
     }
 
-    /// <summary>Stages the entries' audit rows, writes the state that holds both, then writes the rows.</summary>
-    private async Task SaveAndAuditAsync(IEnumerable<OracleEntry> entries)
-    {
-        StageAudit(entries);
-        await SaveStateAsync();
-        await DrainAuditOutboxAsync();
-    }
-
-    private void StageAudit(IEnumerable<OracleEntry> entries)
-    {
-        foreach (var entry in entries)
-        {
-            state.State.AuditOutbox[entry.Digest] = entry.ToAudit();
-        }
-    }
-
     /// <summary>
-    /// Writes the staged audit rows in one multi-row upsert per log; rows PostgreSQL refuses now stay staged and the
-    /// flush timer tries again (the grain state already holds the truth, and an upsert of the newest row is idempotent).
+    /// Writes the audit rows of decisions taken in and still queued (their journal rows are stored already, and an
+    /// activation audits every queued one again), and moves staged audit rows into the audit table once it takes them;
+    /// when PostgreSQL refuses, the next flush period tries again.
     /// </summary>
-    private async Task DrainAuditOutboxAsync()
+    private async Task SaveDueAuditsAsync()
     {
-        if (state.State.AuditOutbox.Count == 0)
+        if (!_journal.HasAuditDue && !_auditStaged)
         {
             return;
         }
 
-        var staged = state.State.AuditOutbox.Values.ToList();
         try
         {
-            foreach (var log in auditLogs)
+            if (_journal.HasAuditDue)
             {
-                await log.UpsertAsync(staged);
+                await SaveStateAsync(withDueAudits: true);
             }
 
-            foreach (var audit in staged)
+            if (_auditStaged && await journalStore.DrainAuditAsync())
             {
-                // Only the rows written: a newer row staged for the same digest meanwhile waits for the next drain.
-                if (state.State.AuditOutbox.TryGetValue(audit.Digest, out var current) && ReferenceEquals(current, audit))
-                {
-                    state.State.AuditOutbox.Remove(audit.Digest);
-                }
+                (_auditStaged, _auditFailing) = (false, false);
             }
-
-            _auditFailing = false;
         }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
         {
             if (!_auditFailing)
             {
-                LogAuditFailed(staged.Count, ex.Message); // once per outage, not once per flush period
+                LogAuditFailed(ex.Message); // once per outage, not once per flush period
                 _auditFailing = true;
             }
 
-            ScheduleFlush(); // the database is away: the rows wait for the next period
+            ScheduleFlush();
+        }
+    }
+
+    private void AuditStaged()
+    {
+        _auditStaged = true;
+        if (!_auditFailing)
+        {
+            LogAuditFailed("the audit table refused them; they are staged in aml_oracle_audit_outbox"); // once per outage
+            _auditFailing = true;
+        }
+    }
+
+    /// <summary>Marks the entries changed (and their audit rows due), then writes.</summary>
+    private async Task SaveAndAuditAsync(IEnumerable<OracleEntry> entries)
+    {
+        Journal(entries);
+        await SaveStateAsync();
+    }
+
+    private void Journal(IEnumerable<OracleEntry> entries)
+    {
+        foreach (var entry in entries)
+        {
+            _journal.Changed(entry);
+        }
+    }
+
+    /// <summary>Clears the grain-state blob an older version wrote, once the journal holds its state (kept in memory).</summary>
+    private async Task ClearImportedBlobAsync()
+    {
+        if (!_blobToClear)
+        {
+            return;
+        }
+
+        var kept = state.State;
+        try
+        {
+            await state.ClearStateAsync();
+            _blobToClear = false;
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or global::Orleans.Storage.InconsistentStateException)
+        {
+            LogBlobNotCleared(ex.Message); // harmless meanwhile: the journal, once written, is what activation reads
+        }
+        finally
+        {
+            state.State = kept;
         }
     }
 }

@@ -5,7 +5,9 @@ namespace Aml.Orleans.Grains.Oracle;
 /// <summary>
 /// The oracle's durable state: every decision it has taken in (by digest, for idempotency), the queue of decisions
 /// waiting for a transaction, and the transactions in flight — each persisted with its raw bytes before it is
-/// broadcast, so that after a crash the very same transaction is sent again instead of a second one.
+/// broadcast, so that after a crash the very same transaction is sent again instead of a second one. Stored as rows by
+/// <see cref="OracleJournal"/> (only what changed, per write); the grain-state blob of this type is read once, to import
+/// what an older version stored whole.
 /// </summary>
 [GenerateSerializer, Alias("aml.OracleState")]
 public sealed class OracleState
@@ -35,8 +37,8 @@ public sealed class OracleState
     [Id(5)] public Dictionary<string, SignedDecision> LiveCloses { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Audit rows not yet known to be written (by digest, the newest row of each): staged before the state write that
-    /// makes their change durable, removed once written, so a PostgreSQL outage or a crash in between loses none.
+    /// Audit rows an older version staged before its state write and had not written yet (by digest): read only when
+    /// importing such a state. The journal writes audit rows in the same transaction as the change they record.
     /// </summary>
     [Id(6)] public Dictionary<string, DecisionAudit> AuditOutbox { get; set; } = new(StringComparer.Ordinal);
 }

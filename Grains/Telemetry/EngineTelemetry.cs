@@ -29,6 +29,10 @@ public static partial class EngineTelemetry
     public static readonly Histogram<long> OracleCommitGroupSize = Meter.CreateHistogram<long>(
         "aml.oracle.commit_group", description: "submissions made durable by one oracle state write (group commit)");
 
+    /// <summary>Rows one oracle journal write stored (entries, transactions, closes, audit rows and its head row).</summary>
+    public static readonly Histogram<long> OracleJournalRows = Meter.CreateHistogram<long>(
+        "aml.oracle.journal_rows", description: "rows one oracle journal write stored, audit rows included (one round trip)");
+
     /// <summary>Decisions settled, by kind and outcome.</summary>
     public static readonly Counter<long> DecisionsSettled = Meter.CreateCounter<long>("aml.decisions", description: "decisions settled, by kind and status");
 
