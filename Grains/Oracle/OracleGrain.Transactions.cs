@@ -59,9 +59,14 @@ internal sealed partial class OracleGrain
             {
                 await SaveAndAuditAsync(changed.Distinct());
                 TellFailed();
+                var broadcastAt = clock.GetUtcNow();
                 foreach (var tx in signed)
                 {
                     _broadcasts[tx.Hash.ToString()] = Broadcast(tx);
+                    foreach (var digest in state.State.InFlightTransactions.Find(t => t.Hash == tx.Hash.ToString())?.Digests ?? [])
+                    {
+                        state.State.Entries[digest].BroadcastAt ??= broadcastAt;
+                    }
                 }
             }
         }

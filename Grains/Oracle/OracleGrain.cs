@@ -305,6 +305,12 @@ internal sealed partial class OracleGrain(
             throw;
         }
 
+        var committedAt = clock.GetUtcNow();
+        foreach (var entry in group)
+        {
+            entry.CommittedAt ??= committedAt;
+        }
+
         EngineTelemetry.OracleCommitGroupSize.Record(group.Count);
         committed.SetResult();
     }
