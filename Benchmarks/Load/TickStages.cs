@@ -20,8 +20,8 @@ internal sealed class TickStages
         ("crossed", "the book shard took the price and found the crossed bands"),
         ("statesRead", "the shard read the positions' stored state and decided the liquidations"),
         ("intake", "the oracle took the decision into its intake"),
-        ("committed", "the oracle's group holding it was stored"),
         ("signed", "the oracle signed it into a transaction"),
+        ("committed", "the oracle's group holding it was stored (with that transaction)"),
         ("broadcast", "that transaction, stored, was handed to the broadcaster"),
     ];
 
@@ -53,7 +53,7 @@ internal sealed class TickStages
         DateTimeOffset[] moments =
         [
             acceptedAt, round.CrossedAt, round.StatesReadAt,
-            Stamp(audit.QueuedAt, "QueuedAt"), Stamp(audit.CommittedAt, "CommittedAt"), Stamp(audit.SignedAt, "SignedAt"),
+            Stamp(audit.QueuedAt, "QueuedAt"), Stamp(audit.SignedAt, "SignedAt"), Stamp(audit.CommittedAt, "CommittedAt"),
             Stamp(audit.BroadcastAt, "BroadcastAt"),
         ];
         lock (_transactions)

@@ -15,11 +15,12 @@ namespace Aml.Orleans.Grains.Oracle;
 /// market's feed guard as last read before signing; nothing is read from the chain before signing a batch (nonce, fees
 /// and the chain's clock are kept by <see cref="RelayerAccount"/>, gas comes from <see cref="GasModel"/>), and the
 /// contract skips an item that no longer holds. Engine decisions are group-committed: those arriving while a flush turn
-/// runs (one by one, or a book shard's whole cascade in <see cref="SubmitBatchAsync"/>) are made durable together by the
-/// next one, then go out in <c>applyDecisions</c> batches under one quorum each; relayed OPENs go out one by one with the
-/// trader's signature (estimated, so a refused one is refused with its reason). A flush turn signs every batch the queue
-/// holds (up to <see cref="OracleOptions.MaxInFlight"/> transactions in flight), persists them all with their raw bytes
-/// in one write, then hands them to a broadcaster that sends them one after another in nonce order outside the grain's
+/// runs (one by one, or a book shard's whole cascade in <see cref="SubmitBatchAsync"/>) are taken by the next one, which
+/// signs them into <c>applyDecisions</c> batches under one quorum each and stores the group together with those
+/// transactions in one write before any caller hears "queued" or any byte leaves; relayed OPENs go out one by one with
+/// the trader's signature (estimated, so a refused one is refused with its reason). A flush turn signs every batch the
+/// queue holds (up to <see cref="OracleOptions.MaxInFlight"/> transactions in flight), persists them all with their raw
+/// bytes in one write, then hands them to a broadcaster that sends them one after another in nonce order outside the grain's
 /// turns; the receipts that are in are settled together by a later flush turn, again in one write. After a crash the
 /// same bytes are sent again (the chain cannot apply them twice), and a decision is settled once, by its digest. The
 /// grain never waits on a position.
@@ -37,17 +38,19 @@ internal sealed partial class OracleGrain(
 {
     private const string ResumeReminder = "oracle-resume";
 
-    /// <summary>Most group commits one flush turn makes before it signs what they queued.</summary>
-    private const int MaxGroupsPerTurn = 4;
     private readonly OracleOptions _options = options.Value;
     private IGrainTimer? _flushTimer;
     private bool _reminderRegistered;
 
-    // Submissions not yet durable, and the signal their callers wait for: the next flush turn commits them all with one
-    // state write and one audit upsert (group commit); submissions arriving meanwhile make up the next group.
+    // Submissions not yet taken by a flush turn, and the signal their callers wait for: the next flush turn commits them
+    // all with one state write, shared with the batches it signs from them, and one audit upsert (group commit);
+    // submissions arriving meanwhile make up the next group.
     private List<OracleEntry> _intake = [];
     private Dictionary<string, OracleEntry> _intakeQueued = new(StringComparer.Ordinal); // by digest: a cascade joins in O(n)
     private TaskCompletionSource _intakeCommitted = NewCommitSignal();
+
+    // The group the running flush turn took into the state, until the turn's first state write stores it.
+    private (List<OracleEntry> Group, TaskCompletionSource Committed)? _committing;
 
     // True between a change of the state in memory and the write that stores it: a write PostgreSQL refused is retried
     // first thing in the next flush turn, so nothing is broadcast or acknowledged on a state that is not stored.
@@ -198,7 +201,9 @@ internal sealed partial class OracleGrain(
         var digest = chain.DigestOf(decision);
         if (state.State.Entries.TryGetValue(digest, out var known))
         {
-            return (known.ToAudit(), null, null); // the same decision again: never a second transaction
+            // The same decision again: never a second transaction. Taken by the running turn but not stored yet, it
+            // is acknowledged with its group.
+            return (known.ToAudit(), known.CommittedAt is null && _committing is { } taken ? taken.Committed.Task : null, null);
         }
 
         if (_intakeQueued.TryGetValue(digest, out var joining))
@@ -272,10 +277,12 @@ internal sealed partial class OracleGrain(
     private static TaskCompletionSource NewCommitSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>
-    /// Makes every submission taken in since the last flush durable with one state write (which also stages their audit
-    /// rows, upserted at the end of the turn), then releases their callers: a whole group of decisions costs one round trip.
+    /// Moves every submission taken in since the last flush turn into the state, in memory, with its audit row staged:
+    /// the turn signs what it can of them first, and its next state write (<see cref="SaveStateAsync"/>) stores the group
+    /// together with the transactions signed from it, then releases the group's callers. So a group costs one write,
+    /// shared with its batch, and signing never waits for the group's own write.
     /// </summary>
-    private async Task CommitIntakeAsync()
+    private void TakeIntake()
     {
         if (_intake.Count == 0)
         {
@@ -290,29 +297,49 @@ internal sealed partial class OracleGrain(
             state.State.Queue.Add(entry.Digest);
         }
 
+        StageAudit(group); // the rows are upserted at the end of the turn, off the tick-to-signed path
+        _unsaved = true;
+        _committing = (group, committed);
+    }
+
+    /// <summary>Stores the group taken in this turn if no write of the turn has yet; its callers hear a failure.</summary>
+    private async Task CommitTakenAsync()
+    {
+        if (_committing is not { } taken)
+        {
+            return;
+        }
+
         try
         {
-            // The state holds the group's audit rows (staged): durable now; the rows are written after the batch is
-            // signed, off the tick-to-signed path.
-            StageAudit(group);
-            await SaveStateAsync();
-            await EnsureResumeReminderAsync();
+            await SaveStateAsync(); // releases the group
         }
         catch (Exception ex)
         {
             // Not acknowledged: the callers hear why. The queued ones stay in memory and go out with the next write.
-            committed.SetException(ex);
+            _committing = null;
+            taken.Committed.SetException(ex);
             throw;
         }
+    }
 
+    /// <summary>After a state write: the group taken before it is durable, its callers are released.</summary>
+    private void ReleaseCommitted()
+    {
+        if (_committing is not { } taken)
+        {
+            return;
+        }
+
+        _committing = null;
         var committedAt = clock.GetUtcNow();
-        foreach (var entry in group)
+        foreach (var entry in taken.Group)
         {
             entry.CommittedAt ??= committedAt;
         }
 
-        EngineTelemetry.OracleCommitGroupSize.Record(group.Count);
-        committed.SetResult();
+        EngineTelemetry.OracleCommitGroupSize.Record(taken.Group.Count);
+        taken.Committed.SetResult();
     }
 
     private async Task EnsureResumeReminderAsync()
@@ -332,15 +359,17 @@ internal sealed partial class OracleGrain(
             await SaveStateAsync(); // a write that failed: stored before anything else moves
         }
 
-        // Submissions that arrived while a group was being written (the other book shards of one tick) join before
-        // anything is signed, so one tick's liquidations go out in one batch rather than one per group.
-        for (var groups = 0; _intake.Count > 0 && groups < MaxGroupsPerTurn; groups++)
-        {
-            await CommitIntakeAsync();
-        }
-
+        // What arrived since the last turn is signed before it is stored, and stored with what is signed from it.
+        // Submissions arriving meanwhile (the other book shards of one tick) make up the next turn, which starts as
+        // soon as this one ends.
+        TakeIntake();
         try
         {
+            if (_committing is not null)
+            {
+                await EnsureResumeReminderAsync();
+            }
+
             await SettleInFlightAsync(cancellationToken);
             if (await ReorgedOutAsync(cancellationToken))
             {
@@ -360,6 +389,7 @@ internal sealed partial class OracleGrain(
         }
         finally
         {
+            await CommitTakenAsync(); // when nothing was signed or settled: the group's own write
             await DrainAuditOutboxAsync(); // the audit rows of what this turn committed and sent, in one upsert
         }
 
@@ -407,6 +437,7 @@ internal sealed partial class OracleGrain(
         _unsaved = true;
         await state.WriteStateAsync();
         _unsaved = false;
+        ReleaseCommitted();
     }
 
     /// <summary>Stages the entries' audit rows, writes the state that holds both, then writes the rows.</summary>
