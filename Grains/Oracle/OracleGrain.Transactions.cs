@@ -323,13 +323,13 @@ internal sealed partial class OracleGrain
     /// <summary>
     /// Watches mined transactions until they are <see cref="OracleOptions.ConfirmationDepth"/> blocks deep. One that a
     /// reorg removed goes back in flight with its very same bytes (same hash, same nonce, which the reorg freed), so
-    /// its decisions land again exactly once; true when that happened.
+    /// its decisions land again exactly once.
     /// </summary>
-    private async Task<bool> ReorgedOutAsync(CancellationToken cancellationToken)
+    private async Task WatchForReorgsAsync(CancellationToken cancellationToken)
     {
         if (state.State.Unconfirmed.Count == 0 || clock.GetUtcNow() - _lastReorgCheck < _options.ReorgCheckInterval)
         {
-            return false;
+            return;
         }
 
         _lastReorgCheck = clock.GetUtcNow();
@@ -342,7 +342,7 @@ internal sealed partial class OracleGrain
             {
                 LogReorged(tx.Hash, tx.Block, tx.Digests.Count);
                 await SaveAndAuditAsync(Transactions.Reorged(tx));
-                return true;
+                return;
             }
 
             // Re-included elsewhere is as good. Buried deep enough, or old enough on a chain that mines only on demand
@@ -359,8 +359,6 @@ internal sealed partial class OracleGrain
         {
             await SaveStateAsync();
         }
-
-        return false;
     }
 
     /// <summary>

@@ -371,12 +371,11 @@ internal sealed partial class OracleGrain(
             }
 
             await SettleInFlightAsync(cancellationToken);
-            if (await ReorgedOutAsync(cancellationToken))
-            {
-                return; // the undone transaction is in flight again: it settles on the next period
-            }
-
             await SendQueuedAsync(cancellationToken);
+
+            // After sending: the check reads the chain once per transaction not yet buried, which a batch waiting to be
+            // signed must not wait for. One it finds undone is in flight again and goes out with the next turn.
+            await WatchForReorgsAsync(cancellationToken);
             if (Account.IsStale && (state.State.InFlightTransactions.Count > 0 || state.State.Queue.Count > 0))
             {
                 await Account.RefreshAsync(cancellationToken); // after sending: the next batch signs with what is read here
