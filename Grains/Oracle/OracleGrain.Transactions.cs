@@ -156,6 +156,10 @@ internal sealed partial class OracleGrain
         return sending;
     }
 
+    /// <summary>True when each transaction in flight has a broadcast in this activation that has not failed.</summary>
+    private bool AllBroadcastsOnTheirWay() =>
+        state.State.InFlightTransactions.TrueForAll(t => _broadcasts.TryGetValue(t.Hash, out var sending) && !sending.IsFaulted && !sending.IsCanceled);
+
     private SignedTransaction ToSigned(OracleTransaction inFlight) =>
         new(Hex.Decode(inFlight.Raw), Bytes32.Parse(inFlight.Hash), Relayer.Address, inFlight.Nonce);
 

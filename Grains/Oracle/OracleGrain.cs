@@ -370,8 +370,21 @@ internal sealed partial class OracleGrain(
                 await EnsureResumeReminderAsync();
             }
 
-            await SettleInFlightAsync(cancellationToken);
+            // Sign first when every transaction in flight is on its way: the receipts' write then follows the batch
+            // instead of preceding it (a tick's second batch waited for the first one's receipt to be stored). A
+            // broadcast that failed, or none yet (after a crash), is settled first, so a lost nonce is resynced and the
+            // same bytes are sent again before a new transaction takes a nonce.
+            var settleFirst = !AllBroadcastsOnTheirWay();
+            if (settleFirst)
+            {
+                await SettleInFlightAsync(cancellationToken);
+            }
+
             await SendQueuedAsync(cancellationToken);
+            if (!settleFirst)
+            {
+                await SettleInFlightAsync(cancellationToken);
+            }
 
             // After sending: the check reads the chain once per transaction not yet buried, which a batch waiting to be
             // signed must not wait for. One it finds undone is in flight again and goes out with the next turn.
