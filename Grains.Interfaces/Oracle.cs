@@ -25,6 +25,12 @@ public enum SubmissionStatus
 }
 
 /// <summary>The oracle's record of one decision: the audit row joined to the chain by digest.</summary>
+/// <remarks>
+/// The stamps say where the time between submission and signing went: taken in (<paramref name="QueuedAt"/>), stored
+/// with its group (<paramref name="CommittedAt"/>), signed into a transaction (<paramref name="SignedAt"/>), that
+/// transaction stored and handed to the broadcaster (<paramref name="BroadcastAt"/>). The audit table keeps only
+/// <paramref name="SignedAt"/> (its <c>created_at</c> is when the row was first written).
+/// </remarks>
 [GenerateSerializer, Immutable, Alias("aml.DecisionAudit")]
 public sealed record DecisionAudit(
     string Digest,
@@ -37,4 +43,7 @@ public sealed record DecisionAudit(
     string? TransactionHash,
     string? Outcome,
     DateTimeOffset UpdatedAt,
-    DateTimeOffset? SignedAt = null);
+    DateTimeOffset? SignedAt = null,
+    DateTimeOffset? QueuedAt = null,
+    DateTimeOffset? CommittedAt = null,
+    DateTimeOffset? BroadcastAt = null);

@@ -111,6 +111,9 @@ internal static class LoadHarness
         }
 
         Line();
+        md.Append(TickStages.ToMarkdown(tickPath));
+
+        Line();
         Line($"## Load: end to end through the gateway ({gateway.Clients} concurrent clients)");
         Line();
         Line("gRPC over HTTP/2, one connection per client, each signed in with a trader's wallet. The baseline is the cheapest "

@@ -18,6 +18,7 @@ internal sealed record LoadRecord(
     double SeedSeconds,
     double TickToSignedP50Ms,
     double TickToSignedP99Ms,
+    TickStagesRecord TickToSignedStages,
     int CascadePositions,
     double? CascadeSignedSeconds,
     double? CascadeLandedSeconds,
@@ -47,7 +48,7 @@ internal sealed record LoadRecord(
         var largest = tickPath.MaxBy(r => r.Positions)!;
         return new LoadRecord(
             largest.Positions, Round(largest.ResidentBytesPerPosition / 1024), Round(largest.IdleCpuCores, 3), Round(largest.SeedSeconds),
-            Round(largest.TickToSigned.P50), Round(largest.TickToSigned.P99),
+            Round(largest.TickToSigned.P50), Round(largest.TickToSigned.P99), largest.Stages.ToRecord(),
             cascade?.Positions ?? 0, Round(cascade?.SignedSeconds), Round(cascade?.LandedSeconds),
             cascade?.Signed ?? 0, cascade?.Landed ?? 0, cascade?.Refused ?? 0,
             cascade is { BatchSizes.Count: > 0 } ? cascade.BatchSizes.Max() : null,

@@ -23,7 +23,8 @@ internal sealed record TickPathResult(
     Latencies ArrayScan,
     int LiquidationsWoken,
     Latencies TickToSigned,
-    Latencies TickToLanded);
+    Latencies TickToLanded,
+    TickStages Stages);
 
 /// <summary>
 /// The tick path on the running silo. N positions are opened on one market (their grains get the chain's
@@ -62,8 +63,8 @@ internal sealed class TickPathLoad(LoadStack stack)
         var (engine, call) = await TimeQuietTicksAsync(market);
         var naive = await TimeNaiveFanOutAsync(real, asset, positions);
         var scan = TimeArrayScan(liquidationPrices);
-        var (woken, signed, landed) = await TimeLiquidationAsync(asset, market, real);
-        return new TickPathResult(positions, asset, baseBytes, bytesPerPosition, baseIdleCores, idleCores, seedSeconds, engine, call, naive, scan, woken, signed, landed);
+        var (woken, signed, landed, stages) = await TimeLiquidationAsync(asset, market, real, bookShards);
+        return new TickPathResult(positions, asset, baseBytes, bytesPerPosition, baseIdleCores, idleCores, seedSeconds, engine, call, naive, scan, woken, signed, landed, stages);
     }
 
     private static string SyntheticId(string asset, int index) => Hex.Encode(Keccak.Hash($"bench-load:{asset}:{index}"));
@@ -210,9 +211,11 @@ internal sealed class TickPathLoad(LoadStack stack)
     /// One tick to 92 % of entry crosses the real positions' liquidation bands; their book shard decides each LIQUIDATE
     /// and hands them to the oracle together, which signs them with its quorum and sends. The oracle stamps the audit
     /// when it has signed (<see cref="DecisionAudit.SignedAt"/>) and again when the receipt settles it (Applied), so the
-    /// latencies are the silo's own clock readings against the tick's; the harness only polls to learn the digests.
+    /// latencies are the silo's own clock readings against the tick's; the harness only polls to learn the digests. Each
+    /// liquidation's stages (<see cref="TickStages"/>) come from the same audit and its book shard's last round.
     /// </summary>
-    private async Task<(int Woken, Latencies Signed, Latencies Landed)> TimeLiquidationAsync(string asset, IMarketGrain market, IReadOnlyList<string> real)
+    private async Task<(int Woken, Latencies Signed, Latencies Landed, TickStages Stages)> TimeLiquidationAsync(
+        string asset, IMarketGrain market, IReadOnlyList<string> real, int bookShards)
     {
         await stack.WaitForChainClockAsync(); // the contract refuses a price older than the positions' opening block
         Progress.Say($"  liquidation tick: {real.Count} positions cross their band");
@@ -221,6 +224,7 @@ internal sealed class TickPathLoad(LoadStack stack)
         await stack.SetFeedPriceAsync(asset, EntryE8 * 92 / 100);
         var tickAt = DateTimeOffset.UtcNow;
         var outcome = await market.SubmitTickAsync(new MarketTick(EntryE8 * 92 / 100, _ticks.Next()));
+        var acceptedAt = DateTimeOffset.UtcNow;
         if (!outcome.Accepted)
         {
             throw new InvalidOperationException($"the liquidation tick was refused: {outcome.Rejection}");
@@ -228,7 +232,8 @@ internal sealed class TickPathLoad(LoadStack stack)
 
         var signed = new Latencies();
         var landed = new Latencies();
-        await Task.WhenAll(real.Select(async id =>
+        var applied = new DecisionAudit[real.Count];
+        await Task.WhenAll(real.Select(async (id, index) =>
         {
             var snapshot = await RealPositions.WaitForAsync(
                 stack, id, s => s.PendingDigest is not null || s.Status == PositionStatus.Liquidated, "liquidating", TimeSpan.FromSeconds(60), 2);
@@ -252,6 +257,7 @@ internal sealed class TickPathLoad(LoadStack stack)
                         }
 
                         landed.Add(audit.UpdatedAt - tickAt);
+                        applied[index] = audit;
                         return;
                     case SubmissionStatus.Failed or SubmissionStatus.Skipped:
                         var head = await stack.Chain.Rpc.GetBlockAsync("latest");
@@ -265,7 +271,28 @@ internal sealed class TickPathLoad(LoadStack stack)
 
             throw new TimeoutException($"liquidation {digest} of {id} did not land within 60 s");
         }));
-        return (real.Count, signed, landed); // each one reached its liquidation, or the wait above threw
+        var stages = await StagesAsync(asset, real, applied, bookShards, tickAt, acceptedAt, EntryE8 * 92 / 100);
+        return (real.Count, signed, landed, stages); // each one reached its liquidation, or the wait above threw
+    }
+
+    /// <summary>Each liquidation's stages, from its applied audit and its book shard's round at <paramref name="priceE8"/>.</summary>
+    private async Task<TickStages> StagesAsync(
+        string asset, IReadOnlyList<string> real, DecisionAudit[] applied, int bookShards, DateTimeOffset tickAt, DateTimeOffset acceptedAt, long priceE8)
+    {
+        var stages = new TickStages();
+        for (var i = 0; i < real.Count; i++)
+        {
+            var shard = BookShardKey.For(asset, PositionKey.Parse(real[i]), bookShards).ToString();
+            var round = (await stack.Grains.GetGrain<IMarketBookGrain>(shard).GetSnapshotAsync()).LastLiquidationRound;
+            if (round is null || round.PriceE8 != priceE8)
+            {
+                throw new InvalidOperationException($"book shard {shard} holds no liquidation round at {priceE8} for {real[i]} (last: {round})");
+            }
+
+            stages.Add(tickAt, acceptedAt, shard, round, applied[i]);
+        }
+
+        return stages;
     }
 
     /// <summary>Moves the market to <paramref name="priceE8"/>; a jump beyond the outlier limit needs a second print.</summary>

@@ -7,9 +7,11 @@ namespace Aml.Orleans.Grains.Book;
 /// <summary>What a shard's liquidation round did with the rows a tick made liquidatable.</summary>
 /// <param name="Submitted">Liquidations the oracle took in (its audit says Queued or later, or Failed with the reason).</param>
 /// <param name="ForThePosition">Rows whose position must decide itself (see <see cref="LiquidationRule.Owed"/>).</param>
+/// <param name="StatesReadAt">When the positions' stored state had been read and the decisions made (before the oracle call).</param>
 internal sealed record LiquidationRound(
     IReadOnlyList<(PositionKey Key, Decision Decision, DecisionAudit Audit)> Submitted,
-    IReadOnlyList<PositionKey> ForThePosition);
+    IReadOnlyList<PositionKey> ForThePosition,
+    DateTimeOffset StatesReadAt);
 
 /// <summary>
 /// A cascade without ten thousand grain round trips: the liquidations one tick made due are decided from the
@@ -17,7 +19,7 @@ internal sealed record LiquidationRound(
 /// positions' own rule (<see cref="LiquidationRule"/>), and handed to the oracle in a few calls that join one group
 /// commit. No position grain is activated: each learns its liquidation from the chain's event, as it learns any change.
 /// </summary>
-internal sealed class BookLiquidator(PositionStateTable states, LiquidationRule rule, IOracleGrain oracle, int decisionsPerCall)
+internal sealed class BookLiquidator(PositionStateTable states, LiquidationRule rule, IOracleGrain oracle, int decisionsPerCall, TimeProvider clock)
 {
     /// <summary>Decides and submits the liquidations of <paramref name="keys"/> at <paramref name="priceE8"/>.</summary>
     public async Task<LiquidationRound> RunAsync(IReadOnlyList<PositionKey> keys, long priceE8, DateTimeOffset at, CancellationToken cancellationToken = default)
@@ -40,6 +42,7 @@ internal sealed class BookLiquidator(PositionStateTable states, LiquidationRule 
         }
 
         // All calls at once, so they join the oracle's same group commit rather than one group each.
+        var statesReadAt = clock.GetUtcNow();
         var chunks = owed.Chunk(decisionsPerCall).ToArray();
         var audits = await Task.WhenAll(chunks.Select(chunk => oracle.SubmitBatchAsync(chunk.Select(c => c.Decision).ToArray())));
         var submitted = new List<(PositionKey, Decision, DecisionAudit)>(owed.Count);
@@ -51,6 +54,6 @@ internal sealed class BookLiquidator(PositionStateTable states, LiquidationRule 
             }
         }
 
-        return new LiquidationRound(submitted, forThePosition);
+        return new LiquidationRound(submitted, forThePosition, statesReadAt);
     }
 }

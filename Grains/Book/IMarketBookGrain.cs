@@ -65,6 +65,7 @@ public interface IMarketBookGrain : IGrainWithStringKey
 /// <param name="BatchAssessed">Due rows the sweep priced in a batch without waking their positions.</param>
 /// <param name="BatchWoken">Of those, the positions woken because their terms should change (an ADJUST).</param>
 /// <param name="LiquidationsSubmitted">Liquidations the shard decided itself and the oracle took in (a cascade's path).</param>
+/// <param name="LastLiquidationRound">When the shard's latest liquidation round passed each of its stages (null: none yet).</param>
 [GenerateSerializer, Immutable, Alias("aml.BookShardSnapshot")]
 public sealed record BookShardSnapshot(
     int Rows,
@@ -77,4 +78,16 @@ public sealed record BookShardSnapshot(
     long PositionsDue,
     long BatchAssessed,
     long BatchWoken,
-    long LiquidationsSubmitted = 0);
+    long LiquidationsSubmitted = 0,
+    LiquidationRoundTimes? LastLiquidationRound = null);
+
+/// <summary>
+/// The stages of one liquidation round of a book shard, on the silo's clock: where the time from a tick to the oracle went.
+/// </summary>
+/// <param name="PriceE8">The price that crossed the bands.</param>
+/// <param name="Positions">Rows the round took.</param>
+/// <param name="CrossedAt">The shard found the crossings (its turn for the price).</param>
+/// <param name="StatesReadAt">The positions' stored state was read and their decisions made.</param>
+/// <param name="SubmittedAt">The oracle acknowledged them (their group stored).</param>
+[GenerateSerializer, Immutable, Alias("aml.LiquidationRoundTimes")]
+public sealed record LiquidationRoundTimes(long PriceE8, int Positions, DateTimeOffset CrossedAt, DateTimeOffset StatesReadAt, DateTimeOffset SubmittedAt);

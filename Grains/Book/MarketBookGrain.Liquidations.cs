@@ -23,12 +23,13 @@ internal sealed partial class MarketBookGrain
     // configured: each crossing then wakes its position, which decides alone.
     private BookLiquidator? _liquidator;
     private long _liquidationsSubmitted;
+    private LiquidationRoundTimes? _lastRound;
 
     private BookLiquidator? NewLiquidator() =>
         services.GetService<PositionStateTable>() is { } states && positions.Value.OracleKey.Length > 0
             ? new BookLiquidator(
                 states, new LiquidationRule(catalog.Value, positions.Value, clock),
-                GrainFactory.GetGrain<IOracleGrain>(positions.Value.OracleKey), DecisionsPerOracleCall)
+                GrainFactory.GetGrain<IOracleGrain>(positions.Value.OracleKey), DecisionsPerOracleCall, clock)
             : null;
 
     /// <summary>One-way: the shard never waits on a position, which may itself be upserting here.</summary>
@@ -36,12 +37,12 @@ internal sealed partial class MarketBookGrain
         _ = GrainFactory.GetGrain<IPositionEngineGrain>(key.ToString()).OnBandCrossedAsync(priceE8, at);
 
     /// <summary>
-    /// Liquidates <paramref name="keys"/> (their bands taken, their rows due one retry interval from now) through the
+    /// Liquidates <paramref name="keys"/>, whose crossing was found at <paramref name="crossedAt"/> (their bands taken, their rows due one retry interval from now) through the
     /// oracle in one group. A submitted row waits for its outcome as a position's own would: no bands, due just after
     /// the decision expires (the chain's event removes or re-publishes it first). A refused one and one the rule leaves
     /// to its position wake the position. One log line per round, however many positions it held.
     /// </summary>
-    private async Task LiquidateAsync(List<PositionKey> keys, long priceE8, DateTimeOffset at)
+    private async Task LiquidateAsync(List<PositionKey> keys, long priceE8, DateTimeOffset at, DateTimeOffset crossedAt)
     {
         using var activity = EngineTelemetry.Source.StartActivity("aml.book.liquidate");
         activity?.SetTag("aml.shard", _shard.ToString());
@@ -57,6 +58,8 @@ internal sealed partial class MarketBookGrain
             LogLiquidationsFailed(_shard.ToString(), keys.Count, priceE8, ex.Message);
             return;
         }
+
+        _lastRound = new LiquidationRoundTimes(priceE8, keys.Count, crossedAt, round.StatesReadAt, clock.GetUtcNow());
 
         long sequence = 0;
         string? firstRefusal = null;

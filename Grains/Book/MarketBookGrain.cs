@@ -177,7 +177,7 @@ internal sealed partial class MarketBookGrain(
 
     /// <inheritdoc />
     public Task<BookShardSnapshot> GetSnapshotAsync() => Task.FromResult(new BookShardSnapshot(
-        _book.Count, _book.ArmedBands, _book.Scheduled, _lastPriceE8, _pricesSeen, _woken, _rearmed, _due, _batchAssessed, _batchWoken, _liquidationsSubmitted));
+        _book.Count, _book.ArmedBands, _book.Scheduled, _lastPriceE8, _pricesSeen, _woken, _rearmed, _due, _batchAssessed, _batchWoken, _liquidationsSubmitted, _lastRound));
 
     /// <inheritdoc />
     public Task<BookRow?> GetRowAsync(PositionKey position) =>
@@ -233,7 +233,7 @@ internal sealed partial class MarketBookGrain(
 
         if (liquidations.Count > 0)
         {
-            _ = LiquidateAsync(liquidations, priceE8, at); // on the grain's scheduler, off the tick's turn
+            _ = LiquidateAsync(liquidations, priceE8, at, now); // on the grain's scheduler, off the tick's turn
         }
     }
 

@@ -59,9 +59,14 @@ internal sealed partial class OracleGrain
             {
                 await SaveAndAuditAsync(changed.Distinct());
                 TellFailed();
+                var broadcastAt = clock.GetUtcNow();
                 foreach (var tx in signed)
                 {
                     _broadcasts[tx.Hash.ToString()] = Broadcast(tx);
+                    foreach (var digest in state.State.InFlightTransactions.Find(t => t.Hash == tx.Hash.ToString())?.Digests ?? [])
+                    {
+                        state.State.Entries[digest].BroadcastAt ??= broadcastAt;
+                    }
                 }
             }
         }
@@ -150,6 +155,10 @@ internal sealed partial class OracleGrain
         _broadcastTail = sending;
         return sending;
     }
+
+    /// <summary>True when each transaction in flight has a broadcast in this activation that has not failed.</summary>
+    private bool AllBroadcastsOnTheirWay() =>
+        state.State.InFlightTransactions.TrueForAll(t => _broadcasts.TryGetValue(t.Hash, out var sending) && !sending.IsFaulted && !sending.IsCanceled);
 
     private SignedTransaction ToSigned(OracleTransaction inFlight) =>
         new(Hex.Decode(inFlight.Raw), Bytes32.Parse(inFlight.Hash), Relayer.Address, inFlight.Nonce);
@@ -318,13 +327,13 @@ internal sealed partial class OracleGrain
     /// <summary>
     /// Watches mined transactions until they are <see cref="OracleOptions.ConfirmationDepth"/> blocks deep. One that a
     /// reorg removed goes back in flight with its very same bytes (same hash, same nonce, which the reorg freed), so
-    /// its decisions land again exactly once; true when that happened.
+    /// its decisions land again exactly once.
     /// </summary>
-    private async Task<bool> ReorgedOutAsync(CancellationToken cancellationToken)
+    private async Task WatchForReorgsAsync(CancellationToken cancellationToken)
     {
         if (state.State.Unconfirmed.Count == 0 || clock.GetUtcNow() - _lastReorgCheck < _options.ReorgCheckInterval)
         {
-            return false;
+            return;
         }
 
         _lastReorgCheck = clock.GetUtcNow();
@@ -337,7 +346,7 @@ internal sealed partial class OracleGrain
             {
                 LogReorged(tx.Hash, tx.Block, tx.Digests.Count);
                 await SaveAndAuditAsync(Transactions.Reorged(tx));
-                return true;
+                return;
             }
 
             // Re-included elsewhere is as good. Buried deep enough, or old enough on a chain that mines only on demand
@@ -354,8 +363,6 @@ internal sealed partial class OracleGrain
         {
             await SaveStateAsync();
         }
-
-        return false;
     }
 
     /// <summary>

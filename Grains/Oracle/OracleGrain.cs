@@ -15,11 +15,12 @@ namespace Aml.Orleans.Grains.Oracle;
 /// market's feed guard as last read before signing; nothing is read from the chain before signing a batch (nonce, fees
 /// and the chain's clock are kept by <see cref="RelayerAccount"/>, gas comes from <see cref="GasModel"/>), and the
 /// contract skips an item that no longer holds. Engine decisions are group-committed: those arriving while a flush turn
-/// runs (one by one, or a book shard's whole cascade in <see cref="SubmitBatchAsync"/>) are made durable together by the
-/// next one, then go out in <c>applyDecisions</c> batches under one quorum each; relayed OPENs go out one by one with the
-/// trader's signature (estimated, so a refused one is refused with its reason). A flush turn signs every batch the queue
-/// holds (up to <see cref="OracleOptions.MaxInFlight"/> transactions in flight), persists them all with their raw bytes
-/// in one write, then hands them to a broadcaster that sends them one after another in nonce order outside the grain's
+/// runs (one by one, or a book shard's whole cascade in <see cref="SubmitBatchAsync"/>) are taken by the next one, which
+/// signs them into <c>applyDecisions</c> batches under one quorum each and stores the group together with those
+/// transactions in one write before any caller hears "queued" or any byte leaves; relayed OPENs go out one by one with
+/// the trader's signature (estimated, so a refused one is refused with its reason). A flush turn signs every batch the
+/// queue holds (up to <see cref="OracleOptions.MaxInFlight"/> transactions in flight), persists them all with their raw
+/// bytes in one write, then hands them to a broadcaster that sends them one after another in nonce order outside the grain's
 /// turns; the receipts that are in are settled together by a later flush turn, again in one write. After a crash the
 /// same bytes are sent again (the chain cannot apply them twice), and a decision is settled once, by its digest. The
 /// grain never waits on a position.
@@ -37,17 +38,19 @@ internal sealed partial class OracleGrain(
 {
     private const string ResumeReminder = "oracle-resume";
 
-    /// <summary>Most group commits one flush turn makes before it signs what they queued.</summary>
-    private const int MaxGroupsPerTurn = 4;
     private readonly OracleOptions _options = options.Value;
     private IGrainTimer? _flushTimer;
     private bool _reminderRegistered;
 
-    // Submissions not yet durable, and the signal their callers wait for: the next flush turn commits them all with one
-    // state write and one audit upsert (group commit); submissions arriving meanwhile make up the next group.
+    // Submissions not yet taken by a flush turn, and the signal their callers wait for: the next flush turn commits them
+    // all with one state write, shared with the batches it signs from them, and one audit upsert (group commit);
+    // submissions arriving meanwhile make up the next group.
     private List<OracleEntry> _intake = [];
     private Dictionary<string, OracleEntry> _intakeQueued = new(StringComparer.Ordinal); // by digest: a cascade joins in O(n)
     private TaskCompletionSource _intakeCommitted = NewCommitSignal();
+
+    // The group the running flush turn took into the state, until the turn's first state write stores it.
+    private (List<OracleEntry> Group, TaskCompletionSource Committed)? _committing;
 
     // True between a change of the state in memory and the write that stores it: a write PostgreSQL refused is retried
     // first thing in the next flush turn, so nothing is broadcast or acknowledged on a state that is not stored.
@@ -220,7 +223,9 @@ internal sealed partial class OracleGrain(
         var digest = chain.DigestOf(decision);
         if (state.State.Entries.TryGetValue(digest, out var known))
         {
-            return (known.ToAudit(), null, null); // the same decision again: never a second transaction
+            // The same decision again: never a second transaction. Taken by the running turn but not stored yet, it
+            // is acknowledged with its group.
+            return (known.ToAudit(), _committing is { } taken && taken.Group.Contains(known) ? taken.Committed.Task : null, null);
         }
 
         if (_intakeQueued.TryGetValue(digest, out var joining))
@@ -294,11 +299,13 @@ internal sealed partial class OracleGrain(
     private static TaskCompletionSource NewCommitSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>
-    /// Makes every submission taken in since the last flush durable with one journal write (their rows; the audit rows of
-    /// those refused), then releases their callers: a whole group of decisions costs one round trip. The queued ones are
+    /// Moves every submission taken in since the last flush turn into the state, in memory, marked changed in the
+    /// journal: the turn signs what it can of them first, and its next journal write (<see cref="SaveStateAsync"/>) stores
+    /// the group's rows together with the transactions signed from it, then releases the group's callers. So a group
+    /// costs one write, shared with its batch, and signing never waits for the group's own write. The queued ones are
     /// audited by the send round's write or the turn's closing one, off the tick-to-signed path.
     /// </summary>
-    private async Task CommitIntakeAsync()
+    private void TakeIntake()
     {
         if (_intake.Count == 0)
         {
@@ -313,22 +320,49 @@ internal sealed partial class OracleGrain(
             state.State.Queue.Add(entry.Digest);
         }
 
+        Journal(group); // the group's new entries (the refused ones are only audited)
+        _unsaved = true;
+        _committing = (group, committed);
+    }
+
+    /// <summary>Stores the group taken in this turn if no write of the turn has yet; its callers hear a failure.</summary>
+    private async Task CommitTakenAsync()
+    {
+        if (_committing is not { } taken)
+        {
+            return;
+        }
+
         try
         {
-            // One write: the group's new entries (the refused ones are only audited).
-            Journal(group);
-            await SaveStateAsync();
-            await EnsureResumeReminderAsync();
+            await SaveStateAsync(); // releases the group
         }
         catch (Exception ex)
         {
             // Not acknowledged: the callers hear why. The queued ones stay in memory and go out with the next write.
-            committed.SetException(ex);
+            _committing = null;
+            taken.Committed.SetException(ex);
             throw;
         }
+    }
 
-        EngineTelemetry.OracleCommitGroupSize.Record(group.Count);
-        committed.SetResult();
+    /// <summary>After a state write: the group taken before it is durable, its callers are released.</summary>
+    private void ReleaseCommitted()
+    {
+        if (_committing is not { } taken)
+        {
+            return;
+        }
+
+        _committing = null;
+        var committedAt = clock.GetUtcNow();
+        foreach (var entry in taken.Group)
+        {
+            entry.CommittedAt ??= committedAt;
+        }
+
+        EngineTelemetry.OracleCommitGroupSize.Record(taken.Group.Count);
+        taken.Committed.SetResult();
     }
 
     private async Task EnsureResumeReminderAsync()
@@ -348,22 +382,36 @@ internal sealed partial class OracleGrain(
             await SaveStateAsync(); // a write that failed: stored before anything else moves
         }
 
-        // Submissions that arrived while a group was being written (the other book shards of one tick) join before
-        // anything is signed, so one tick's liquidations go out in one batch rather than one per group.
-        for (var groups = 0; _intake.Count > 0 && groups < MaxGroupsPerTurn; groups++)
-        {
-            await CommitIntakeAsync();
-        }
-
+        // What arrived since the last turn is signed before it is stored, and stored with what is signed from it.
+        // Submissions arriving meanwhile (the other book shards of one tick) make up the next turn, which starts as
+        // soon as this one ends.
+        TakeIntake();
         try
         {
-            await SettleInFlightAsync(cancellationToken);
-            if (await ReorgedOutAsync(cancellationToken))
+            if (_committing is not null)
             {
-                return; // the undone transaction is in flight again: it settles on the next period
+                await EnsureResumeReminderAsync();
+            }
+
+            // Sign first when every transaction in flight is on its way: the receipts' write then follows the batch
+            // instead of preceding it (a tick's second batch waited for the first one's receipt to be stored). A
+            // broadcast that failed, or none yet (after a crash), is settled first, so a lost nonce is resynced and the
+            // same bytes are sent again before a new transaction takes a nonce.
+            var settleFirst = !AllBroadcastsOnTheirWay();
+            if (settleFirst)
+            {
+                await SettleInFlightAsync(cancellationToken);
             }
 
             await SendQueuedAsync(cancellationToken);
+            if (!settleFirst)
+            {
+                await SettleInFlightAsync(cancellationToken);
+            }
+
+            // After sending: the check reads the chain once per transaction not yet buried, which a batch waiting to be
+            // signed must not wait for. One it finds undone is in flight again and goes out with the next turn.
+            await WatchForReorgsAsync(cancellationToken);
             if (Account.IsStale && (state.State.InFlightTransactions.Count > 0 || state.State.Queue.Count > 0))
             {
                 await Account.RefreshAsync(cancellationToken); // after sending: the next batch signs with what is read here
@@ -376,6 +424,7 @@ internal sealed partial class OracleGrain(
         }
         finally
         {
+            await CommitTakenAsync(); // when nothing was signed or settled: the group's own write
             await SaveDueAuditsAsync(); // the audit rows of what this turn took in and left queued, off the tick-to-signed path
         }
 
@@ -439,6 +488,7 @@ internal sealed partial class OracleGrain(
         }
 
         _unsaved = false;
+        ReleaseCommitted();
     }
 
     /// <summary>

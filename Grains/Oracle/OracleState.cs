@@ -65,10 +65,16 @@ public sealed class OracleEntry
     /// <summary>When the oracle first signed it into a transaction (null until then); kept through a requeue or a reorg.</summary>
     [Id(10)] public DateTimeOffset? SignedAt { get; set; }
 
+    /// <summary>When the group it joined was stored (its submitter was released then); null until then.</summary>
+    [Id(11)] public DateTimeOffset? CommittedAt { get; set; }
+
+    /// <summary>When its first transaction, stored with its bytes, was handed to the broadcaster; null until then.</summary>
+    [Id(12)] public DateTimeOffset? BroadcastAt { get; set; }
+
     /// <summary>The row an operator and the position see.</summary>
     public DecisionAudit ToAudit() => new(
         Digest, Decision.Kind, Decision.PositionId, Decision.ModelHash, Decision.FeaturesHash, SignerBitmap, Status,
-        TransactionHash, Outcome, UpdatedAt, SignedAt);
+        TransactionHash, Outcome, UpdatedAt, SignedAt, QueuedAt == default ? null : QueuedAt, CommittedAt, BroadcastAt);
 }
 
 /// <summary>A signed relayer transaction: enough to rebroadcast it byte for byte.</summary>

@@ -25,6 +25,7 @@ public sealed class GatewayTests(GatewayFixture fixture)
         Assert.Contains("one quorum and one decision encode", line, StringComparison.Ordinal);
         Assert.Matches(@"[1-9]\d* model set\(s\) explained and batch-scored", line);
         Assert.Matches(@"[1-9]\d* listed market\(s\) through this silo's risk engine", line);
+        Assert.Matches(@"[1-9]\d* quotes through the quote grain", line);
     }
 
     [Fact]

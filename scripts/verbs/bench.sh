@@ -2,13 +2,14 @@
 source "$AML_ROOT/scripts/lib.sh"
 
 given=("$@") # for the report: the exact command that produced it
-usage="usage: ./aml bench [--quick] [--filter PATTERN] [--no-load | --load-only] [--positions 10000,100000] [--cascade 10000]"
+usage="usage: ./aml bench [--quick] [--filter PATTERN] [--no-load | --load-only] [--positions 10000,100000] [--buckets N] [--cascade 10000]"
 job="default"
 filters=('*TickPathBenchmarks*' '*PositionBookBenchmarks*' '*RiskPathBenchmarks*' '*EthereumBenchmarks*' '*SigningBenchmarks*')
 load=1
 micro=1
 positions="10000,100000"
 cascade=10000
+buckets="" # book shards per tick-path market; empty: one per 62.5k positions
 load_size=(--clients 16 --quotes 50 --opens 2)
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -17,6 +18,7 @@ while [[ $# -gt 0 ]]; do
     --no-load) load=0; shift ;;
     --load-only) micro=0; shift ;;
     --positions) [[ $# -ge 2 ]] || die "--positions needs counts, e.g. 10000,100000"; positions="$2"; shift 2 ;;
+    --buckets) [[ $# -ge 2 ]] || die "--buckets needs a number of book shards per market, e.g. 16 (1M positions' count)"; buckets="$2"; shift 2 ;;
     --cascade) [[ $# -ge 2 ]] || die "--cascade needs a number of positions (0: no cascade)"; cascade="$2"; shift 2 ;;
     *) die "unknown argument '$1' ($usage)" ;;
   esac
@@ -53,10 +55,12 @@ if [[ "$load" == 1 ]]; then
     export "Aml__RateLimits__$budget=100000000"
   done
   # About 62.5k rows per book shard (Grains/Book/README.md): the tick path's markets, one per count, get their buckets.
+  # --buckets gives a small run the shard count of a large one (16 at 1M), so one tick's liquidations reach the oracle
+  # from as many shards as they would there.
   assets=(SOL-USD ETH-USD DOGE-USD)
   IFS=, read -ra counts <<<"$positions"
   for i in "${!counts[@]}"; do
-    SILO_ENV+=("Aml__Catalog__BookBuckets__${assets[$i]}=$(((counts[i] + 62499) / 62500))")
+    SILO_ENV+=("Aml__Catalog__BookBuckets__${assets[$i]}=${buckets:-$(((counts[i] + 62499) / 62500))}")
   done
   start_silo 0 0
   # Keys 0..12: the deployment's roles (0..11) and the harness's own relayer (12), funded by the harness.

@@ -34,7 +34,13 @@ public sealed class CascadeTests(ChainClusterFixture fixture) : IAsyncLifetime
         await WaitForAllLiquidatedAsync(ids, failover: false);
         await AssertLiquidatedOnceInFullBatchesAsync(ids);
         var shard = fixture.Client.GetGrain<IMarketBookGrain>(BookShardKey.For(Asset, PositionKey.Parse(ids[0]), 1).ToString());
-        Assert.True((await shard.GetSnapshotAsync()).LiquidationsSubmitted >= ids.Count, "the shard decided them, not their positions");
+        var snapshot = await shard.GetSnapshotAsync();
+        Assert.True(snapshot.LiquidationsSubmitted >= ids.Count, "the shard decided them, not their positions");
+        // Its round's stamps, which the load harness reads for tick → signed's stages: at the crash's price, in order.
+        var round = snapshot.LastLiquidationRound;
+        Assert.NotNull(round);
+        Assert.Equal(EntryE8 * 90 / 100, round.PriceE8);
+        Assert.True(round.CrossedAt <= round.StatesReadAt && round.StatesReadAt <= round.SubmittedAt, round.ToString());
     }
 
     [Fact]

@@ -84,6 +84,7 @@ public sealed class OracleGroupCommitTests(ChainClusterFixture fixture, ITestOut
             () => fixture.Oracle.GetAuditAsync(a.Digest), s => s!.Status is not (SubmissionStatus.Queued or SubmissionStatus.Sent), "settled", 60)));
         var landed = clock.Elapsed;
         Assert.All(settled, s => Assert.True(s!.Status == SubmissionStatus.Applied, s.ToString()));
+        Assert.All(settled, s => AssertStagesInOrder(s!));
         foreach (var position in positions)
         {
             // Applied once: the chain moved each position exactly one version on.
@@ -93,6 +94,19 @@ public sealed class OracleGroupCommitTests(ChainClusterFixture fixture, ITestOut
         return new Run(
             takenIn, landed, Interlocked.Read(ref _groups) - groupsBefore, Interlocked.Read(ref _committed) - committedBefore,
             settled.Select(s => s!.TransactionHash).Distinct().Count());
+    }
+
+    /// <summary>
+    /// Each stamp of the way to the chain is there, in the order the decision passed the stages: taken in, then signed
+    /// and stored (either first: a turn's write made for a receipt stores the group before it is signed, else the write
+    /// of its transaction stores both), then its transaction broadcast, then settled.
+    /// </summary>
+    private static void AssertStagesInOrder(DecisionAudit audit)
+    {
+        Assert.All(new[] { audit.QueuedAt, audit.SignedAt, audit.CommittedAt, audit.BroadcastAt }, stage => Assert.NotNull(stage));
+        Assert.True(audit.QueuedAt <= audit.SignedAt && audit.QueuedAt <= audit.CommittedAt, $"signed or stored before it was taken in: {audit}");
+        Assert.True(audit.SignedAt <= audit.BroadcastAt && audit.CommittedAt <= audit.BroadcastAt, $"broadcast before it was signed and stored: {audit}");
+        Assert.True(audit.BroadcastAt <= audit.UpdatedAt, $"settled before it was broadcast: {audit}");
     }
 
     private async Task<PositionSnapshot> OpenSnapshotAsync(string positionId) =>
