@@ -127,25 +127,48 @@ public sealed class TransactionSender(JsonRpcClient rpc, TransactionSenderOption
             }
         }
 
+        if (await BroadcastAsync(tx, cancellationToken).ConfigureAwait(false) is { } mined)
+        {
+            LastPath = "poll";
+            return mined;
+        }
+
+        return await WaitForReceiptAsync(tx, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Hands a signed transaction to the node (<c>eth_sendRawTransaction</c>) without waiting for it to execute, so that
+    /// the next one can follow at once in nonce order. Returns its receipt when the node mined it already (a resend of
+    /// the same bytes), else null: accepted, or in the node's pool already.
+    /// </summary>
+    public async Task<TransactionReceipt?> BroadcastAsync(SignedTransaction tx, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
         try
         {
             CheckHash(tx, await rpc.SendRawTransactionAsync(tx.Raw, cancellationToken).ConfigureAwait(false), tx);
+            return null;
         }
         catch (NonceTooLowException)
         {
             // A resend of a transaction that already made it is not an error: the hash tells.
-            var existing = await rpc.GetTransactionReceiptAsync(tx.Hash, cancellationToken).ConfigureAwait(false);
-            if (existing is not null)
+            if (await rpc.GetTransactionReceiptAsync(tx.Hash, cancellationToken).ConfigureAwait(false) is { } existing)
             {
-                LastPath = "poll";
                 return existing;
             }
 
             throw;
         }
-
-        return await WaitForReceiptAsync(tx, cancellationToken).ConfigureAwait(false);
+        catch (JsonRpcException known) when (IsAlreadyKnown(known))
+        {
+            return null; // the same bytes are waiting in the pool: as good as accepted
+        }
     }
+
+    // geth says "already known", anvil "transaction already imported".
+    private static bool IsAlreadyKnown(JsonRpcException ex) =>
+        ex.RpcMessage.Contains("already known", StringComparison.OrdinalIgnoreCase) ||
+        ex.RpcMessage.Contains("already imported", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// Polls for the receipt of a transaction already sent. On timeout, tells a nonce gap (the account's mined nonce
