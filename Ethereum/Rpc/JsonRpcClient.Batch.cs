@@ -23,8 +23,18 @@ public sealed partial class JsonRpcClient
     /// </summary>
     public async Task<JsonElement[]> RequestBatchAsync(IReadOnlyList<RpcCall> calls, CancellationToken cancellationToken = default)
     {
+        var answers = await RequestEachAsync(calls, cancellationToken).ConfigureAwait(false);
+        return answers.Select(a => a.Error is null ? a.Result : throw a.Error).ToArray();
+    }
+
+    /// <summary>
+    /// Like <see cref="RequestBatchAsync"/>, but a call that failed gives its typed error beside the others' results
+    /// instead of throwing (sending many transactions at once: each is accepted or refused on its own).
+    /// </summary>
+    public async Task<(JsonElement Result, JsonRpcException? Error)[]> RequestEachAsync(IReadOnlyList<RpcCall> calls, CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(calls);
-        var results = new JsonElement[calls.Count];
+        var results = new (JsonElement Result, JsonRpcException? Error)[calls.Count];
         var size = Math.Max(1, _options.MaxBatchSize);
         for (var first = 0; first < calls.Count; first += size)
         {
@@ -44,7 +54,14 @@ public sealed partial class JsonRpcClient
 
             for (var i = first; i < first + count; i++)
             {
-                results[i] = await RequestAsync(calls[i].Method, calls[i].Parameters, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    results[i] = (await RequestAsync(calls[i].Method, calls[i].Parameters, cancellationToken).ConfigureAwait(false), null);
+                }
+                catch (JsonRpcException error)
+                {
+                    results[i] = (default, error);
+                }
             }
         }
 
@@ -54,7 +71,8 @@ public sealed partial class JsonRpcClient
     // The name batch-level errors carry (an endpoint refusing the batch itself, not one of its calls).
     private const string BatchMethod = "batch";
 
-    private async Task SendBatchAsync(IReadOnlyList<RpcCall> calls, int first, int count, JsonElement[] results, CancellationToken cancellationToken)
+    private async Task SendBatchAsync(
+        IReadOnlyList<RpcCall> calls, int first, int count, (JsonElement Result, JsonRpcException? Error)[] results, CancellationToken cancellationToken)
     {
         var baseId = Interlocked.Add(ref _nextId, count) - count + 1;
         var requests = new Dictionary<string, object?>[count];
@@ -97,7 +115,15 @@ public sealed partial class JsonRpcClient
                 throw new FormatException($"a batch answer has an id that was not asked for: {Truncate(answer.GetRawText())}");
             }
 
-            results[first + index] = ParseResult(calls[first + (int)index].Method, answer, _options.Errors, body);
+            try
+            {
+                results[first + index] = (ParseResult(calls[first + (int)index].Method, answer, _options.Errors, body), null);
+            }
+            catch (JsonRpcException error)
+            {
+                results[first + index] = (default, error);
+            }
+
             answered[index] = true;
         }
 
@@ -105,6 +131,18 @@ public sealed partial class JsonRpcClient
         {
             throw new FormatException($"a batch of {count} calls has no answer to call {missing} ({calls[first + missing].Method})");
         }
+    }
+
+    /// <summary>
+    /// <c>eth_sendRawTransaction</c> for each transaction, in batches, in their order: the node receives them together
+    /// (an automining node then puts many in one block instead of one each). Each gives the node's hash or its error.
+    /// </summary>
+    public async Task<(Bytes32? Hash, JsonRpcException? Error)[]> SendRawTransactionsAsync(IReadOnlyList<byte[]> raws, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(raws);
+        var answers = await RequestEachAsync(
+            raws.Select(r => new RpcCall("eth_sendRawTransaction", [Hex.Encode(r)])).ToList(), cancellationToken).ConfigureAwait(false);
+        return answers.Select(a => a.Error is null ? (Bytes32.Parse(a.Result.GetString()!), (JsonRpcException?)null) : ((Bytes32?)null, a.Error)).ToArray();
     }
 
     /// <summary><c>eth_getTransactionReceipt</c> for each hash, in batches; null where the node has none yet.</summary>

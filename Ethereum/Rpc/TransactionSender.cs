@@ -165,6 +165,34 @@ public sealed class TransactionSender(JsonRpcClient rpc, TransactionSenderOption
         }
     }
 
+    /// <summary>
+    /// <see cref="BroadcastAsync"/> for many transactions in one JSON-RPC batch, in their order (an automining node mines
+    /// them in a few blocks rather than one block each). Each gives its receipt when mined already, else neither
+    /// (accepted, or pending already), or the node's refusal.
+    /// </summary>
+    public async Task<(TransactionReceipt? Mined, Exception? Failure)[]> BroadcastAllAsync(
+        IReadOnlyList<SignedTransaction> txs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(txs);
+        var answers = await rpc.SendRawTransactionsAsync(txs.Select(t => t.Raw).ToList(), cancellationToken).ConfigureAwait(false);
+        var outcomes = new (TransactionReceipt? Mined, Exception? Failure)[txs.Count];
+        for (var i = 0; i < txs.Count; i++)
+        {
+            outcomes[i] = answers[i] switch
+            {
+                ({ } hash, _) when hash != txs[i].Hash =>
+                    (null, new InvalidOperationException($"the node reports hash {hash} for a transaction we hashed as {txs[i].Hash}")),
+                ({ }, _) => (null, null),
+                (_, { } known) when IsAlreadyKnown(known) => (null, null),
+                (_, NonceTooLowException tooLow) =>
+                    await rpc.GetTransactionReceiptAsync(txs[i].Hash, cancellationToken).ConfigureAwait(false) is { } mined ? (mined, null) : (null, tooLow),
+                (_, var error) => (null, error),
+            };
+        }
+
+        return outcomes;
+    }
+
     // geth says "already known", anvil "transaction already imported".
     private static bool IsAlreadyKnown(JsonRpcException ex) =>
         ex.RpcMessage.Contains("already known", StringComparison.OrdinalIgnoreCase) ||

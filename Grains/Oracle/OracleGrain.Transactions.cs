@@ -55,11 +55,14 @@ internal sealed partial class OracleGrain
             {
                 await SaveAndAuditAsync(changed.Distinct());
                 TellFailed();
-                // Alone, it takes the path that answers with its receipt; with others, each waits only to be accepted.
-                var alone = signed.Count == 1 && state.State.InFlightTransactions.Count == 1 && Broadcasts.IsIdle;
-                foreach (var tx in signed)
+                // Alone, it takes the path that answers with its receipt; several go to the node together in one call.
+                if (signed.Count == 1 && state.State.InFlightTransactions.Count == 1 && Broadcasts.IsIdle)
                 {
-                    Broadcasts.Send(tx, awaitReceipt: alone);
+                    Broadcasts.Send(signed[0], awaitReceipt: true);
+                }
+                else if (signed.Count > 0)
+                {
+                    Broadcasts.SendAll(signed);
                 }
             }
         }
@@ -267,6 +270,7 @@ internal sealed partial class OracleGrain
         }
 
         var receipts = await chain.Rpc.GetTransactionReceiptsAsync(lookUp.Select(t => Bytes32.Parse(t.Hash)).ToList(), cancellationToken);
+        var again = new List<SignedTransaction>();
         for (var i = 0; i < lookUp.Count; i++)
         {
             if (receipts[i] is { } receipt)
@@ -276,8 +280,13 @@ internal sealed partial class OracleGrain
             }
             else if (Broadcasts.Overdue(lookUp[i].Hash))
             {
-                Broadcasts.Send(ToSigned(lookUp[i]), awaitReceipt: false);
+                again.Add(ToSigned(lookUp[i]));
             }
+        }
+
+        if (again.Count > 0)
+        {
+            Broadcasts.SendAll(again); // in flight order, which is nonce order
         }
     }
 

@@ -26,14 +26,12 @@ public sealed class BroadcasterTests : IAsyncLifetime
     public async Task DisposeAsync() => await _chain.DisposeAsync();
 
     [Fact]
-    public async Task Send_ManyInARow_EachAcceptedWithoutItsReceiptThenAllMinedInNonceOrder()
+    public async Task SendAll_ManyAtOnce_EachAcceptedWithoutItsReceiptThenAllMinedInNonceOrder()
     {
         var txs = await SignTransfersAsync(12, await FeesAsync());
 
-        foreach (var tx in txs)
-        {
-            _broadcaster.Send(tx, awaitReceipt: false);
-        }
+        _broadcaster.SendAll(txs.Take(7).ToList());
+        _broadcaster.SendAll(txs.Skip(7).ToList()); // after the first group, in nonce order
 
         foreach (var tx in txs)
         {
@@ -48,6 +46,47 @@ public sealed class BroadcasterTests : IAsyncLifetime
         Assert.Equal(txs[^1].Nonce + 1, await _chain.Rpc.GetTransactionCountAsync(txs[0].From, "latest"));
         _broadcaster.Forget(txs[0].Hash.ToString());
         Assert.Equal(BroadcastState.Unknown, _broadcaster.Take(txs[0].Hash.ToString()).State);
+    }
+
+    [Fact]
+    public async Task SendAll_OneRefusedAmongThem_TheOthersAcceptedAndMinedTheRefusedFailed()
+    {
+        var fees = await FeesAsync();
+        var txs = await SignTransfersAsync(8, fees);
+        // The last one pays too little: refused alone, the seven before it are not held back.
+        txs[^1] = await _sender.SignEip1559Async(_chain.Signer(7), Recipient, [], new FeeEstimate(0, 0), 21_000, txs[^1].Nonce);
+
+        _broadcaster.SendAll(txs);
+
+        foreach (var tx in txs.SkipLast(1))
+        {
+            Assert.Equal(BroadcastState.Accepted, (await TakeOnceEndedAsync(tx.Hash)).State);
+        }
+
+        var (state, _, failure) = await TakeOnceEndedAsync(txs[^1].Hash);
+        Assert.Equal(BroadcastState.Failed, state);
+        Assert.IsType<TransactionUnderpricedException>(failure);
+        var receipts = await ClusterFixture.EventuallyAsync(
+            () => _chain.Rpc.GetTransactionReceiptsAsync(txs.SkipLast(1).Select(t => t.Hash).ToList()), r => r.All(x => x is not null), "seven mined");
+        Assert.All(receipts!, r => Assert.True(r!.Succeeded));
+    }
+
+    [Fact]
+    public async Task SendAll_SameBytesAgainOnceMined_MinedWithTheirReceipts()
+    {
+        var txs = await SignTransfersAsync(3, await FeesAsync());
+        _broadcaster.SendAll(txs);
+        await ClusterFixture.EventuallyAsync(
+            () => _chain.Rpc.GetTransactionReceiptsAsync(txs.Select(t => t.Hash).ToList()), r => r.All(x => x is not null), "mined");
+
+        _broadcaster.SendAll(txs); // after a crash: the same bytes again, answered "nonce too low" and found mined
+
+        foreach (var tx in txs)
+        {
+            var (state, receipt, _) = await TakeOnceEndedAsync(tx.Hash);
+            Assert.Equal(BroadcastState.Mined, state);
+            Assert.Equal(tx.Hash, receipt!.TransactionHash);
+        }
     }
 
     [Fact]
