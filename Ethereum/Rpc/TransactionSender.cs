@@ -174,7 +174,12 @@ public sealed class TransactionSender(JsonRpcClient rpc, TransactionSenderOption
         IReadOnlyList<SignedTransaction> txs, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(txs);
-        var answers = await rpc.SendRawTransactionsAsync(txs.Select(t => t.Raw).ToList(), cancellationToken).ConfigureAwait(false);
+        var answers = new List<(Bytes32? Hash, JsonRpcException? Error)>(txs.Count);
+        foreach (var chunk in ChunksOf(txs, MaxBroadcastBytes))
+        {
+            answers.AddRange(await rpc.SendRawTransactionsAsync(chunk.Select(t => t.Raw).ToList(), cancellationToken).ConfigureAwait(false));
+        }
+
         var outcomes = new (TransactionReceipt? Mined, Exception? Failure)[txs.Count];
         for (var i = 0; i < txs.Count; i++)
         {
@@ -191,6 +196,32 @@ public sealed class TransactionSender(JsonRpcClient rpc, TransactionSenderOption
         }
 
         return outcomes;
+    }
+
+    // Raw bytes in one batched send (hex doubles them): a cascade's 200 batches in one request were cut off by anvil
+    // ("Error while copying content to a stream"), so they go in requests of about this size, one after another.
+    private const int MaxBroadcastBytes = 256 * 1024;
+
+    private static IEnumerable<List<SignedTransaction>> ChunksOf(IReadOnlyList<SignedTransaction> txs, int maxBytes)
+    {
+        var chunk = new List<SignedTransaction>();
+        var bytes = 0;
+        foreach (var tx in txs)
+        {
+            if (chunk.Count > 0 && bytes + tx.Raw.Length > maxBytes)
+            {
+                yield return chunk;
+                (chunk, bytes) = ([], 0);
+            }
+
+            chunk.Add(tx);
+            bytes += tx.Raw.Length;
+        }
+
+        if (chunk.Count > 0)
+        {
+            yield return chunk;
+        }
     }
 
     // geth says "already known", anvil "transaction already imported".

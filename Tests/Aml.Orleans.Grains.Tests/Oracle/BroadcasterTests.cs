@@ -72,6 +72,32 @@ public sealed class BroadcasterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SendAll_MoreBytesThanOneRequestCarries_SentInSeveralRequestsAndAllMined()
+    {
+        var trader = _chain.Signer(7);
+        var fees = await FeesAsync();
+        var nonce = await _chain.Rpc.GetTransactionCountAsync(trader.Address, "pending");
+        var calldata = new byte[100_000]; // six of them are more than one batched send carries
+        Array.Fill(calldata, (byte)0x5a);
+        var txs = new List<SignedTransaction>();
+        for (var i = 0; i < 6; i++)
+        {
+            txs.Add(await _sender.SignEip1559Async(trader, Recipient, calldata, fees, 6_000_000, nonce + (ulong)i)); // above Prague's calldata floor (40 gas a non-zero byte)
+        }
+
+        _broadcaster.SendAll(txs);
+
+        foreach (var tx in txs)
+        {
+            Assert.Equal(BroadcastState.Accepted, (await TakeOnceEndedAsync(tx.Hash)).State);
+        }
+
+        var receipts = await ClusterFixture.EventuallyAsync(
+            () => _chain.Rpc.GetTransactionReceiptsAsync(txs.Select(t => t.Hash).ToList()), r => r.All(x => x is not null), "all mined");
+        Assert.All(receipts!, r => Assert.True(r!.Succeeded));
+    }
+
+    [Fact]
     public async Task SendAll_SameBytesAgainOnceMined_MinedWithTheirReceipts()
     {
         var txs = await SignTransfersAsync(3, await FeesAsync());
