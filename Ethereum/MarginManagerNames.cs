@@ -17,6 +17,8 @@ public static class MarginManagerNames
         public const string ApplyDecisions = "applyDecisions";
         public const string ClosePosition = "closePosition";
         public const string PendingMargin = "pendingMargin";
+        public const string GetPosition = "getPosition";
+        public const string BorrowIndex = "borrowIndex";
         public const string IsModelAllowed = "isModelAllowed";
         public const string Halted = "halted";
         public const string GetMarket = "getMarket";

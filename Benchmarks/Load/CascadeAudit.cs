@@ -46,6 +46,29 @@ internal sealed class CascadeAudit(NpgsqlDataSource database, IReadOnlyList<stri
         return new DateTimeOffset((DateTime)(await command.ExecuteScalarAsync())!, TimeSpan.Zero);
     }
 
+    /// <summary>How the applied ones landed: in how many transactions and blocks (and most transactions in one), and when the first and last receipt were settled.</summary>
+    public sealed record Landing(int Transactions, int Blocks, int MostPerBlock, DateTimeOffset FirstSettled, DateTimeOffset LastSettled);
+
+    /// <summary>The landing of the applied ones, from their rows' transaction, outcome ("… in block N") and last update.</summary>
+    public async Task<Landing?> LandingAsync()
+    {
+        await using var command = Command($"""
+            WITH tx AS (SELECT tx_hash, substring(outcome from 'in block ([0-9]+)') AS block, max(updated_at) AS settled
+                        FROM aml_audit_decision WHERE {Filter} AND status = 'APPLIED' GROUP BY tx_hash, block)
+            SELECT count(*)::int, count(DISTINCT block)::int, (SELECT max(n) FROM (SELECT count(*)::int AS n FROM tx GROUP BY block) b),
+                   min(settled), max(settled)
+            FROM tx
+            """);
+        await using var reader = await command.ExecuteReaderAsync();
+        if (!await reader.ReadAsync() || reader.GetInt32(0) == 0)
+        {
+            return null;
+        }
+
+        return new Landing(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2),
+            new DateTimeOffset(reader.GetDateTime(3), TimeSpan.Zero), new DateTimeOffset(reader.GetDateTime(4), TimeSpan.Zero));
+    }
+
     /// <summary>Decisions per transaction, for every transaction that carried one of them.</summary>
     public async Task<IReadOnlyList<int>> BatchSizesAsync()
     {

@@ -85,6 +85,13 @@ internal sealed class CascadeLoad(LoadStack stack)
         signedSeconds = await audit.LastSignedAtAsync() is { } lastSigned ? (lastSigned - tickAt).TotalSeconds : signedSeconds;
         double? landedSeconds = counts.Landed > 0 ? (await audit.LastLandedAtAsync() - tickAt).TotalSeconds : null;
         Progress.Say($"  {counts.Signed:N0} signed, {counts.Landed:N0} landed, {counts.Refused:N0} refused or skipped after {clock.Elapsed.TotalSeconds:F1} s");
+        if (await audit.LandingAsync() is { } landing)
+        {
+            // Where the landing went: one block per transaction is one receipt after another; many per block, pipelined.
+            Progress.Say($"  {landing.Transactions:N0} transactions in {landing.Blocks:N0} blocks (at most {landing.MostPerBlock:N0} in one); " +
+                         $"receipts settled from {(landing.FirstSettled - tickAt).TotalSeconds:F1} s to {(landing.LastSettled - tickAt).TotalSeconds:F1} s after the tick");
+        }
+
         return new CascadeResult(positions, asset, tickMs, signedSeconds, landedSeconds, counts.Signed, counts.Landed, counts.Refused,
             await audit.BatchSizesAsync());
     }
@@ -172,8 +179,8 @@ internal sealed class CascadeLoad(LoadStack stack)
         Progress.Say($"  block {block.Number} opened {count:N0}; waiting for the silo's indexer to read it");
         var indexer = stack.Grains.GetGrain<IChainIndexerGrain>(chain.OracleKey);
         var deadline = Stopwatch.StartNew();
-        // The indexer delivers the block's events one by one, awaited (a chain read and a grain write each): on a
-        // machine shared with other work that is tens of events a second, so the wait grows with the block.
+        // The indexer reads the block's positions in batches and delivers the events to 32 positions at once, each a
+        // grain activation and a state write: on a machine shared with other work the wait still grows with the block.
         var indexerWait = Wait + TimeSpan.FromMilliseconds(30 * count);
         while (await NextBlockAsync(indexer) <= block.Number)
         {

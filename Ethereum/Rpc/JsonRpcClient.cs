@@ -13,13 +13,19 @@ public sealed record JsonRpcClientOptions
 
     /// <summary>Custom errors to decode revert data with (the contract's ABI); built-ins are always decoded.</summary>
     public AbiContract? Errors { get; init; }
+
+    /// <summary>
+    /// Most calls in one JSON-RPC batch request: longer lists go out as several batches, one after another (public
+    /// endpoints cap a batch, commonly at 100 to 1,000 calls).
+    /// </summary>
+    public int MaxBatchSize { get; init; } = 200;
 }
 
 /// <summary>
 /// Ethereum JSON-RPC over HTTP: the calls the oracle needs, with JSON-RPC error objects mapped to typed
 /// exceptions (<see cref="JsonRpcException.Create"/>), per-request timeouts and cancellation.
 /// </summary>
-public sealed class JsonRpcClient(HttpClient http, Uri endpoint, JsonRpcClientOptions? options = null)
+public sealed partial class JsonRpcClient(HttpClient http, Uri endpoint, JsonRpcClientOptions? options = null)
 {
     private readonly JsonRpcClientOptions _options = options ?? new JsonRpcClientOptions();
     private long _nextId;
@@ -37,25 +43,7 @@ public sealed class JsonRpcClient(HttpClient http, Uri endpoint, JsonRpcClientOp
         try
         {
             // A byte array gives a Content-Length; some endpoints refuse chunked request bodies.
-            using var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(request));
-            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-            using var response = await http.PostAsync(Endpoint, content, timeout.Token).ConfigureAwait(false);
-            if (response.StatusCode == HttpStatusCode.TooManyRequests)
-            {
-                throw new RateLimitedException(method, 429, "HTTP 429 Too Many Requests");
-            }
-
-            if (response.StatusCode == HttpStatusCode.Forbidden)
-            {
-                throw new MethodNotSupportedException(method, 403, "HTTP 403 Forbidden");
-            }
-
-            var body = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode && !body.TrimStart().StartsWith('{'))
-            {
-                throw new HttpRequestException($"{method}: HTTP {(int)response.StatusCode} from {Endpoint}: {Truncate(body)}", null, response.StatusCode);
-            }
-
+            var body = await PostAsync(method, JsonSerializer.SerializeToUtf8Bytes(request), timeout.Token).ConfigureAwait(false);
             return ParseResponse(method, body, _options.Errors);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
@@ -64,10 +52,42 @@ public sealed class JsonRpcClient(HttpClient http, Uri endpoint, JsonRpcClientOp
         }
     }
 
+    /// <summary>Posts one JSON-RPC body and returns the answer's body; HTTP-level refusals become typed exceptions.</summary>
+    private async Task<string> PostAsync(string method, byte[] request, CancellationToken cancellationToken)
+    {
+        // A byte array gives a Content-Length; some endpoints refuse chunked request bodies.
+        using var content = new ByteArrayContent(request);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var response = await http.PostAsync(Endpoint, content, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.TooManyRequests)
+        {
+            throw new RateLimitedException(method, 429, "HTTP 429 Too Many Requests");
+        }
+
+        if (response.StatusCode == HttpStatusCode.Forbidden)
+        {
+            throw new MethodNotSupportedException(method, 403, "HTTP 403 Forbidden");
+        }
+
+        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        var trimmed = body.TrimStart();
+        if (!response.IsSuccessStatusCode && !trimmed.StartsWith('{') && !trimmed.StartsWith('['))
+        {
+            throw new HttpRequestException($"{method}: HTTP {(int)response.StatusCode} from {Endpoint}: {Truncate(body)}", null, response.StatusCode);
+        }
+
+        return body;
+    }
+
     internal static JsonElement ParseResponse(string method, string body, AbiContract? errors)
     {
         using var document = JsonDocument.Parse(body);
-        var root = document.RootElement;
+        return ParseResult(method, document.RootElement, errors, body);
+    }
+
+    /// <summary>The result of one response object, or its error mapped to a typed exception.</summary>
+    private static JsonElement ParseResult(string method, JsonElement root, AbiContract? errors, string body)
+    {
         if (root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
         {
             var code = error.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.Number ? c.GetInt32() : 0;
@@ -162,13 +182,8 @@ public sealed class JsonRpcClient(HttpClient http, Uri endpoint, JsonRpcClientOp
     }
 
     /// <summary>The input (calldata) of a transaction (<c>eth_getTransactionByHash</c>), or null when the node does not know it.</summary>
-    public async Task<byte[]?> GetTransactionInputAsync(Bytes32 hash, CancellationToken cancellationToken = default)
-    {
-        var result = await RequestAsync("eth_getTransactionByHash", [hash.ToString()], cancellationToken).ConfigureAwait(false);
-        return result.ValueKind == JsonValueKind.Object && result.TryGetProperty("input", out var input) && input.GetString() is { } hex
-            ? Hex.Decode(hex)
-            : null;
-    }
+    public async Task<byte[]?> GetTransactionInputAsync(Bytes32 hash, CancellationToken cancellationToken = default) =>
+        InputOf(await RequestAsync("eth_getTransactionByHash", [hash.ToString()], cancellationToken).ConfigureAwait(false));
 
     /// <summary><c>eth_getLogs</c>.</summary>
     public async Task<IReadOnlyList<LogEntry>> GetLogsAsync(LogFilter filter, CancellationToken cancellationToken = default)

@@ -127,25 +127,107 @@ public sealed class TransactionSender(JsonRpcClient rpc, TransactionSenderOption
             }
         }
 
+        if (await BroadcastAsync(tx, cancellationToken).ConfigureAwait(false) is { } mined)
+        {
+            LastPath = "poll";
+            return mined;
+        }
+
+        return await WaitForReceiptAsync(tx, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Hands a signed transaction to the node (<c>eth_sendRawTransaction</c>) without waiting for it to execute, so that
+    /// the next one can follow at once in nonce order. Returns its receipt when the node mined it already (a resend of
+    /// the same bytes), else null: accepted, or in the node's pool already.
+    /// </summary>
+    public async Task<TransactionReceipt?> BroadcastAsync(SignedTransaction tx, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
         try
         {
             CheckHash(tx, await rpc.SendRawTransactionAsync(tx.Raw, cancellationToken).ConfigureAwait(false), tx);
+            return null;
         }
         catch (NonceTooLowException)
         {
             // A resend of a transaction that already made it is not an error: the hash tells.
-            var existing = await rpc.GetTransactionReceiptAsync(tx.Hash, cancellationToken).ConfigureAwait(false);
-            if (existing is not null)
+            if (await rpc.GetTransactionReceiptAsync(tx.Hash, cancellationToken).ConfigureAwait(false) is { } existing)
             {
-                LastPath = "poll";
                 return existing;
             }
 
             throw;
         }
-
-        return await WaitForReceiptAsync(tx, cancellationToken).ConfigureAwait(false);
+        catch (JsonRpcException known) when (IsAlreadyKnown(known))
+        {
+            return null; // the same bytes are waiting in the pool: as good as accepted
+        }
     }
+
+    /// <summary>
+    /// <see cref="BroadcastAsync"/> for many transactions in one JSON-RPC batch, in their order (an automining node mines
+    /// them in a few blocks rather than one block each). Each gives its receipt when mined already, else neither
+    /// (accepted, or pending already), or the node's refusal.
+    /// </summary>
+    public async Task<(TransactionReceipt? Mined, Exception? Failure)[]> BroadcastAllAsync(
+        IReadOnlyList<SignedTransaction> txs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(txs);
+        var answers = new List<(Bytes32? Hash, JsonRpcException? Error)>(txs.Count);
+        foreach (var chunk in ChunksOf(txs, MaxBroadcastBytes))
+        {
+            answers.AddRange(await rpc.SendRawTransactionsAsync(chunk.Select(t => t.Raw).ToList(), cancellationToken).ConfigureAwait(false));
+        }
+
+        var outcomes = new (TransactionReceipt? Mined, Exception? Failure)[txs.Count];
+        for (var i = 0; i < txs.Count; i++)
+        {
+            outcomes[i] = answers[i] switch
+            {
+                ({ } hash, _) when hash != txs[i].Hash =>
+                    (null, new InvalidOperationException($"the node reports hash {hash} for a transaction we hashed as {txs[i].Hash}")),
+                ({ }, _) => (null, null),
+                (_, { } known) when IsAlreadyKnown(known) => (null, null),
+                (_, NonceTooLowException tooLow) =>
+                    await rpc.GetTransactionReceiptAsync(txs[i].Hash, cancellationToken).ConfigureAwait(false) is { } mined ? (mined, null) : (null, tooLow),
+                (_, var error) => (null, error),
+            };
+        }
+
+        return outcomes;
+    }
+
+    // Raw bytes in one batched send (hex doubles them): a cascade's 200 batches in one request were cut off by anvil
+    // ("Error while copying content to a stream"), so they go in requests of about this size, one after another.
+    private const int MaxBroadcastBytes = 256 * 1024;
+
+    private static IEnumerable<List<SignedTransaction>> ChunksOf(IReadOnlyList<SignedTransaction> txs, int maxBytes)
+    {
+        var chunk = new List<SignedTransaction>();
+        var bytes = 0;
+        foreach (var tx in txs)
+        {
+            if (chunk.Count > 0 && bytes + tx.Raw.Length > maxBytes)
+            {
+                yield return chunk;
+                (chunk, bytes) = ([], 0);
+            }
+
+            chunk.Add(tx);
+            bytes += tx.Raw.Length;
+        }
+
+        if (chunk.Count > 0)
+        {
+            yield return chunk;
+        }
+    }
+
+    // geth says "already known", anvil "transaction already imported".
+    private static bool IsAlreadyKnown(JsonRpcException ex) =>
+        ex.RpcMessage.Contains("already known", StringComparison.OrdinalIgnoreCase) ||
+        ex.RpcMessage.Contains("already imported", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// Polls for the receipt of a transaction already sent. On timeout, tells a nonce gap (the account's mined nonce

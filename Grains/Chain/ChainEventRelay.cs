@@ -1,8 +1,8 @@
-using System.Numerics;
 using Aml.Orleans.Ethereum;
-using Aml.Orleans.Ethereum.Abi;
 using Aml.Orleans.Ethereum.Rpc;
 using Aml.Orleans.Grains.Interfaces;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Events = Aml.Orleans.Ethereum.MarginManagerNames.Events;
 
 namespace Aml.Orleans.Grains.Chain;
@@ -11,12 +11,23 @@ namespace Aml.Orleans.Grains.Chain;
 /// Turns the contract's position logs into <see cref="ChainPositionEvent"/>s and hands each to its position grain,
 /// with the position as the chain holds it now. The oracle calls it with its receipts (the fast path) and the indexer
 /// with <c>eth_getLogs</c> (the reconciler that also sees what others did: top-ups, closes, the guardian). Both may
-/// deliver the same event; the position grain applies chain state idempotently by version.
+/// deliver the same event; the position grain applies chain state idempotently by version. Whatever the number of
+/// events, the chain is read in a few JSON-RPC batches (<see cref="ChainEventRelay"/>'s reads), and one log line says
+/// what was delivered.
 /// </summary>
-public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
+public sealed partial class ChainEventRelay(ChainContext chain, IGrainFactory grains, ILogger<ChainEventRelay>? logger = null)
 {
     /// <summary>
-    /// Delivers the position events among <paramref name="logs"/> in log order; returns how many. With
+    /// Positions whose events are delivered at once when delivery is awaited: each delivery activates a position and
+    /// writes its state, so one at a time a block of ten thousand events takes minutes; a position's own events still go
+    /// one after another, in log order.
+    /// </summary>
+    public const int MaxConcurrentPositions = 32;
+
+    private readonly ILogger _logger = logger ?? NullLogger<ChainEventRelay>.Instance;
+
+    /// <summary>
+    /// Delivers the position events among <paramref name="logs"/>, each position's in log order; returns how many. With
     /// <paramref name="awaitDelivery"/> false the positions are told one-way (the oracle's fast path). An event naming one
     /// of <paramref name="decisions"/> (by digest) carries that decision's model and features hashes.
     /// </summary>
@@ -25,100 +36,79 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(logs);
-        var positions = new Dictionary<Bytes32, ChainPosition>();
-        var blockTimes = new Dictionary<ulong, ulong>();
-        var sentBy = new Dictionary<Bytes32, IReadOnlyDictionary<string, (string, string)>>();
-        BlockHeader? head = null;
-        var delivered = 0;
-        foreach (var log in logs)
+        var found = logs.Select(log => (Log: log, Decoded: DecodePositionEvent(log))).Where(e => e.Decoded is not null).ToList();
+        if (found.Count == 0)
         {
-            if (DecodePositionEvent(log) is not { } decoded)
-            {
-                continue;
-            }
+            return 0;
+        }
 
-            var positionId = decoded.PositionId;
-            if (!positions.TryGetValue(positionId, out var state))
+        var events = await ToChainEventsAsync(found!, decisions, cancellationToken).ConfigureAwait(false);
+        if (awaitDelivery)
+        {
+            var byPosition = events.GroupBy(e => e.PositionId, StringComparer.Ordinal); // each group keeps its log order
+            await Parallel.ForEachAsync(
+                byPosition, new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentPositions, CancellationToken = cancellationToken },
+                async (group, _) =>
+                {
+                    var position = grains.GetGrain<IPositionEngineGrain>(group.Key);
+                    foreach (var chainEvent in group)
+                    {
+                        await position.ApplyChainEventAsync(chainEvent).ConfigureAwait(false);
+                    }
+                }).ConfigureAwait(false);
+        }
+        else
+        {
+            foreach (var chainEvent in events)
             {
-                // One block for every read, so the borrow index and its time belong together.
-                head ??= await chain.Rpc.GetBlockAsync("latest", cancellationToken).ConfigureAwait(false);
-                state = await ReadPositionAsync(positionId, head, cancellationToken).ConfigureAwait(false);
-                positions[positionId] = state;
+                await grains.GetGrain<IPositionEngineGrain>(chainEvent.PositionId).NotifyChainEventAsync(chainEvent).ConfigureAwait(false);
             }
+        }
 
-            var block = log.BlockNumber ?? 0;
-            if (!blockTimes.TryGetValue(block, out var blockTime))
-            {
-                blockTime = (await chain.Rpc.GetBlockAsync(Quantity.Encode(block), cancellationToken).ConfigureAwait(false)).Timestamp;
-                blockTimes[block] = blockTime;
-            }
+        LogDelivered(events);
+        return events.Count;
+    }
 
+    /// <summary>
+    /// The events of <paramref name="found"/> with what the chain says of their positions: every read these need, for
+    /// all of them, in a few batched calls (the positions at the head, their blocks' times, the decisions their
+    /// transactions carried).
+    /// </summary>
+    private async Task<List<ChainPositionEvent>> ToChainEventsAsync(
+        List<(LogEntry Log, PositionEventLog Decoded)> found, IReadOnlyDictionary<string, Decision>? decisions, CancellationToken cancellationToken)
+    {
+        // One block for every read, so the borrow index and its time belong together.
+        var head = await chain.Rpc.GetBlockAsync("latest", cancellationToken).ConfigureAwait(false);
+        var positions = await ReadPositionsAsync(found.Select(e => e.Decoded.PositionId).Distinct().ToList(), head, cancellationToken).ConfigureAwait(false);
+        var blockTimes = await BlockTimesAsync(found.Select(e => e.Log.BlockNumber ?? 0).Distinct().ToList(), cancellationToken).ConfigureAwait(false);
+        var unknown = found.Where(e => NeedsSentDecision(e.Decoded, decisions) && e.Log.TransactionHash is not null)
+            .Select(e => e.Log.TransactionHash!.Value).Distinct().ToList();
+        var sent = await SentDecisionsAsync(unknown, cancellationToken).ConfigureAwait(false);
+
+        var events = new List<ChainPositionEvent>(found.Count);
+        foreach (var (log, decoded) in found)
+        {
             var digest = decoded.DecisionHash?.ToString();
             var hashes = digest is null ? null
                 : decisions?.GetValueOrDefault(digest) is { } known ? (known.ModelHash, known.FeaturesHash)
-                : decoded.Name is Events.PositionOpened or Events.RiskUpdated && log.TransactionHash is { } txHash
-                    ? (await SentDecisionsAsync(txHash, sentBy, cancellationToken).ConfigureAwait(false)).GetValueOrDefault(digest)
-                    : ((string, string)?)null;
-            var chainEvent = new ChainPositionEvent(
-                decoded.Name, positionId.ToString(), digest, block, log.TransactionHash?.ToString() ?? "",
-                state, decoded.Pnl, decoded.BadDebt, decoded.SkipReason, blockTime, decoded.Amount, hashes?.Item1, hashes?.Item2);
-            var position = grains.GetGrain<IPositionEngineGrain>(chainEvent.PositionId);
-            await (awaitDelivery ? position.ApplyChainEventAsync(chainEvent) : position.NotifyChainEventAsync(chainEvent)).ConfigureAwait(false);
-            delivered++;
+                : NeedsSentDecision(decoded, decisions) && sent.TryGetValue(digest, out var carried) ? carried
+                : ((string, string)?)null;
+            var block = log.BlockNumber ?? 0;
+            events.Add(new ChainPositionEvent(
+                decoded.Name, decoded.PositionId.ToString(), digest, block, log.TransactionHash?.ToString() ?? "",
+                positions[decoded.PositionId], decoded.Pnl, decoded.BadDebt, decoded.SkipReason, blockTimes[block], decoded.Amount,
+                hashes?.Item1, hashes?.Item2));
         }
 
-        return delivered;
+        return events;
     }
 
     /// <summary>
-    /// The model and features hashes of each decision (by digest) that transaction <paramref name="txHash"/> carried,
-    /// decoded from its calldata (an <c>openPositionFor</c> or an <c>applyDecisions</c>): the terms an OPEN or ADJUST
-    /// puts in force name their model, which the event does not. Read once per transaction.
+    /// True when the terms <paramref name="decoded"/> puts in force name a model that only its transaction's calldata
+    /// tells (an OPEN or ADJUST that is not one of the caller's own <paramref name="decisions"/>).
     /// </summary>
-    private async Task<IReadOnlyDictionary<string, (string, string)>> SentDecisionsAsync(
-        Bytes32 txHash, Dictionary<Bytes32, IReadOnlyDictionary<string, (string, string)>> cache, CancellationToken cancellationToken)
-    {
-        if (cache.TryGetValue(txHash, out var known))
-        {
-            return known;
-        }
-
-        var input = await chain.Rpc.GetTransactionInputAsync(txHash, cancellationToken).ConfigureAwait(false) ?? [];
-        var open = chain.Abi.Function(MarginManagerNames.Functions.OpenPositionFor);
-        var batch = chain.Abi.Function(MarginManagerNames.Functions.ApplyDecisions);
-        IEnumerable<RiskDecision> sent = input.AsSpan().StartsWith(open.Selector) ? [RiskDecision.FromAbiValue(open.DecodeCall(input)[0])]
-            : input.AsSpan().StartsWith(batch.Selector) ? MarginManagerAbi.DecodeApplyDecisions(input).List.Decisions
-            : [];
-        var hashes = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
-        foreach (var decision in sent)
-        {
-            hashes[Hex.Encode(decision.Digest(chain.Domain))] = (decision.ModelHash.ToString(), decision.FeaturesHash.ToString());
-        }
-
-        cache[txHash] = hashes;
-        return hashes;
-    }
-
-    /// <summary>
-    /// The position as the chain holds it at <paramref name="head"/>: its view, the margin pending for it and the
-    /// borrow indexes with the time they were read at, all from that one block.
-    /// </summary>
-    public async Task<ChainPosition> ReadPositionAsync(Bytes32 positionId, BlockHeader head, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(head);
-        var at = Quantity.Encode(head.Number);
-        var state = chain.ToEngine(await chain.Contract.GetPositionAsync(positionId, at, cancellationToken).ConfigureAwait(false));
-        var pending = chain.Abi.Function(MarginManagerNames.Functions.PendingMargin);
-        var margin = pending.DecodeOutput(await chain.Rpc.CallAsync(
-            new CallRequest(chain.Contract.Contract, pending.EncodeCall(positionId)), at, cancellationToken).ConfigureAwait(false));
-        var (marketIndex, positionIndex) = await chain.Contract.GetBorrowIndexAsync(positionId, at, cancellationToken).ConfigureAwait(false);
-        return state with
-        {
-            PendingMarginBps = (uint)(BigInteger)margin[0], PendingMarginFrom = (ulong)(BigInteger)margin[1],
-            PositionBorrowIndex = positionIndex, MarketBorrowIndex = marketIndex, BorrowIndexAt = head.Timestamp,
-            ReadAtBlock = head.Number,
-        };
-    }
+    private static bool NeedsSentDecision(PositionEventLog decoded, IReadOnlyDictionary<string, Decision>? decisions) =>
+        decoded is { Name: Events.PositionOpened or Events.RiskUpdated, DecisionHash: { } digest } && decisions?.ContainsKey(digest.ToString()) != true;
 
     /// <summary>
     /// The position event <paramref name="log"/> holds, decoded; null for a removed log,
@@ -129,4 +119,21 @@ public sealed class ChainEventRelay(ChainContext chain, IGrainFactory grains)
         ArgumentNullException.ThrowIfNull(log);
         return log.Removed || log.Address != chain.Contract.Contract ? null : PositionEventLog.TryDecode(chain.Abi, log.Topics, log.Data);
     }
+
+    /// <summary>One line for everything one call delivered: the blocks, how many events of each kind, to how many positions.</summary>
+    private void LogDelivered(List<ChainPositionEvent> events)
+    {
+        if (!_logger.IsEnabled(LogLevel.Information))
+        {
+            return;
+        }
+
+        var kinds = string.Join(", ", events.GroupBy(e => e.EventName, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}"));
+        LogEventsDelivered(
+            events.Count, events.Select(e => e.PositionId).Distinct(StringComparer.Ordinal).Count(),
+            events.Min(e => e.BlockNumber), events.Max(e => e.BlockNumber), kinds);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Chain events delivered: {Events} events to {Positions} positions from blocks {FromBlock}..{ToBlock} ({Kinds})")]
+    private partial void LogEventsDelivered(int events, int positions, ulong fromBlock, ulong toBlock, string kinds);
 }

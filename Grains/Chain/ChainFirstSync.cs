@@ -63,24 +63,17 @@ public sealed class ChainFirstSync(
             changes[id] = new LastChange(log.BlockNumber ?? 0, decision ?? changes[id].Decision);
         }
 
+        // Every position and every block time in batched reads: a first sync over a busy contract reads thousands.
         var headBlock = await chain.Rpc.GetBlockAsync(Quantity.Encode(head), cancellationToken);
-        var blockTimes = new Dictionary<ulong, DateTimeOffset>();
+        var atHead = await relay.ReadPositionsAsync(changes.Keys.ToList(), headBlock, cancellationToken);
+        var open = changes.Where(c => atHead[c.Key].Status == ChainPositionStatus.Open && c.Value.Decision is not null).ToList();
+        var blockTimes = await relay.BlockTimesAsync(open.Select(c => c.Value.Block).Distinct().ToList(), cancellationToken);
         var byMarket = new Dictionary<string, List<SeededPosition>>(StringComparer.Ordinal);
-        foreach (var (id, change) in changes)
+        foreach (var (id, change) in open) // the others' events tell their grains how they ended
         {
-            var position = await relay.ReadPositionAsync(id, headBlock, cancellationToken);
-            if (position.Status != ChainPositionStatus.Open || change.Decision is null)
-            {
-                continue; // its events tell its grain how it ended
-            }
-
-            if (!blockTimes.TryGetValue(change.Block, out var changedAt))
-            {
-                var block = await chain.Rpc.GetBlockAsync(Quantity.Encode(change.Block), cancellationToken);
-                blockTimes[change.Block] = changedAt = DateTimeOffset.FromUnixTimeSeconds((long)block.Timestamp);
-            }
-
-            var (modelHash, featuresHash) = await TermsSourceAsync(position.Asset, change.Decision);
+            var position = atHead[id];
+            var changedAt = DateTimeOffset.FromUnixTimeSeconds((long)blockTimes[change.Block]);
+            var (modelHash, featuresHash) = await TermsSourceAsync(position.Asset, change.Decision!);
             if (!byMarket.TryGetValue(position.Asset, out var list))
             {
                 byMarket[position.Asset] = list = [];

@@ -24,9 +24,16 @@ public sealed class OracleOptions
 
     /// <summary>
     /// Most signed transactions in flight at once (MegaETH keeps up to 500 pending per account): a cascade's batches are
-    /// all signed and made durable in one turn, then broadcast one after another in nonce order.
+    /// all signed and made durable in one turn, then handed to the node one after another in nonce order, each as soon
+    /// as the node accepted the one before it.
     /// </summary>
     public int MaxInFlight { get; set; } = 256;
+
+    /// <summary>
+    /// How long a transaction the node accepted may go without a receipt before it is sent again with the same bytes
+    /// (the node's pool lost it, or the node restarted): the same bytes cannot be applied twice.
+    /// </summary>
+    public TimeSpan ResendAfter { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Seconds a batch's own <c>validUntil</c> lies ahead of the chain.</summary>
     public TimeSpan BatchTtl { get; set; } = TimeSpan.FromSeconds(60);

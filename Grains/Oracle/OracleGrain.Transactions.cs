@@ -9,13 +9,9 @@ namespace Aml.Orleans.Grains.Oracle;
 /// <summary>The oracle's transactions: signing the queue into batches, broadcasting, settling receipts, reorgs.</summary>
 internal sealed partial class OracleGrain
 {
-    // The broadcast of each transaction in flight (by hash), running outside the grain's turns: a flush turn looks at
-    // them and settles the receipts that are in, so no turn ever waits for the chain to mine.
-    private readonly Dictionary<string, Task<TransactionReceipt>> _broadcasts = new(StringComparer.Ordinal);
-
-    // The last broadcast handed to the node: each one starts after it, so the node sees our nonces in order (a nonce
-    // gap would stall the later ones).
-    private Task _broadcastTail = Task.CompletedTask;
+    // The broadcasts of the transactions in flight, running outside the grain's turns: a flush turn looks at them and
+    // settles the receipts that are in, so no turn ever waits for the chain to mine.
+    private Broadcaster? _broadcaster;
 
     // The last relay of a receipt's events to its positions: one at a time, so a cascade's receipts do not wake ten
     // thousand positions at once (the indexer delivers every event again anyway).
@@ -59,10 +55,19 @@ internal sealed partial class OracleGrain
             {
                 await SaveAndAuditAsync(changed.Distinct());
                 TellFailed();
+                // Alone, it takes the path that answers with its receipt; several go to the node together in one call.
+                if (signed.Count == 1 && state.State.InFlightTransactions.Count == 1 && Broadcasts.IsIdle)
+                {
+                    Broadcasts.Send(signed[0], awaitReceipt: true);
+                }
+                else if (signed.Count > 0)
+                {
+                    Broadcasts.SendAll(signed);
+                }
+
                 var broadcastAt = clock.GetUtcNow();
                 foreach (var tx in signed)
                 {
-                    _broadcasts[tx.Hash.ToString()] = Broadcast(tx);
                     foreach (var digest in state.State.InFlightTransactions.Find(t => t.Hash == tx.Hash.ToString())?.Digests ?? [])
                     {
                         state.State.Entries[digest].BroadcastAt ??= broadcastAt;
@@ -140,33 +145,20 @@ internal sealed partial class OracleGrain
         batch.Where(e => e.TraceParent is not null && ActivityContext.TryParse(e.TraceParent, null, out _))
             .Select(e => new ActivityLink(ActivityContext.Parse(e.TraceParent!, null))).ToList();
 
-    /// <summary>
-    /// Sends <paramref name="tx"/> off the grain's scheduler once the broadcast before it has ended (whatever its
-    /// outcome); the task ends with its receipt.
-    /// </summary>
-    private Task<TransactionReceipt> Broadcast(SignedTransaction tx)
-    {
-        var previous = _broadcastTail;
-        var sending = Task.Run(async () =>
-        {
-            await previous.ContinueWith(static _ => { }, TaskScheduler.Default);
-            return await chain.Sender.SendAsync(tx, CancellationToken.None);
-        });
-        _broadcastTail = sending;
-        return sending;
-    }
+    private Broadcaster Broadcasts => _broadcaster ??= new Broadcaster(chain.Sender, clock, _options.ResendAfter);
 
     /// <summary>True when each transaction in flight has a broadcast in this activation that has not failed.</summary>
     private bool AllBroadcastsOnTheirWay() =>
-        state.State.InFlightTransactions.TrueForAll(t => _broadcasts.TryGetValue(t.Hash, out var sending) && !sending.IsFaulted && !sending.IsCanceled);
+        state.State.InFlightTransactions.TrueForAll(t => Broadcasts.IsOnItsWay(t.Hash));
 
     private SignedTransaction ToSigned(OracleTransaction inFlight) =>
         new(Hex.Decode(inFlight.Raw), Bytes32.Parse(inFlight.Hash), Relayer.Address, inFlight.Nonce);
 
     /// <summary>
-    /// Finds out what became of each transaction in flight without waiting for the chain: the receipts that are in are
-    /// settled, those lost are requeued, those without a broadcast (after a crash, a failed send) are looked up and
-    /// else sent again with the same bytes. Everything settled is stored in one write.
+    /// Finds out what became of each transaction in flight without waiting for the chain: the receipts a broadcast
+    /// brought are settled, those lost are requeued, and the receipts of the rest (accepted by the node; after a crash;
+    /// a failed send) are looked up in one batched call: those in are settled, those overdue are sent again with the
+    /// same bytes. Everything settled is stored in one write.
     /// </summary>
     private async Task SettleInFlightAsync(CancellationToken cancellationToken)
     {
@@ -174,10 +166,16 @@ internal sealed partial class OracleGrain
         var relays = new List<(TransactionReceipt Receipt, Dictionary<string, Decision> Decisions)>();
         try
         {
+            var lookUp = new List<OracleTransaction>();
             foreach (var inFlight in state.State.InFlightTransactions.ToList())
             {
-                await SettleOneAsync(inFlight, changed, relays, cancellationToken);
+                if (await SettleBroadcastAsync(inFlight, changed, relays, cancellationToken))
+                {
+                    lookUp.Add(inFlight);
+                }
             }
+
+            await SettleLookedUpAsync(lookUp, changed, relays, cancellationToken);
         }
         finally
         {
@@ -230,54 +228,79 @@ internal sealed partial class OracleGrain
         _relaysWaitingSince = null;
     }
 
-    private async Task SettleOneAsync(
+    /// <summary>
+    /// Settles what the broadcast of <paramref name="inFlight"/> brought: its receipt, or a refusal (requeued when its
+    /// nonce is gone or its fees too low). True when its receipt is to be looked up.
+    /// </summary>
+    private async Task<bool> SettleBroadcastAsync(
         OracleTransaction inFlight, List<OracleEntry> changed, List<(TransactionReceipt, Dictionary<string, Decision>)> relays,
         CancellationToken cancellationToken)
     {
-        if (_broadcasts.TryGetValue(inFlight.Hash, out var sending))
+        var (broadcast, receipt, failure) = Broadcasts.Take(inFlight.Hash);
+        switch (broadcast)
         {
-            if (!sending.IsCompleted)
-            {
-                return;
-            }
-
-            _broadcasts.Remove(inFlight.Hash);
-            if (sending.IsCompletedSuccessfully)
-            {
-                await SettleAsync(inFlight, sending.Result, changed, relays);
-                return;
-            }
-
-            var failure = sending.Exception!.GetBaseException();
-            _holdSends = true;
-            await Account.ResyncAsync(cancellationToken); // whatever went wrong, the chain's nonce count is the truth again
-            if (failure is TransactionUnderpricedException)
-            {
-                // The base fee rose past what the transaction may pay, so the node refused it and will refuse the same
-                // bytes again: its decisions are signed anew at today's fees (its nonce is still free).
-                await Account.RefreshAsync(cancellationToken);
-            }
-
-            if (failure is NonceTooLowException or TransactionUnderpricedException)
-            {
-                LogRequeued(inFlight.Hash, inFlight.Digests.Count);
-                changed.AddRange(Transactions.Requeue(inFlight));
-                return;
-            }
-
-            LogSendFailed(inFlight.Hash, failure.Message);
+            case BroadcastState.Sending:
+                return false;
+            case BroadcastState.Mined:
+                await SettleAsync(inFlight, receipt!, changed, relays);
+                return false;
+            case BroadcastState.Accepted or BroadcastState.Unknown:
+                return true;
         }
 
-        // After a crash, a timeout or a failed send: the receipt, else the same bytes again (a node that has them
-        // already, or mined them, cannot apply them twice).
-        var tx = ToSigned(inFlight);
-        if (await chain.Rpc.GetTransactionReceiptAsync(tx.Hash, cancellationToken) is { } receipt)
+        _holdSends = true;
+        await Account.ResyncAsync(cancellationToken); // whatever went wrong, the chain's nonce count is the truth again
+        if (failure is TransactionUnderpricedException)
         {
-            await SettleAsync(inFlight, receipt, changed, relays);
+            // The base fee rose past what the transaction may pay, so the node refused it and will refuse the same
+            // bytes again: its decisions are signed anew at today's fees (its nonce is still free).
+            await Account.RefreshAsync(cancellationToken);
+        }
+
+        if (failure is NonceTooLowException or TransactionUnderpricedException)
+        {
+            LogRequeued(inFlight.Hash, inFlight.Digests.Count);
+            changed.AddRange(Transactions.Requeue(inFlight));
+            return false;
+        }
+
+        LogSendFailed(inFlight.Hash, failure!.Message);
+        return true;
+    }
+
+    /// <summary>
+    /// Looks up the receipts of <paramref name="lookUp"/> in one batched call and settles those that are in; one without a
+    /// receipt that is overdue (after a crash, a timeout or a failed send, or lost by the node's pool) goes out again with
+    /// the same bytes (a node that has them already, or mined them, cannot apply them twice).
+    /// </summary>
+    private async Task SettleLookedUpAsync(
+        List<OracleTransaction> lookUp, List<OracleEntry> changed, List<(TransactionReceipt, Dictionary<string, Decision>)> relays,
+        CancellationToken cancellationToken)
+    {
+        if (lookUp.Count == 0)
+        {
             return;
         }
 
-        _broadcasts[inFlight.Hash] = Broadcast(tx);
+        var receipts = await chain.Rpc.GetTransactionReceiptsAsync(lookUp.Select(t => Bytes32.Parse(t.Hash)).ToList(), cancellationToken);
+        var again = new List<SignedTransaction>();
+        for (var i = 0; i < lookUp.Count; i++)
+        {
+            if (receipts[i] is { } receipt)
+            {
+                Broadcasts.Forget(lookUp[i].Hash);
+                await SettleAsync(lookUp[i], receipt, changed, relays);
+            }
+            else if (Broadcasts.Overdue(lookUp[i].Hash))
+            {
+                again.Add(ToSigned(lookUp[i]));
+            }
+        }
+
+        if (again.Count > 0)
+        {
+            Broadcasts.SendAll(again); // in flight order, which is nonce order
+        }
     }
 
     private async Task SettleAsync(
@@ -339,9 +362,11 @@ internal sealed partial class OracleGrain
         _lastReorgCheck = clock.GetUtcNow();
         var changed = false;
         var head = await chain.Rpc.GetBlockNumberAsync(cancellationToken);
-        foreach (var tx in state.State.Unconfirmed.ToList())
+        var watched = state.State.Unconfirmed.ToList();
+        var receipts = await chain.Rpc.GetTransactionReceiptsAsync(watched.Select(t => Bytes32.Parse(t.Hash)).ToList(), cancellationToken);
+        for (var i = 0; i < watched.Count; i++)
         {
-            var receipt = await chain.Rpc.GetTransactionReceiptAsync(Bytes32.Parse(tx.Hash), cancellationToken);
+            var (tx, receipt) = (watched[i], receipts[i]);
             if (receipt is null)
             {
                 LogReorged(tx.Hash, tx.Block, tx.Digests.Count);

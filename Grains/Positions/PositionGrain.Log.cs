@@ -12,7 +12,8 @@ internal sealed partial class PositionGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "Position {PositionId}: decision {Digest} is recorded without its features {FeaturesHash} (the open brought none, or not this decision's)")]
     private partial void LogInputsGone(string positionId, string digest, string featuresHash);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Position {PositionId} follows chain event {EventName}: version {Version}, {Status}")]
+    // Debug: a cascade brings ten thousand of these at once; the relay writes one Information line per delivery.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Position {PositionId} follows chain event {EventName}: version {Version}, {Status}")]
     private partial void LogChainEvent(string positionId, string eventName, ulong version, PositionStatus status);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Position {PositionId} is liquidatable at {PriceE8} but frozen by the guardian")]
