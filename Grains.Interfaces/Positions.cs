@@ -155,4 +155,5 @@ public sealed record ChainPositionEvent(
     ulong BlockTimestamp = 0,
     long Amount = 0,
     string? DecisionModelHash = null,
-    string? DecisionFeaturesHash = null);
+    string? DecisionFeaturesHash = null,
+    long? DecisionMarkPriceE8 = null);

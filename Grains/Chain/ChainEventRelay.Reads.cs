@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Text.Json;
 using Aml.Orleans.Ethereum;
 using Aml.Orleans.Ethereum.Rpc;
+using Aml.Orleans.Grains.Domain;
 using Aml.Orleans.Grains.Interfaces;
 using Functions = Aml.Orleans.Ethereum.MarginManagerNames.Functions;
 
@@ -73,13 +74,14 @@ public sealed partial class ChainEventRelay
     }
 
     /// <summary>
-    /// The model and features hashes of each decision (by digest) that the transactions <paramref name="txHashes"/>
-    /// carried, decoded from their calldata (an <c>openPositionFor</c> or an <c>applyDecisions</c>): the terms an OPEN or
-    /// ADJUST puts in force name their model, which the event does not. All the transactions in batches.
+    /// The model and features hashes and the mark price of each decision (by digest) that the transactions
+    /// <paramref name="txHashes"/> carried, decoded from their calldata (an <c>openPositionFor</c> or an
+    /// <c>applyDecisions</c>): the terms an OPEN or ADJUST puts in force name their model, and a LIQUIDATE fills at its
+    /// mark, which the events do not say. All the transactions in batches.
     /// </summary>
-    private async Task<Dictionary<string, (string, string)>> SentDecisionsAsync(IReadOnlyList<Bytes32> txHashes, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, SentDecision>> SentDecisionsAsync(IReadOnlyList<Bytes32> txHashes, CancellationToken cancellationToken)
     {
-        var hashes = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
+        var hashes = new Dictionary<string, SentDecision>(StringComparer.Ordinal);
         if (txHashes.Count == 0)
         {
             return hashes;
@@ -95,10 +97,14 @@ public sealed partial class ChainEventRelay
                 : [];
             foreach (var decision in sent)
             {
-                hashes[Hex.Encode(decision.Digest(chain.Domain))] = (decision.ModelHash.ToString(), decision.FeaturesHash.ToString());
+                hashes[Hex.Encode(decision.Digest(chain.Domain))] =
+                    new(decision.ModelHash.ToString(), decision.FeaturesHash.ToString(), Units.FromE18(decision.MarkPriceE18));
             }
         }
 
         return hashes;
     }
 }
+
+/// <summary>What a decision's calldata says that its event does not: the model it cites and the price it was made at.</summary>
+internal sealed record SentDecision(string ModelHash, string FeaturesHash, long MarkPriceE8);

@@ -89,26 +89,28 @@ public sealed partial class ChainEventRelay(ChainContext chain, IGrainFactory gr
         foreach (var (log, decoded) in found)
         {
             var digest = decoded.DecisionHash?.ToString();
-            var hashes = digest is null ? null
-                : decisions?.GetValueOrDefault(digest) is { } known ? (known.ModelHash, known.FeaturesHash)
-                : NeedsSentDecision(decoded, decisions) && sent.TryGetValue(digest, out var carried) ? carried
-                : ((string, string)?)null;
+            var named = digest is null ? null
+                : decisions?.GetValueOrDefault(digest) is { } known ? new SentDecision(known.ModelHash, known.FeaturesHash, known.MarkPriceE8)
+                : NeedsSentDecision(decoded, decisions) ? sent.GetValueOrDefault(digest)
+                : null;
+            var terms = decoded.Name is Events.PositionOpened or Events.RiskUpdated ? named : null; // the model of the terms put in force
             var block = log.BlockNumber ?? 0;
             events.Add(new ChainPositionEvent(
                 decoded.Name, decoded.PositionId.ToString(), digest, block, log.TransactionHash?.ToString() ?? "",
                 positions[decoded.PositionId], decoded.Pnl, decoded.BadDebt, decoded.SkipReason, blockTimes[block], decoded.Amount,
-                hashes?.Item1, hashes?.Item2));
+                terms?.ModelHash, terms?.FeaturesHash, decoded.Name == Events.PositionLiquidated ? named?.MarkPriceE8 : null));
         }
 
         return events;
     }
 
     /// <summary>
-    /// True when the terms <paramref name="decoded"/> puts in force name a model that only its transaction's calldata
-    /// tells (an OPEN or ADJUST that is not one of the caller's own <paramref name="decisions"/>).
+    /// True when what <paramref name="decoded"/> needs of its decision only its transaction's calldata tells (an OPEN or
+    /// ADJUST's model, a LIQUIDATE's fill price) because it is not one of the caller's own <paramref name="decisions"/>.
     /// </summary>
     private static bool NeedsSentDecision(PositionEventLog decoded, IReadOnlyDictionary<string, Decision>? decisions) =>
-        decoded is { Name: Events.PositionOpened or Events.RiskUpdated, DecisionHash: { } digest } && decisions?.ContainsKey(digest.ToString()) != true;
+        decoded is { Name: Events.PositionOpened or Events.RiskUpdated or Events.PositionLiquidated, DecisionHash: { } digest } &&
+        decisions?.ContainsKey(digest.ToString()) != true;
 
     /// <summary>
     /// The position event <paramref name="log"/> holds, decoded; null for a removed log,

@@ -109,7 +109,8 @@ internal sealed partial class PositionGrain
     {
         var s = state.State;
         var at = chainEvent.BlockTimestamp != 0 ? DateTimeOffset.FromUnixTimeSeconds((long)chainEvent.BlockTimestamp) : clock.GetUtcNow();
-        var fill = settling is { Kind: DecisionKind.Liquidate or DecisionKind.Close } ? settling.MarkPriceE8 : (long?)null;
+        // A liquidation the book shard decided may land before the position is told of it: the event then names its price.
+        var fill = settling is { Kind: DecisionKind.Liquidate or DecisionKind.Close } ? settling.MarkPriceE8 : chainEvent.DecisionMarkPriceE8;
         foreach (var store in outcomes)
         {
             try

@@ -131,6 +131,26 @@ public sealed class VerifyTests(ChainClusterFixture fixture)
         Assert.False(recompute.Passed, recompute.ToString());
     }
 
+    [Fact]
+    public async Task Liquidation_DeepPastTheBand_TheOpensOutcomeSettledWithTheLiquidationsPriceAsItsFill()
+    {
+        var (positionId, openDigest) = await OpenedAsync(fresh: true, isLong: true);
+        var open = (await fixture.Client.GetGrain<IPositionGrain>(positionId).GetSnapshotAsync())!;
+        var crash = open.LiquidationPriceE8 * 8 / 10; // far enough for the whole position to go at once
+
+        await fixture.MoveMarketAsync(Asset, crash);
+
+        // Whichever decided it (the book shard, before the position hears of it, or the position), the fill is known:
+        // the decision's own price, carried by the chain event when the position did not send it.
+        var settled = await ClusterFixture.EventuallyAsync(() => fixture.Database.ScalarAsync<string>(
+            "SELECT coalesce((SELECT final_status || ' ' || coalesce(fill_price_e8::text, 'none') FROM aml_decision_outcome " +
+            "WHERE decision_digest = @digest AND final_status IS NOT NULL), '')", ("digest", Hex.Decode(openDigest))),
+            row => row.Length > 0, "the OPEN's outcome settled", seconds: 60);
+        await fixture.MoveMarketAsync(Asset, 47_000_00000000);
+
+        Assert.Equal($"{PositionStatus.Liquidated} {crash}", settled, ignoreCase: true);
+    }
+
     private async Task<DecisionEvidence> ReadAsync(string digest)
     {
         await using var dataSource = NpgsqlDataSource.Create(fixture.Database.ConnectionString);
