@@ -99,8 +99,12 @@ internal static class ChainReconciliation
             s.LastDecisionDigest = liquidatedBy; // a liquidation the book shard decided in a cascade: ours all the same
         }
 
-        // The version moved past a pending decision (a top-up, another decision): it can never apply now.
-        if (s.PendingDecision is { } pending && pending.PositionVersion != chain.Version && chain.Status == ChainPositionStatus.Open)
+        // The version moved past a pending decision (a top-up, another decision), or the position ended: it can never
+        // apply now. An ended position keeps none: a shard's LIQUIDATE the oracle refused may be told to the position
+        // after the refusal, and another one, or the trader's close, then ends it.
+        if (s.PendingDecision is { } pending &&
+            ((pending.PositionVersion != chain.Version && chain.Status == ChainPositionStatus.Open) ||
+             chain.Status is ChainPositionStatus.Liquidated or ChainPositionStatus.Closed))
         {
             (s.PendingDecision, s.PendingDigest) = (null, null);
         }

@@ -154,6 +154,23 @@ public sealed class ChainReconciliationTests
     }
 
     [Fact]
+    public void Apply_LiquidatedByAnotherDecisionThanThePendingOne_EndedWithNothingPending()
+    {
+        const string refusedDigest = "0x" + "0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d";
+        const string landedDigest = "0x" + "0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e";
+        var current = OpenAt(version: 1);
+        (current.Status, current.PendingDecision, current.PendingDigest) = (PositionStatus.Liquidating, Pending(DecisionKind.Liquidate, 1), refusedDigest);
+
+        var (after, followUp) = ChainReconciliation.Apply(current, Event(ChainEvents.PositionLiquidated, Chain(1, ChainPositionStatus.Liquidated), landedDigest), Now);
+
+        Assert.Equal(ChainFollowUp.RemoveAndRecordOutcome, followUp);
+        Assert.Equal(PositionStatus.Liquidated, after.Status);
+        Assert.Null(after.PendingDecision);
+        Assert.Null(after.PendingDigest);
+        Assert.Equal(landedDigest, after.LastDecisionDigest);
+    }
+
+    [Fact]
     public void Apply_TheHandedOutCloseLands_CloseCleared()
     {
         var current = OpenAt(version: 1);
